@@ -1,0 +1,277 @@
+"""The ``ecograph`` command group, its shared options, and the exit-code policy.
+
+Every command mirrors one library function: flag names are the function's
+keyword names, results go to standard output (a table, ``--format json`` or
+``--format csv``), problems go to standard error as one line each. Exit codes
+are :class:`ecograph.errors.ExitCode`: 0 fine, 1 invalid map or bad node id,
+2 bad command line, 3 a bug in ecograph, 130 interrupted.
+
+Other command modules (``flows``, ``network``, ``render``...) import
+:data:`cli` and the option helpers from here and are registered at the bottom.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from ecograph import __version__
+from ecograph.errors import EcographError, ExitCode, MapError, UsageError
+from ecograph.model import CURRENCIES, Ecosystem
+from ecograph.report import to_csv, to_json, to_table
+from ecograph.validate import DEFAULT_TOLERANCE, load
+from ecograph.validate import check as check_maps
+from ecograph.validate import schema as map_schema
+
+__all__ = ["cli", "emit", "format_option", "kind_option", "load_map", "main", "map_argument"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The map file of the command being run, for locating errors about node ids.
+_current_map: list[str] = []
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ecograph")
+def cli() -> None:
+    """Ecosystem maps as code: validate, measure and draw platform ecosystems written in YAML.
+
+    Example: ecograph check ecosystems/*.yaml
+    """
+
+
+# -- shared options -------------------------------------------------------------------
+
+
+def map_argument(func: F) -> F:
+    """The MAP argument: a YAML map file."""
+    return click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
+
+
+def format_option(func: F) -> F:
+    """``--format table|json|csv``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="Output: a readable table, one JSON document, or CSV.",
+    )(func)
+
+
+def kind_option(func: F) -> F:
+    """``--kind CURRENCY`` (default traffic)."""
+    return click.option(
+        "--kind",
+        type=click.Choice(list(CURRENCIES)),
+        default="traffic",
+        show_default=True,
+        help="Currency layer to analyse; currencies are never mixed.",
+    )(func)
+
+
+def load_map(path: str, *, strict: bool = False) -> Ecosystem:
+    """Load a map for a command; its errors end the command with exit code 1.
+
+    Warnings are summarised on standard error in one line.
+    """
+    _current_map[:] = [path]
+    eco = load(path, strict=strict)
+    if eco.warnings:
+        n = len(eco.warnings)
+        click.echo(
+            f"{path}: {n} warning{'s' if n != 1 else ''} (see 'ecograph check {path}')",
+            err=True,
+        )
+    return eco
+
+
+def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None = None) -> None:
+    """Print a result in the chosen format to standard output."""
+    if fmt == "json":
+        click.echo(to_json(result))
+    elif fmt == "csv":
+        click.echo(to_csv(result, key_name=key_name), nl=False)
+    else:
+        click.echo(to_table(result, key_name=key_name, sort_by=sort_by))
+
+
+# -- check and schema ----------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("maps", metavar="MAP...", nargs=-1, required=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TOLERANCE,
+    show_default=True,
+    help="Relative tolerance of the flow-balance warning.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: problems on stderr, summaries on stdout; json: one document on stdout.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summaries.")
+def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet: bool) -> None:
+    """Validate maps (globs allowed) and summarise each valid one.
+
+    Every error and warning is one line: file:line:column: path: message.
+    Exit code 0 when every map is valid, 1 when one is not (or has warnings
+    with --strict).
+
+    Example: ecograph check ecosystems/*.yaml
+    """
+    try:
+        results = check_maps(list(maps), strict=strict, tolerance=tolerance)
+    except UsageError as exc:  # a glob that matches nothing
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(to_json([r.to_dict() for r in results]))
+    else:
+        errors = warnings = 0
+        for result in results:
+            for diagnostic in result.diagnostics:
+                click.echo(str(diagnostic), err=True)
+                errors += diagnostic.severity == "error"
+                warnings += diagnostic.severity == "warning"
+            if result.summary is not None and not quiet:
+                click.echo(_summary_text(result.file, result.summary))
+        if len(results) > 1 or errors or warnings:
+            bad = sum(not r.ok for r in results)
+            click.echo(
+                f"{len(results)} map{'s' if len(results) != 1 else ''} checked: "
+                f"{bad} invalid, {errors} error{'s' if errors != 1 else ''}, "
+                f"{warnings} warning{'s' if warnings != 1 else ''}",
+                err=True,
+            )
+    if not all(r.ok for r in results):
+        raise SystemExit(ExitCode.INVALID)
+
+
+def _counts(mapping: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in mapping.items()) or "none"
+
+
+def _summary_text(file: str, s: dict[str, Any]) -> str:
+    n_nodes = sum(s["nodes"].values())
+    n_pipes = sum(s["pipes"].values())
+    blocked = f" ({s['blocked_pipes']} blocked)" if s["blocked_pipes"] else ""
+    volume = ", ".join(f"{k} {v:,.6g}" for k, v in s["volume"].items()) or "none"
+    lines = [
+        f"{file}: valid — {s['title']} (per {s['period']})",
+        f"  nodes   {n_nodes:,}: {_counts(s['nodes'])}",
+        f"  pipes   {n_pipes:,}: {_counts(s['pipes'])}{blocked}",
+        f"  nesting depth {s['depth']}",
+        f"  volume  {volume} per {s['period']}",
+    ]
+    if len(s["files"]) > 1:
+        lines.append(f"  files   {', '.join(s['files'])}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the schema to this file instead of standard output.",
+)
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the map format (for editors and other tools).
+
+    Point your editor's YAML language server at it with a first line
+    '# yaml-language-server: $schema=PATH' in each map.
+
+    Example: ecograph schema -o ecograph.schema.json
+    """
+    text = json.dumps(map_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from ecograph._io import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
+
+
+# -- the exit-code policy ----------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code (see :class:`ExitCode`).
+
+    Examples
+    --------
+    >>> main(["--version"])
+    ecograph, version 0.1.0
+    0
+    """
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="ecograph",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except click.exceptions.Abort:
+        click.echo("ecograph: interrupted", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("ecograph: interrupted", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except MapError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        return int(ExitCode.INVALID)
+    except UsageError as exc:
+        where = f"{_current_map[0]}: " if _current_map else "ecograph: "
+        click.echo(f"{where}error: {exc}", err=True)
+        return int(ExitCode.INVALID)
+    except EcographError as exc:
+        click.echo(f"ecograph: error: {exc}", err=True)
+        return int(ExitCode.INVALID)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.INVALID)
+    except BrokenPipeError:
+        # the reader went away (ecograph ... | head): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except Exception as exc:  # the one place a bug is turned into a message
+        if os.environ.get("ECOGRAPH_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"ecograph: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in ecograph, not in your map. Please report it with the command "
+            "you ran and the map (set ECOGRAPH_DEBUG=1 to see the traceback).",
+            err=True,
+        )
+        return int(ExitCode.INTERNAL)
+    finally:
+        _current_map.clear()
+    return int(ExitCode.OK)
+
+
+# -- command modules: each registers its commands on `cli` when imported ------------------
+
+for _module in ("flows", "network", "render"):
+    if importlib.util.find_spec(f"ecograph.cli.{_module}") is not None:
+        importlib.import_module(f"ecograph.cli.{_module}")

@@ -1,0 +1,194 @@
+"""Exceptions, located diagnostics and exit codes: the one place they are defined.
+
+Every problem ecograph reports about a map is a :class:`Diagnostic`: a severity,
+a location (file, line, column, both 1-based), a path through the document
+(``pipes[3].to``) and a message. A map with errors raises :class:`MapError`
+carrying all of them at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Diagnostic",
+    "EcographError",
+    "ExitCode",
+    "MapError",
+    "UsageError",
+    "format_path",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes of the ``ecograph`` command, defined once.
+
+    Examples
+    --------
+    >>> int(ExitCode.INVALID)
+    1
+    """
+
+    OK = 0
+    #: The map (or scenario) is invalid, or ``--strict`` and it has warnings.
+    INVALID = 1
+    #: The command line is wrong: unknown option, missing file argument, bad value.
+    USAGE = 2
+    #: A bug in ecograph itself; the message asks to report it.
+    INTERNAL = 3
+    #: Interrupted with Ctrl-C.
+    INTERRUPTED = 130
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Format a document path the way messages show it.
+
+    Parameters
+    ----------
+    path : sequence of str or int
+        Keys (str) and list positions (int) from the top of the document.
+
+    Returns
+    -------
+    str
+        ``nodes.dingtalk.kind``, ``pipes[3].to``; keys that are not plain
+        words are quoted: ``nodes["a.b"]``.
+
+    Examples
+    --------
+    >>> format_path(["pipes", 3, "to"])
+    'pipes[3].to'
+    >>> format_path(["nodes", "a.b", "kind"])
+    'nodes["a.b"].kind'
+    >>> format_path([])
+    ''
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One located problem in a map.
+
+    Attributes
+    ----------
+    severity : {"error", "warning"}
+    file : str
+        The file as the user named it (or ``<string>``).
+    line, column : int
+        1-based position; 0 when the problem has no position (a missing file).
+    path : str
+        Where in the document, as :func:`format_path` writes it ('' for the file).
+    message : str
+        What was expected and what was found, with a hint where one helps.
+
+    Examples
+    --------
+    >>> d = Diagnostic("error", "x.yaml", 12, 9, "pipes[3].to", "unknown node 'dingtak'")
+    >>> str(d)
+    "x.yaml:12:9: pipes[3].to: unknown node 'dingtak'"
+    >>> str(Diagnostic("warning", "x.yaml", 2, 3, "", "odd"))
+    'x.yaml:2:3: warning: odd'
+    """
+
+    severity: str
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        parts = [where]
+        if self.severity == "warning":
+            parts.append("warning")
+        if self.path:
+            parts.append(self.path)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+    def to_dict(self) -> dict[str, str | int]:
+        """Return the diagnostic as a JSON-ready dict.
+
+        Examples
+        --------
+        >>> Diagnostic("error", "m.yaml", 1, 1, "", "bad").to_dict()["line"]
+        1
+        """
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.file, d.line, d.column, d.message)
+
+
+class EcographError(Exception):
+    """Root of every exception ecograph raises on purpose."""
+
+
+class UsageError(EcographError):
+    """A call or command line that cannot be carried out (bad option value, unknown node)."""
+
+
+class MapError(EcographError):
+    """A map (or scenario) that is not valid; carries every error found.
+
+    Parameters
+    ----------
+    diagnostics : iterable of Diagnostic
+        All problems found; errors first in file order, then warnings.
+
+    Examples
+    --------
+    >>> e = MapError([Diagnostic("error", "m.yaml", 3, 1, "", "bad")])
+    >>> str(e)
+    'm.yaml:3:1: bad'
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics, key=_sort_key))
+        super().__init__("\n".join(str(d) for d in self.errors))
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of severity ``error``."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of severity ``warning``."""
+        return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Sort diagnostics by file, line, column.
+
+    Examples
+    --------
+    >>> a = Diagnostic("error", "m", 5, 1, "", "a"); b = Diagnostic("error", "m", 2, 1, "", "b")
+    >>> [d.message for d in sort_diagnostics([a, b])]
+    ['b', 'a']
+    """
+    return tuple(sorted(diagnostics, key=_sort_key))

@@ -1,0 +1,408 @@
+"""The validated ecosystem model: frozen dataclasses, no I/O, no YAML, no networkx.
+
+An :class:`Ecosystem` is what :func:`ecograph.load` returns. It holds
+:class:`Node` objects keyed by id (in file order) and :class:`Pipe` objects in
+file order, plus the warnings found while validating. Membership (``parent``)
+is a tree over the nodes; helpers here walk it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from ecograph.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "CURRENCIES",
+    "NODE_KINDS",
+    "PERIODS",
+    "Ecosystem",
+    "Location",
+    "Node",
+    "Pipe",
+]
+
+#: Node kinds, in the order legends and summaries list them.
+NODE_KINDS: tuple[str, ...] = (
+    "platform",
+    "sub-ecosystem",
+    "partner",
+    "pool",
+    "channel",
+    "producer",
+    "fund",
+)
+#: Pipe currencies. They are never added together.
+CURRENCIES: tuple[str, ...] = ("traffic", "capital", "goods", "data")
+#: Periods a map's volumes can be measured per.
+PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something was written: file and 1-based line and column.
+
+    Examples
+    --------
+    >>> str(Location("m.yaml", 3, 5))
+    'm.yaml:3:5'
+    """
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One node of the map.
+
+    Attributes
+    ----------
+    id : str
+        Stable id (the key under ``nodes``).
+    kind : str
+        One of :data:`NODE_KINDS`.
+    label : str
+        Display name; the id when the map gives none.
+    parent : str or None
+        Id of the containing node (membership, not flow).
+    users : float or None
+        Users of the node (the size of a pool), if given.
+    inflow, outflow : Mapping[str, float]
+        Boundary flow per currency, per period (absent currencies are 0).
+    tags, genes : tuple of str
+    description, source : str or None
+    attrs : Mapping[str, Any]
+        Free-form user attributes, as written.
+    location : Location
+        Where the node's id was written.
+
+    Examples
+    --------
+    >>> Node("a", "partner").label
+    'a'
+    """
+
+    id: str
+    kind: str
+    label: str = ""
+    parent: str | None = None
+    users: float | None = None
+    inflow: Mapping[str, float] = field(default_factory=_empty)
+    outflow: Mapping[str, float] = field(default_factory=_empty)
+    tags: tuple[str, ...] = ()
+    genes: tuple[str, ...] = ()
+    description: str | None = None
+    source: str | None = None
+    attrs: Mapping[str, Any] = field(default_factory=_empty)
+    location: Location = Location("<model>", 0, 0)
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Pipe:
+    """One directed pipe.
+
+    Attributes
+    ----------
+    key : str
+        Unique key of the pipe in the map: its ``id`` if given, otherwise
+        ``"<from>-><to>:<kind>"`` with ``#2``, ``#3``... appended to repeats.
+        It is the edge key in the networkx graph.
+    from_node, to_node : str
+        Ids of the nodes the flow leaves and reaches.
+    kind : str
+        Currency, one of :data:`CURRENCIES`.
+    volume : float or None
+        Observed flow per period (None when not given).
+    capacity : float or None
+        Most it can carry per period (None: unbounded).
+    conversion, cost : float or None
+    status : {"open", "blocked"}
+    label, description, source : str or None
+    attrs : Mapping[str, Any]
+    index : int
+        Position in the merged pipe list (0-based).
+    location : Location
+        Where the pipe was written.
+
+    Examples
+    --------
+    >>> p = Pipe("a->b:traffic", "a", "b", volume=5.0)
+    >>> p.is_open, p.kind
+    (True, 'traffic')
+    """
+
+    key: str
+    from_node: str
+    to_node: str
+    kind: str = "traffic"
+    volume: float | None = None
+    capacity: float | None = None
+    conversion: float | None = None
+    cost: float | None = None
+    status: str = "open"
+    label: str | None = None
+    description: str | None = None
+    source: str | None = None
+    attrs: Mapping[str, Any] = field(default_factory=_empty)
+    index: int = 0
+    location: Location = Location("<model>", 0, 0)
+
+    @property
+    def is_open(self) -> bool:
+        """True unless the pipe is blocked."""
+        return self.status == "open"
+
+
+@dataclass(frozen=True, eq=False)
+class Ecosystem:
+    """A validated ecosystem map.
+
+    Build one with :func:`ecograph.load` or :func:`ecograph.loads`; the
+    constructor does not validate.
+
+    Attributes
+    ----------
+    name : str
+    title : str
+    period : str
+    nodes : Mapping[str, Node]
+        In the order the files define them.
+    pipes : tuple of Pipe
+    files : tuple of str
+        The root file first, then every included file, as opened.
+    units : Mapping[str, str]
+        Display unit per currency.
+    description : str or None
+    warnings : tuple of Diagnostic
+        Warnings found while loading (the map is valid despite them).
+
+    Examples
+    --------
+    >>> eco = Ecosystem("m", nodes={"p": Node("p", "platform"),
+    ...                             "a": Node("a", "partner", parent="p")})
+    >>> eco.members("p")
+    ('a',)
+    >>> eco.ancestors_in_tree("a")
+    ('p',)
+    """
+
+    name: str
+    title: str = ""
+    period: str = "month"
+    nodes: Mapping[str, Node] = field(default_factory=dict)
+    pipes: tuple[Pipe, ...] = ()
+    files: tuple[str, ...] = ()
+    units: Mapping[str, str] = field(default_factory=_empty)
+    description: str | None = None
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+        if not self.title:
+            object.__setattr__(self, "title", self.name)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Ecosystem {self.name!r}: {len(self.nodes)} nodes, "
+            f"{len(self.pipes)} pipes, per {self.period}>"
+        )
+
+    # -- membership -----------------------------------------------------------
+
+    @functools.cached_property
+    def _children(self) -> Mapping[str | None, tuple[str, ...]]:
+        out: dict[str | None, list[str]] = {}
+        for node in self.nodes.values():
+            out.setdefault(node.parent, []).append(node.id)
+        return MappingProxyType({k: tuple(v) for k, v in out.items()})
+
+    def _require(self, node: str) -> Node:
+        try:
+            return self.nodes[node]
+        except KeyError:
+            from ecograph._suggest import did_you_mean
+
+            raise UsageError(f"unknown node {node!r}{did_you_mean(node, self.nodes)}") from None
+
+    def children(self, node: str | None) -> tuple[str, ...]:
+        """Ids of the direct members of ``node`` (``None``: the top-level nodes).
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"p": Node("p", "platform")})
+        >>> eco.children(None)
+        ('p',)
+        """
+        if node is not None:
+            self._require(node)
+        return self._children.get(node, ())
+
+    def members(self, node: str, *, recursive: bool = True) -> tuple[str, ...]:
+        """Ids of the nodes contained in ``node``, depth-first in file order.
+
+        Parameters
+        ----------
+        node : str
+            A node id.
+        recursive : bool, default True
+            Include members of members; False gives the direct members only.
+
+        Raises
+        ------
+        UsageError
+            When ``node`` is not in the map.
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"p": Node("p", "platform"),
+        ...     "s": Node("s", "sub-ecosystem", parent="p"),
+        ...     "a": Node("a", "partner", parent="s")})
+        >>> eco.members("p")
+        ('s', 'a')
+        >>> eco.members("p", recursive=False)
+        ('s',)
+        """
+        direct = self.children(node)
+        if not recursive:
+            return direct
+        out: list[str] = []
+        stack = list(reversed(direct))
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(reversed(self._children.get(current, ())))
+        return tuple(out)
+
+    def ancestors_in_tree(self, node: str) -> tuple[str, ...]:
+        """Ids of the containers of ``node``, nearest first, up to a top-level node.
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"p": Node("p", "platform"),
+        ...     "s": Node("s", "sub-ecosystem", parent="p"),
+        ...     "a": Node("a", "partner", parent="s")})
+        >>> eco.ancestors_in_tree("a")
+        ('s', 'p')
+        """
+        out: list[str] = []
+        parent = self._require(node).parent
+        while parent is not None:
+            out.append(parent)
+            parent = self.nodes[parent].parent
+        return tuple(out)
+
+    def roots(self) -> tuple[str, ...]:
+        """Ids of the top-level nodes (no parent), in file order."""
+        return self._children.get(None, ())
+
+    def depth(self, node: str | None = None) -> int:
+        """Nesting depth: of ``node`` (0 for a top-level node), or of the deepest node.
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"p": Node("p", "platform"),
+        ...     "a": Node("a", "partner", parent="p")})
+        >>> eco.depth("a"), eco.depth()
+        (1, 1)
+        """
+        if node is not None:
+            return len(self.ancestors_in_tree(node))
+        return max((len(self.ancestors_in_tree(n)) for n in self.nodes), default=0)
+
+    def group_of(self, node: str, *, kinds: tuple[str, ...] = ("sub-ecosystem",)) -> str | None:
+        """The nearest container of ``node`` (or ``node`` itself) whose kind is in ``kinds``.
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"p": Node("p", "platform"),
+        ...     "s": Node("s", "sub-ecosystem", parent="p"),
+        ...     "a": Node("a", "partner", parent="s")})
+        >>> eco.group_of("a"), eco.group_of("p")
+        ('s', None)
+        """
+        for candidate in (node, *self.ancestors_in_tree(node)):
+            if self.nodes[candidate].kind in kinds:
+                return candidate
+        return None
+
+    # -- pipes ----------------------------------------------------------------
+
+    def pipes_of(self, kind: str | None = None) -> Iterator[Pipe]:
+        """Iterate over the pipes of one currency (all pipes when ``kind`` is None)."""
+        return (p for p in self.pipes if kind is None or p.kind == kind)
+
+    def currencies(self) -> tuple[str, ...]:
+        """The currencies used by pipes or boundary flows, in :data:`CURRENCIES` order."""
+        used = {p.kind for p in self.pipes}
+        for node in self.nodes.values():
+            used.update(node.inflow)
+            used.update(node.outflow)
+        return tuple(c for c in CURRENCIES if c in used)
+
+    # -- derived views ---------------------------------------------------------
+
+    @functools.cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The map as a networkx ``MultiDiGraph`` (built once, then cached).
+
+        See :mod:`ecograph.graph` for the attribute names. Treat it as read-only;
+        use :func:`ecograph.to_graph` for a fresh copy to modify.
+        """
+        from ecograph.graph import to_graph
+
+        return to_graph(self)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for a quick overview: nodes per kind, pipes and volume per currency, depth.
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
+        ...     pipes=(Pipe("a->b:traffic", "a", "b", volume=3.0),))
+        >>> s = eco.summary()
+        >>> s["nodes"], s["pipes"], s["volume"]
+        ({'partner': 1, 'pool': 1}, {'traffic': 1}, {'traffic': 3.0})
+        """
+        nodes: dict[str, int] = {}
+        for node in self.nodes.values():
+            nodes[node.kind] = nodes.get(node.kind, 0) + 1
+        pipes: dict[str, int] = {}
+        volume: dict[str, float] = {}
+        blocked = 0
+        for pipe in self.pipes:
+            pipes[pipe.kind] = pipes.get(pipe.kind, 0) + 1
+            volume[pipe.kind] = volume.get(pipe.kind, 0.0) + (
+                (pipe.volume or 0.0) if pipe.is_open else 0.0
+            )
+            blocked += not pipe.is_open
+        return {
+            "name": self.name,
+            "title": self.title,
+            "period": self.period,
+            "files": list(self.files),
+            "nodes": {k: nodes[k] for k in NODE_KINDS if k in nodes},
+            "pipes": {k: pipes[k] for k in CURRENCIES if k in pipes},
+            "blocked_pipes": blocked,
+            "depth": self.depth(),
+            "volume": {k: volume[k] for k in CURRENCIES if k in volume},
+        }

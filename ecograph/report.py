@@ -1,0 +1,241 @@
+"""Results to text: readable tables, JSON documents and CSV tables.
+
+Analyses return plain data (dicts, or objects with ``to_dict()``); this module
+turns that data into what a person or a script reads. It knows nothing of
+YAML, networkx or the CLI library.
+
+Conventions
+-----------
+* JSON: one document, UTF-8 text as is (Chinese labels stay readable), floats
+  that are not finite written as ``null`` (JSON has no infinity).
+* Table: scalars as ``key: value`` lines; each per-node mapping (``{node:
+  number}``) becomes a column of one table keyed by node; each list of records
+  becomes a table of its own under a heading.
+* CSV: the same tables, one row per node (or record), with a ``section``
+  column when a result holds several lists of records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["format_number", "plain", "to_csv", "to_json", "to_table"]
+
+
+def plain(data: Any) -> Any:
+    """Convert a result into JSON-ready plain data.
+
+    Objects with ``to_dict()`` are converted; tuples become lists; non-finite
+    floats become None.
+
+    Examples
+    --------
+    >>> plain({"a": (1, float("inf")), "b": {"x": 2.5}})
+    {'a': [1, None], 'b': {'x': 2.5}}
+    """
+    if hasattr(data, "to_dict"):
+        return plain(data.to_dict())
+    if isinstance(data, Mapping):
+        return {str(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple | set | frozenset):
+        return [plain(v) for v in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if hasattr(data, "item") and callable(data.item):  # numpy scalars
+        return plain(data.item())
+    return data
+
+
+def to_json(data: Any) -> str:
+    """One JSON document, indented, non-ASCII kept as text.
+
+    Examples
+    --------
+    >>> print(to_json({"label": "钉钉", "x": 1.0}))
+    {
+      "label": "钉钉",
+      "x": 1.0
+    }
+    """
+    return json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def format_number(value: Any) -> str:
+    """Format a number for a table: thousands separators, 4 significant digits for fractions.
+
+    Examples
+    --------
+    >>> [format_number(v) for v in [2000000, 0.123456, 1234.5, None, float("inf"), True]]
+    ['2,000,000', '0.1235', '1,234.5', '-', 'inf', 'True']
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value == int(value) and abs(value) < 1e15:
+            return f"{int(value):,}"
+        if abs(value) >= 1000:
+            return f"{value:,.1f}"
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(format_number(v) for v in value)
+    return str(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _split(
+    data: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Mapping[str, Any]], dict[str, list[Mapping[str, Any]]]]:
+    scalars: dict[str, Any] = {}
+    columns: dict[str, Mapping[str, Any]] = {}
+    records: dict[str, list[Mapping[str, Any]]] = {}
+    for key, value in data.items():
+        if _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value)):
+            scalars[key] = value
+        elif isinstance(value, Mapping) and all(_is_scalar(v) for v in value.values()):
+            columns[key] = value
+        elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+            records[key] = value
+        elif isinstance(value, Mapping):
+            # nested mapping of mappings: one record per key
+            records[key] = [
+                {"id": k, **(v if isinstance(v, Mapping) else {"value": v})}
+                for k, v in value.items()
+            ]
+        else:  # pragma: no cover - mixed lists
+            scalars[key] = value
+    return scalars, columns, records
+
+
+def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    numeric = [
+        all(_looks_numeric(row[i]) for row in rows) if rows else False for i in range(len(header))
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        out = [
+            cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ]
+        return "  ".join(out).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), sep, *(line(r) for r in rows)])
+
+
+def _looks_numeric(cell: str) -> bool:
+    stripped = cell.replace(",", "").replace(".", "").replace("-", "").replace("+", "")
+    return stripped.isdigit() or cell in ("-", "inf", "nan") or stripped.replace("e", "").isdigit()
+
+
+def _column_rows(columns: Mapping[str, Mapping[str, Any]], key_name: str) -> list[dict[str, Any]]:
+    keys: list[str] = []
+    seen: set[str] = set()
+    for column in columns.values():
+        for k in column:
+            if k not in seen:
+                seen.add(k)
+                keys.append(k)
+    return [{key_name: k, **{name: col.get(k) for name, col in columns.items()}} for k in keys]
+
+
+def to_table(data: Any, *, key_name: str = "node", sort_by: str | None = None) -> str:
+    """A readable text report of a result.
+
+    Parameters
+    ----------
+    data : mapping or object with ``to_dict()``
+        The result.
+    key_name : str, default "node"
+        Heading of the first column of per-node tables.
+    sort_by : str, optional
+        Column to sort the per-node table by, largest first (default: the
+        first numeric column, as the result orders it otherwise).
+
+    Examples
+    --------
+    >>> print(to_table({"source": "a", "traffic": {"a": 10.0, "b": 7.5}}))
+    source: a
+    <BLANKLINE>
+    node  traffic
+    ----  -------
+    a          10
+    b         7.5
+    """
+    data = plain(data)
+    if not isinstance(data, Mapping):
+        return format_number(data)
+    scalars, columns, records = _split(data)
+    parts: list[str] = []
+    if scalars:
+        parts.append("\n".join(f"{k}: {format_number(v)}" for k, v in scalars.items()))
+    if columns:
+        rows = _column_rows(columns, key_name)
+        if sort_by is not None and sort_by in columns:
+            rows.sort(key=lambda r: _sort_value(r.get(sort_by)), reverse=True)
+        header = [key_name, *columns]
+        parts.append(_grid(header, [[format_number(r[h]) for h in header] for r in rows]))
+    for name, items in records.items():
+        if not items:
+            parts.append(f"{name}: none")
+            continue
+        header = list(dict.fromkeys(k for item in items for k in item))
+        body = [[format_number(item.get(h)) for h in header] for item in items]
+        parts.append(f"{name}:\n" + _grid(header, body))
+    return "\n\n".join(parts)
+
+
+def _sort_value(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and value is not None else -math.inf
+
+
+def to_csv(data: Any, *, key_name: str = "node") -> str:
+    """The tables of a result as CSV text (see the module notes).
+
+    Examples
+    --------
+    >>> print(to_csv({"source": "a", "traffic": {"a": 10.0, "b": 7.5}}), end="")
+    node,traffic
+    a,10.0
+    b,7.5
+    """
+    data = plain(data)
+    if not isinstance(data, Mapping):
+        data = {"value": data}
+    scalars, columns, records = _split(data)
+    rows: list[dict[str, Any]]
+    if columns:
+        rows = _column_rows(columns, key_name)
+    elif records:
+        many = len(records) > 1
+        rows = [
+            {**({"section": name} if many else {}), **item}
+            for name, items in records.items()
+            for item in items
+        ]
+    else:
+        rows = [{k: v for k, v in scalars.items()}]
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in header})
+    return buffer.getvalue()
