@@ -322,7 +322,7 @@ def _translate(error: jsonschema.ValidationError, check: _Checker) -> None:
         if path == ("ecograph",):
             check.add(
                 path,
-                f"unsupported format version {_describe(value)}; this ecograph reads version 1 "
+                f"unsupported format version {value!r}; this ecograph reads version 1 "
                 "(write 'ecograph: 1')",
             )
         else:  # pragma: no cover - the schema has no other const
@@ -340,7 +340,11 @@ def _translate(error: jsonschema.ValidationError, check: _Checker) -> None:
             )
         else:
             what = "pipe id" if field_name == "id" else "node id"
-            check.add(path, f"{what} {value!r} must not contain whitespace")
+            parent_value = _value_at(check.doc, path)
+            if isinstance(parent_value, Mapping) and value in parent_value:
+                check.add((*path, value), f"{what} {value!r} must not contain whitespace", key=True)
+            else:
+                check.add(path, f"{what} {value!r} must not contain whitespace")
     elif validator == "maxLength":
         check.add(
             path,
@@ -707,7 +711,7 @@ def _warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
     for node in eco.nodes.values():
         path = format_path(["nodes", node.id])
         if node.id not in touched and node.id not in has_members:
-            warn(node.location, path, f"node {node.id!r} has no pipes (nothing flows in or out)")
+            warn(node.location, path, f"node {node.id!r} has no pipes: it is connected to nothing")
         for currency in CURRENCIES:
             p_in = ins.get((node.id, currency), 0.0)
             p_out = outs.get((node.id, currency), 0.0)
@@ -839,7 +843,7 @@ def loads(
     --------
     >>> eco = loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool}}\\n")
     >>> eco.nodes["a"].kind, [str(w) for w in eco.warnings]
-    ('pool', ["<string>:3:9: warning: nodes.a: node 'a' has no pipes (nothing flows in or out)"])
+    ('pool', ["<string>:3:9: warning: nodes.a: node 'a' has no pipes: it is connected to nothing"])
     >>> loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pol}}\\n")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
