@@ -9,6 +9,7 @@ carrying all of them at once.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+_ONE_LINE = {0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\x85"}
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -76,7 +78,7 @@ def format_path(path: Sequence[str | int]) -> str:
         elif _PLAIN.match(part):
             out += f".{part}" if out else part
         else:
-            out += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
     return out
 
 
@@ -120,7 +122,8 @@ class Diagnostic:
         if self.path:
             parts.append(self.path)
         parts.append(self.message)
-        return ": ".join(parts)
+        # one line, whatever the map's keys or values hold
+        return ": ".join(parts).translate(_ONE_LINE)
 
     def to_dict(self) -> dict[str, str | int]:
         """Return the diagnostic as a JSON-ready dict.

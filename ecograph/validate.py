@@ -297,6 +297,7 @@ def _translate(error: jsonschema.ValidationError, check: _Checker) -> None:
         parent_value = _value_at(check.doc, path)
         if (
             options == list(CURRENCIES)
+            and isinstance(value, str)
             and isinstance(parent_value, Mapping)
             and value in parent_value
         ):
@@ -341,7 +342,11 @@ def _translate(error: jsonschema.ValidationError, check: _Checker) -> None:
         else:
             what = "pipe id" if field_name == "id" else "node id"
             parent_value = _value_at(check.doc, path)
-            if isinstance(parent_value, Mapping) and value in parent_value:
+            if (
+                isinstance(value, str)
+                and isinstance(parent_value, Mapping)
+                and value in parent_value
+            ):
                 check.add((*path, value), f"{what} {value!r} must not contain whitespace", key=True)
             else:
                 check.add(path, f"{what} {value!r} must not contain whitespace")

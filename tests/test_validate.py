@@ -21,8 +21,7 @@ ROOT = Path(__file__).parent.parent
 
 def _expected(path: Path) -> list[str]:
     return [
-        m.group(1)
-        for m in re.finditer(r"^# expect: (.*)$", path.read_text("utf-8"), re.MULTILINE)
+        m.group(1) for m in re.finditer(r"^# expect: (.*)$", path.read_text("utf-8"), re.MULTILINE)
     ]
 
 
