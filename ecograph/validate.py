@@ -17,21 +17,23 @@ located at the file, line and column where it was written:
 
 from __future__ import annotations
 
+import copy
 import functools
 import glob
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
-from ecograph._suggest import did_you_mean
+from ecograph._suggest import Suggester, did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
 from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe
@@ -78,8 +80,38 @@ def schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+def _validators() -> dict[str, tuple[Callable[[Any], Any], jsonschema.Draft202012Validator]]:
+    """Per part of a map (top level, one node, one pipe): a fast yes/no validator and
+    a complete one.
+
+    fastjsonschema compiles the schema to Python and answers "valid?" about 30x
+    faster than jsonschema, but stops at the first error; jsonschema lists every
+    error with its path. Each node and pipe is checked by the fast one first, and
+    only the parts that fail are run through jsonschema for their messages.
+    """
+    full = schema()
+    defs = full["$defs"]
+    top = copy.deepcopy(full)
+    top["properties"]["nodes"]["additionalProperties"] = True
+    top["properties"]["pipes"]["items"] = True
+    parts = {
+        "top": top,
+        "node": {"$ref": "#/$defs/node", "$defs": defs},
+        "pipe": {"$ref": "#/$defs/pipe", "$defs": defs},
+    }
+    return {
+        name: (fastjsonschema.compile(part), jsonschema.Draft202012Validator(part))
+        for name, part in parts.items()
+    }
+
+
+def _errors(part: str, data: Any) -> Iterable[jsonschema.ValidationError]:
+    fast, full = _validators()[part]
+    try:
+        fast(data)
+    except fastjsonschema.JsonSchemaValueException:
+        return full.iter_errors(data)
+    return ()
 
 
 # -- reading files -------------------------------------------------------------
@@ -223,12 +255,24 @@ def _schema_errors(check: _Checker) -> None:
         )
         return
     _normalise_text_fields(check.doc)
-    for error in _validator().iter_errors(data):
+    for error in _errors("top", data):
         _translate(error, check)
+    nodes = data.get("nodes")
+    if isinstance(nodes, Mapping):
+        for node_id, node in nodes.items():
+            for error in _errors("node", node):
+                _translate(error, check, ("nodes", node_id))
+    pipes = data.get("pipes")
+    if isinstance(pipes, list):
+        for i, pipe in enumerate(pipes):
+            for error in _errors("pipe", pipe):
+                _translate(error, check, ("pipes", i))
 
 
-def _translate(error: jsonschema.ValidationError, check: _Checker) -> None:
-    path = tuple(error.absolute_path)
+def _translate(
+    error: jsonschema.ValidationError, check: _Checker, prefix: tuple[str | int, ...] = ()
+) -> None:
+    path = (*prefix, *error.absolute_path)
     value: Any = error.instance
     validator: Any = error.validator
     expected_value: Any = error.validator_value
@@ -274,7 +318,7 @@ def _translate(error: jsonschema.ValidationError, check: _Checker) -> None:
         subs = [e for e in error.context or () if e.relative_schema_path[0] == branch]
         if isinstance(value, int | float | Mapping) and not isinstance(value, bool) and subs:
             for sub in subs:
-                _translate(sub, check)
+                _translate(sub, check, prefix)
         else:
             check.add(
                 path,
@@ -519,6 +563,7 @@ def _merge(files: list[_Loaded], root: _Loaded) -> _Merged:
 
 def _references(merged: _Merged) -> None:
     ids = merged.nodes
+    suggest = Suggester(ids)
     for node_id, (attrs, loaded) in ids.items():
         if not isinstance(attrs, Mapping):
             continue
@@ -528,7 +573,7 @@ def _references(merged: _Merged) -> None:
             if parent == node_id:
                 loaded.check.add(path, f"node {node_id!r} cannot be its own parent")
             elif parent not in ids:
-                loaded.check.add(path, f"unknown parent node {parent!r}{did_you_mean(parent, ids)}")
+                loaded.check.add(path, f"unknown parent node {parent!r}{suggest(parent)}")
     # parent cycles
     state: dict[str, int] = {}
     for start in ids:
@@ -557,7 +602,7 @@ def _references(merged: _Merged) -> None:
             node = pipe.get(end)
             end_path = ("pipes", i, end)
             if isinstance(node, str) and not loaded.check.is_bad(end_path) and node not in ids:
-                loaded.check.add(end_path, f"unknown node {node!r}{did_you_mean(node, ids)}")
+                loaded.check.add(end_path, f"unknown node {node!r}{suggest(node)}")
         src, dst = pipe.get("from"), pipe.get("to")
         if isinstance(src, str) and src == dst and not loaded.check.is_bad(("pipes", i, "to")):
             loaded.check.add(("pipes", i, "to"), f"a pipe cannot run from node {src!r} to itself")

@@ -26,7 +26,7 @@ import click
 from ecograph import __version__
 from ecograph.errors import EcographError, ExitCode, MapError, UsageError
 from ecograph.model import CURRENCIES, Ecosystem
-from ecograph.report import to_csv, to_json, to_table
+from ecograph.report import format_number, to_csv, to_json, to_table
 from ecograph.validate import DEFAULT_TOLERANCE, load
 from ecograph.validate import check as check_maps
 from ecograph.validate import schema as map_schema
@@ -171,7 +171,7 @@ def _summary_text(file: str, s: dict[str, Any]) -> str:
     n_nodes = sum(s["nodes"].values())
     n_pipes = sum(s["pipes"].values())
     blocked = f" ({s['blocked_pipes']} blocked)" if s["blocked_pipes"] else ""
-    volume = ", ".join(f"{k} {v:,.6g}" for k, v in s["volume"].items()) or "none"
+    volume = ", ".join(f"{k} {format_number(v)}" for k, v in s["volume"].items()) or "none"
     lines = [
         f"{file}: valid — {s['title']} (per {s['period']})",
         f"  nodes   {n_nodes:,}: {_counts(s['nodes'])}",
