@@ -146,3 +146,28 @@ def test_yaml_punctuation_soup_never_tracebacks(text: str) -> None:
         ecograph.loads(text)
     except MapError as err:
         assert err.diagnostics
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_maps(), st.data())
+def test_fast_and_complete_schema_validators_agree(
+    data: dict[str, object], draw: st.DataObject
+) -> None:
+    """The fast path (fastjsonschema) must never call valid what jsonschema rejects."""
+    import fastjsonschema
+    import jsonschema
+
+    paths = [p for p in _paths(data) if p]
+    path = draw.draw(st.sampled_from(paths))
+    parent: object = data
+    for part in path[:-1]:
+        parent = parent[part]  # type: ignore[index]
+    parent[path[-1]] = draw.draw(_JUNK)  # type: ignore[index]
+    fast = fastjsonschema.compile(ecograph.schema())
+    try:
+        fast(data)
+        fast_ok = True
+    except fastjsonschema.JsonSchemaValueException:
+        fast_ok = False
+    full_ok = jsonschema.Draft202012Validator(ecograph.schema()).is_valid(data)
+    assert fast_ok == full_ok
