@@ -39,7 +39,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 _current_map: list[str] = []
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 92,
+        "terminal_width": 92,
+    }
+)
 @click.version_option(__version__, prog_name="ecograph")
 def cli() -> None:
     """Ecosystem maps as code: validate, measure and draw platform ecosystems written in YAML.
