@@ -21,9 +21,19 @@ Examples
 ['shop', 'users']
 """
 
+from ecograph.analysis import (
+    bottlenecks,
+    centrality,
+    dependency,
+    diagnose,
+    flow,
+    max_flow,
+    reach,
+)
 from ecograph.errors import Diagnostic, EcographError, ExitCode, MapError, UsageError
 from ecograph.graph import flow_layer, to_graph
 from ecograph.model import CURRENCIES, NODE_KINDS, PERIODS, Ecosystem, Location, Node, Pipe
+from ecograph.render import render
 from ecograph.validate import check, load, loads, schema
 
 __version__ = "0.1.0"
@@ -42,10 +52,18 @@ __all__ = [
     "Pipe",
     "UsageError",
     "__version__",
+    "bottlenecks",
+    "centrality",
     "check",
+    "dependency",
+    "diagnose",
+    "flow",
     "flow_layer",
     "load",
     "loads",
+    "max_flow",
+    "reach",
+    "render",
     "schema",
     "to_graph",
 ]

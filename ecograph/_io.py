@@ -21,6 +21,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     >>> write_atomic(target, b"hello")
     >>> target.read_bytes()
     b'hello'
+    >>> umask = os.umask(0); _ = os.umask(umask)
+    >>> target.stat().st_mode & 0o777 == 0o666 & ~umask
+    True
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
@@ -30,6 +33,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); give it the usual permissions
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

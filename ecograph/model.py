@@ -372,6 +372,12 @@ class Ecosystem:
 
         return to_graph(self)
 
+    def _repr_html_(self) -> str:
+        """Show the map inline in Jupyter (an interactive, self-contained drawing)."""
+        from ecograph.render import repr_html
+
+        return repr_html(self)
+
     def summary(self) -> dict[str, Any]:
         """Counts for a quick overview: nodes per kind, pipes and volume per currency, depth.
 

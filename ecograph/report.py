@@ -103,7 +103,9 @@ def _split(
     columns: dict[str, Mapping[str, Any]] = {}
     records: dict[str, list[Mapping[str, Any]]] = {}
     for key, value in data.items():
-        if _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value)):
+        if isinstance(value, list) and not value:
+            records[key] = []
+        elif _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value)):
             scalars[key] = value
         elif isinstance(value, Mapping) and all(_is_scalar(v) for v in value.values()):
             columns[key] = value

@@ -59,7 +59,6 @@ _TYPE_NAMES = {
 }
 
 
-@functools.cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of the map format (version 1), as a dict.
 
@@ -74,6 +73,11 @@ def schema() -> dict[str, Any]:
     >>> schema()["$defs"]["node"]["properties"]["kind"]["enum"][0]
     'platform'
     """
+    return copy.deepcopy(_schema())
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
     text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
@@ -89,7 +93,7 @@ def _validators() -> dict[str, tuple[Callable[[Any], Any], jsonschema.Draft20201
     error with its path. Each node and pipe is checked by the fast one first, and
     only the parts that fail are run through jsonschema for their messages.
     """
-    full = schema()
+    full = schema()  # a fresh copy: fastjsonschema.compile changes the schema it is given
     defs = full["$defs"]
     top = copy.deepcopy(full)
     top["properties"]["nodes"]["additionalProperties"] = True
@@ -100,7 +104,7 @@ def _validators() -> dict[str, tuple[Callable[[Any], Any], jsonschema.Draft20201
         "pipe": {"$ref": "#/$defs/pipe", "$defs": defs},
     }
     return {
-        name: (fastjsonschema.compile(part), jsonschema.Draft202012Validator(part))
+        name: (fastjsonschema.compile(copy.deepcopy(part)), jsonschema.Draft202012Validator(part))
         for name, part in parts.items()
     }
 

@@ -278,6 +278,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- command modules: each registers its commands on `cli` when imported ------------------
 
-for _module in ("flows", "network", "render"):
+for _module in ("flows", "network", "diagnosis", "render"):
     if importlib.util.find_spec(f"ecograph.cli.{_module}") is not None:
         importlib.import_module(f"ecograph.cli.{_module}")

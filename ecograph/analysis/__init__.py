@@ -1,0 +1,24 @@
+"""Analyses of a map: one module per question, each taking an Ecosystem, returning plain data."""
+
+from ecograph.analysis.bottlenecks import bottlenecks, max_flow
+from ecograph.analysis.centrality import METRICS, centrality
+from ecograph.analysis.dependency import Dependency, dependency
+from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
+from ecograph.analysis.flow import FlowAnalysis, flow
+from ecograph.analysis.reach import Reach, reach
+
+__all__ = [
+    "METRICS",
+    "STATUSES",
+    "Dependency",
+    "Diagnosis",
+    "FlowAnalysis",
+    "Reach",
+    "bottlenecks",
+    "centrality",
+    "dependency",
+    "diagnose",
+    "flow",
+    "max_flow",
+    "reach",
+]

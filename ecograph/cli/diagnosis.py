@@ -1,0 +1,94 @@
+"""``ecograph diagnose``: the mirror of :func:`ecograph.analysis.diagnose.diagnose`."""
+
+from __future__ import annotations
+
+import click
+
+from ecograph.analysis.diagnose import diagnose as run_diagnosis
+from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.report import format_number
+
+__all__ = ["diagnose"]
+
+
+def _share(name: str, default: float, text: str) -> click.Option:
+    return click.Option(
+        [f"--{name}"],
+        type=click.FloatRange(0, 1),
+        default=default,
+        show_default=True,
+        help=text,
+    )
+
+
+@cli.command(
+    params=[
+        _share("narrow", 0.5, "narrow-pipe: max-flow below this share of what the feeders carry."),
+        _share("saturation", 0.9, "A pipe is full at this share of its capacity."),
+        _share("giant", 0.9, "single-giant: Herfindahl index of origins per giant at least this."),
+        _share("overuse", 0.5, "overuse: drawing more than this share of a pool's piped traffic."),
+        _share("fit", 0.25, "poor-fit: less than this share of tags among the host's genes."),
+    ]
+)
+@map_argument
+@click.option("--node", metavar="NODE", help="Diagnose this node only.")
+@kind_option
+@format_option
+def diagnose(
+    map_path: str,
+    node: str | None,
+    kind: str,
+    fmt: str,
+    narrow: float,
+    saturation: float,
+    giant: float,
+    overuse: float,
+    fit: float,
+) -> None:
+    """Why does each partner, producer and channel get the traffic it gets?
+
+    One status per node, the first that applies: empty-pipe (no source reaches
+    it), blocked-pipe (sources upstream, every path blocked), narrow-pipe (a full
+    pipe far below what upstream carries; the cut pipes are named), single-giant
+    (its traffic originates in one giant), overuse (draws too much of a pool),
+    poor-fit (its tags miss its host's genes), else healthy. Every finding that
+    applies is listed with its reason; --format json adds the evidence.
+
+    Example: ecograph diagnose ecosystems/toutiao.yaml --node stool-maker
+    """
+    eco = load_map(map_path)
+    result = run_diagnosis(
+        eco,
+        node=node,
+        kind=kind,
+        narrow=narrow,
+        saturation=saturation,
+        giant=giant,
+        overuse=overuse,
+        fit=fit,
+    )
+    if fmt == "table":
+        rows = [
+            {
+                "node": n,
+                "status": d.status,
+                "received": format_number(d.evidence.get("received")),
+                "reasons": "; ".join(d.reasons),
+            }
+            for n, d in result.items()
+        ]
+        emit({"diagnosis": rows}, fmt)
+    elif fmt == "csv":
+        records: list[dict[str, object]] = [
+            {
+                "node": n,
+                "status": d.status,
+                "findings": " ".join(d.findings),
+                "received": d.evidence.get("received"),
+                "reasons": "; ".join(d.reasons),
+            }
+            for n, d in result.items()
+        ]
+        emit({"diagnosis": records}, fmt)
+    else:
+        emit(result, fmt)

@@ -1,0 +1,117 @@
+"""``ecograph render``: the command-line mirror of :func:`ecograph.render.render`."""
+
+from __future__ import annotations
+
+import click
+
+from ecograph.cli.main import cli, load_map, map_argument
+from ecograph.render.metrics import METRICS
+
+__all__ = ["render"]
+
+_SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"}
+
+
+@cli.command()
+@map_argument
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (replaced only once the new one is complete).",
+)
+@click.option(
+    "--size-by",
+    type=click.Choice(METRICS),
+    default="users",
+    show_default=True,
+    help="Node size (area grows with the value): users, volume (traffic through the node), "
+    "pipes, a centrality of the traffic layer (degree, pagerank...) or throughflow.",
+)
+@click.option(
+    "--highlight",
+    type=click.Choice(["bottlenecks"]),
+    help="Mark the pipes of a minimum cut between the map's sources and --to.",
+)
+@click.option("--to", metavar="NODE", help="Target node of --highlight bottlenecks.")
+@click.option(
+    "--collapse",
+    metavar="GROUP",
+    multiple=True,
+    help="Start with this group collapsed into one node (repeatable).",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    help="Show this many levels of nesting; deeper groups start collapsed (0: top level only).",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Node budget: above it, each group's long tail is folded into one summary node.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["force", "hierarchical"]),
+    default="force",
+    show_default=True,
+    help="force: groups as rings, physics in the page; hierarchical: platform on top.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "png", "svg"]),
+    help="html: interactive page that works offline; png/svg: static picture. "
+    "Default: from the output's suffix, else html.",
+)
+def render(
+    map_path: str,
+    output: str,
+    size_by: str,
+    highlight: str | None,
+    to: str | None,
+    collapse: tuple[str, ...],
+    depth: int | None,
+    max_nodes: int,
+    layout: str,
+    fmt: str | None,
+) -> None:
+    """Draw a map: one self-contained HTML page (or a PNG/SVG picture).
+
+    The page needs no network: open it from disk or mail it. Nodes are coloured
+    and shaped by kind, pipes styled by currency; groups collapse and expand;
+    search, filters, tooltips and a legend are built in. The map file is only read.
+
+    Example: ecograph render ecosystems/alibaba.yaml -o alibaba.html --size-by volume
+    """
+    from pathlib import Path
+
+    from ecograph.render import render as draw
+
+    if (highlight is None) != (to is None):
+        raise click.UsageError("--highlight bottlenecks and --to NODE go together")
+    if fmt is None:
+        fmt = _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "html")
+    eco = load_map(map_path)
+    result = draw(
+        eco,
+        output,
+        size_by=size_by,
+        highlight=highlight,
+        to=to,
+        collapse=collapse,
+        depth=depth,
+        max_nodes=max_nodes,
+        layout=layout,
+        format=fmt,
+    )
+    drawing = result.drawing
+    click.echo(
+        f"{output}: {len(drawing.nodes):,} nodes and {len(drawing.edges):,} pipes drawn "
+        f"({drawing.map_nodes:,} and {drawing.map_pipes:,} in the map)"
+    )
+    for note in drawing.notes:
+        click.echo(f"  {note}")

@@ -1,0 +1,656 @@
+/* ecograph map page: draws the embedded Drawing with vis-network.
+ *
+ * Every user string reaches the DOM through textContent (or as canvas text drawn
+ * by vis-network): nothing from the map is ever parsed as HTML.
+ *
+ * Large drawings stay quick: the first state (collapsed groups) is computed before
+ * vis-network sees any item, tooltips are built only when hovered, collapse and
+ * filters update only the items that change, and the neighbourhood highlight is
+ * painted over the canvas instead of restyling every item.
+ */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("ecograph-data").textContent);
+  var FONT = getComputedStyle(document.body).getPropertyValue("--eg-font").trim() || "sans-serif";
+  var PREFIX_MEMBER = "\u0000member:";
+  var PREFIX_ROLLED = "\u0000collapsed:";
+
+  // ---- small DOM helpers (text only) ----------------------------------------------------
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function byIdEl(id) { return document.getElementById(id); }
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs) {
+    var e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    return e;
+  }
+  function fmt(x) {
+    if (x === null || x === undefined) return "-";
+    var a = Math.abs(x);
+    var units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
+    for (var i = 0; i < units.length; i++) {
+      if (a >= units[i][0]) return +(x / units[i][0]).toPrecision(3) + units[i][1];
+    }
+    return String(+x.toPrecision(3));
+  }
+
+  // ---- the model of the page -----------------------------------------------------------
+  var nodeById = new Map();
+  data.nodes.forEach(function (n) { nodeById.set(n.id, n); });
+  var edgeById = new Map();
+  data.edges.forEach(function (e) { edgeById.set(e.id, e); });
+  var groupById = new Map();
+  data.groups.forEach(function (g) { groupById.set(g.id, g); });
+  var kindsPresent = data.legend.filter(function (e) { return e.section === "kind"; });
+  var currenciesPresent = data.legend.filter(function (e) { return e.section === "currency"; });
+  var currencyStyle = {};
+  currenciesPresent.forEach(function (e) { currencyStyle[e.key] = e; });
+  var state = {
+    collapsed: new Set(data.groups.filter(function (g) { return g.collapsed; }).map(function (g) { return g.id; })),
+    kinds: new Set(kindsPresent.map(function (e) { return e.key; })),
+    currencies: new Set(currenciesPresent.map(function (e) { return e.key; })),
+    focus: null,
+    physics: !!data.physics
+  };
+  var widthTop = {};
+  data.edges.forEach(function (e) {
+    if (e.volume !== null && e.volume > (widthTop[e.currency] || 0)) widthTop[e.currency] = e.volume;
+  });
+  function widthOf(currency, volume) {
+    var top = widthTop[currency] || 0;
+    if (volume === null || volume <= 0 || top <= 0) return 1;
+    return Math.min(14, 1 + 11 * Math.sqrt(volume / top));
+  }
+
+  // ---- what is shown: collapse and filters -------------------------------------------------
+  function rep(id) {
+    var r = id;
+    var p = nodeById.get(id).parent;
+    while (p !== null) {
+      if (state.collapsed.has(p)) r = p;
+      p = nodeById.get(p).parent;
+    }
+    return r;
+  }
+  // the view: node and edge visibility, plus the rolled-up pipes of collapsed groups
+  function computeView() {
+    var reps = new Map();
+    var nodesShown = new Set();
+    data.nodes.forEach(function (n) {
+      var r = rep(n.id);
+      reps.set(n.id, r);
+      if (r === n.id && state.kinds.has(n.kind)) nodesShown.add(n.id);
+    });
+    var edgesShown = new Set();
+    var rolled = new Map();
+    data.edges.forEach(function (e) {
+      var rf = reps.get(e.from), rt = reps.get(e.to);
+      if (rf === e.from && rt === e.to) {
+        if (nodesShown.has(rf) && nodesShown.has(rt) && state.currencies.has(e.currency)) edgesShown.add(e.id);
+        return;
+      }
+      if (rf === rt || !nodesShown.has(rf) || !nodesShown.has(rt) || !state.currencies.has(e.currency)) return;
+      var key = PREFIX_ROLLED + rf + "\u0001" + rt + "\u0001" + e.currency + "\u0001" + (e.blocked ? 1 : 0);
+      var acc = rolled.get(key);
+      if (!acc) {
+        acc = { id: key, from: rf, to: rt, currency: e.currency, blocked: e.blocked, volume: null,
+                pipes: 0, bottleneck: false, curve: 0 };
+        rolled.set(key, acc);
+      }
+      if (e.volume !== null && !e.blocked) acc.volume = (acc.volume || 0) + e.volume;
+      acc.pipes += e.pipes;
+      acc.bottleneck = acc.bottleneck || e.bottleneck;
+    });
+    // parallel rolled-up pipes between the same two nodes bend apart (as in Python's curves_apart)
+    var pairs = new Map();
+    rolled.forEach(function (acc) {
+      var pair = acc.from < acc.to ? acc.from + "\u0001" + acc.to : acc.to + "\u0001" + acc.from;
+      if (!pairs.has(pair)) pairs.set(pair, []);
+      pairs.get(pair).push(acc);
+    });
+    pairs.forEach(function (list) {
+      if (list.length < 2) return;
+      var odd = list.length % 2;
+      list.forEach(function (acc, slot) {
+        var step = odd ? Math.floor((slot + 1) / 2) : Math.floor(slot / 2) + 1;
+        var sign = odd ? (slot % 2 ? 1 : -1) : (slot % 2 ? -1 : 1);
+        var low = acc.from < acc.to ? acc.from : acc.to;
+        if (acc.from !== low) sign = -sign;
+        acc.curve = step ? sign * Math.min(0.9, 0.18 * step) : 0;
+      });
+    });
+    return { nodes: nodesShown, edges: edgesShown, rolled: rolled };
+  }
+
+  // ---- vis items ---------------------------------------------------------------------------
+  function smoothOf(curve) {
+    if (!curve) return { enabled: false };
+    return { enabled: true, type: curve > 0 ? "curvedCW" : "curvedCCW", roundness: Math.abs(curve) };
+  }
+  function nodeLabel(n) {
+    if (!state.collapsed.has(n.id) || !groupById.has(n.id)) return n.label;
+    return n.label + " (+" + groupById.get(n.id).members.length.toLocaleString() + ")";
+  }
+  function nodeLook(n, shownNow) {
+    var collapsed = state.collapsed.has(n.id) && groupById.has(n.id);
+    return { id: n.id, hidden: !shownNow, physics: shownNow, label: nodeLabel(n),
+             borderWidth: collapsed ? 4 : 1, shapeProperties: { borderDashes: collapsed ? [5, 3] : false } };
+  }
+  function visNode(n, shownNow) {
+    var item = nodeLook(n, shownNow);
+    item.x = n.x;
+    item.y = n.y;
+    item.shape = n.shape;
+    item.size = n.size;
+    item.color = { background: n.color, border: "#3d444d",
+                   highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } };
+    return item;
+  }
+  function visEdge(e, shownNow) {
+    return {
+      id: e.id, from: e.from, to: e.to, width: e.width, hidden: !shownNow, physics: shownNow,
+      color: { color: e.color, highlight: e.color, hover: e.color, inherit: false },
+      dashes: e.dashes.length ? e.dashes : false,
+      arrows: { to: { enabled: true, scaleFactor: 0.7 },
+                middle: { enabled: e.blocked, type: "bar", scaleFactor: 1.4 } },
+      smooth: smoothOf(e.curve),
+      shadow: e.bottleneck ? { enabled: true, color: "rgba(255,31,142,0.6)", size: 12, x: 0, y: 0 } : false
+    };
+  }
+  function rolledEdge(acc) {
+    var style = currencyStyle[acc.currency];
+    var color = acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color;
+    return visEdge({ id: acc.id, from: acc.from, to: acc.to, width: widthOf(acc.currency, acc.volume),
+                     color: color, dashes: style.dashes, blocked: acc.blocked, bottleneck: acc.bottleneck,
+                     curve: acc.curve }, true);
+  }
+
+  var view = computeView();
+  var nodes = new vis.DataSet(data.nodes.map(function (n) { return visNode(n, view.nodes.has(n.id)); }));
+  var edges = new vis.DataSet(data.edges.map(function (e) { return visEdge(e, view.edges.has(e.id)); }));
+  edges.add(Array.from(view.rolled.values()).map(rolledEdge));
+  // membership springs: invisible edges (they still pull under physics) that keep groups together
+  var springs = [];
+  if (data.physics) {
+    data.nodes.forEach(function (n) {
+      if (n.parent === null) return;
+      var p = nodeById.get(n.parent);
+      var on = view.nodes.has(n.id) && view.nodes.has(n.parent);
+      springs.push({ id: PREFIX_MEMBER + n.id, from: n.id, to: n.parent, hidden: true, physics: on,
+                     length: Math.max(60, Math.hypot(n.x - p.x, n.y - p.y)) });
+    });
+    edges.add(springs);
+  }
+
+  var container = byIdEl("eg-network");
+  var big = data.nodes.length > 800 || data.edges.length > 3000;
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
+    autoResize: true,
+    interaction: { hover: true, hideEdgesOnDrag: big, hideEdgesOnZoom: big, multiselect: false,
+                   navigationButtons: false },
+    layout: { randomSeed: 1, improvedLayout: false, hierarchical: { enabled: false } },
+    physics: {
+      enabled: state.physics,
+      solver: "forceAtlas2Based",
+      forceAtlas2Based: { gravitationalConstant: -40, centralGravity: 0.004, springLength: 80,
+                          springConstant: 0.06, damping: 0.6, avoidOverlap: 0.5 },
+      stabilization: { enabled: true, iterations: 120, updateInterval: 40, fit: true },
+      minVelocity: 1.5, maxVelocity: 40, timestep: 0.4
+    },
+    nodes: { font: { face: FONT, size: 13, color: "#1f2328", strokeWidth: 3, strokeColor: "#ffffff" },
+             borderWidthSelected: 3 },
+    edges: { selectionWidth: 2, hoverWidth: 0.5 }
+  });
+
+  function refresh() {
+    var next = computeView();
+    var nodeUpdates = [];
+    data.nodes.forEach(function (n) {
+      var was = view.nodes.has(n.id), now = next.nodes.has(n.id);
+      var item = nodeLook(n, now);
+      var current = nodes.get(n.id);
+      if (was !== now || current.label !== item.label) nodeUpdates.push(item);
+    });
+    if (nodeUpdates.length) nodes.update(nodeUpdates);
+    var edgeUpdates = [];
+    data.edges.forEach(function (e) {
+      var was = view.edges.has(e.id), now = next.edges.has(e.id);
+      if (was !== now) edgeUpdates.push({ id: e.id, hidden: !now, physics: now });
+    });
+    springs.forEach(function (s) {
+      var on = next.nodes.has(s.from) && next.nodes.has(s.to);
+      if (on !== s.physics) { s.physics = on; edgeUpdates.push({ id: s.id, physics: on }); }
+    });
+    if (edgeUpdates.length) edges.update(edgeUpdates);
+    var gone = [];
+    view.rolled.forEach(function (acc, key) { if (!next.rolled.has(key)) gone.push(key); });
+    var added = [];
+    next.rolled.forEach(function (acc, key) {
+      var old = view.rolled.get(key);
+      if (!old || old.volume !== acc.volume || old.pipes !== acc.pipes || old.curve !== acc.curve) {
+        if (old) gone.push(key);
+        added.push(rolledEdge(acc));
+      }
+    });
+    if (gone.length) edges.remove(gone);
+    if (added.length) edges.add(added);
+    view = next;
+    if (state.focus !== null && !view.nodes.has(state.focus)) state.focus = null;
+    renderGroups();
+    network.redraw();
+  }
+
+  // ---- tooltips: built when hovered, as DOM text ------------------------------------------------
+  var tip = el("div", null, "eg-tip");
+  tip.id = "eg-tip";
+  tip.hidden = true;
+  container.appendChild(tip);
+  var mouse = { x: 0, y: 0 };
+  container.addEventListener("mousemove", function (ev) {
+    var box = container.getBoundingClientRect();
+    mouse.x = ev.clientX - box.left;
+    mouse.y = ev.clientY - box.top;
+  });
+  function rowsOf(kind, id) {
+    if (kind === "node") {
+      var n = nodeById.get(id);
+      return { heading: nodeLabel(n), rows: n.tooltip };
+    }
+    var e = edgeById.get(id);
+    var acc = e ? null : view.rolled.get(id);
+    var from = nodeById.get(e ? e.from : acc.from).label, to = nodeById.get(e ? e.to : acc.to).label;
+    if (e) return { heading: from + " \u2192 " + to, rows: e.tooltip };
+    return { heading: from + " \u2192 " + to, rows: [
+      ["pipes", acc.pipes.toLocaleString() + " pipes rolled up (collapsed group)"],
+      ["currency", acc.currency],
+      ["volume per " + data.period, acc.volume === null ? "not given" : acc.volume.toLocaleString()]
+    ] };
+  }
+  function showTip(kind, id) {
+    if (kind === "edge" && id.indexOf(PREFIX_MEMBER) === 0) return;
+    var content = rowsOf(kind, id);
+    while (tip.firstChild) tip.removeChild(tip.firstChild);
+    tip.dataset.kind = kind;
+    tip.dataset.id = id;
+    tip.appendChild(el("h3", content.heading));
+    var table = el("table");
+    content.rows.forEach(function (row) {
+      var tr = el("tr");
+      tr.appendChild(el("th", row[0]));
+      tr.appendChild(el("td", row[1]));
+      table.appendChild(tr);
+    });
+    tip.appendChild(table);
+    tip.hidden = false;
+    var x = mouse.x + 14, y = mouse.y + 14;
+    var w = tip.offsetWidth, h = tip.offsetHeight;
+    if (x + w > container.clientWidth) x = Math.max(0, mouse.x - w - 14);
+    if (y + h > container.clientHeight) y = Math.max(0, mouse.y - h - 14);
+    tip.style.left = x + "px";
+    tip.style.top = y + "px";
+  }
+  function hideTip() { tip.hidden = true; }
+  network.on("hoverNode", function (p) { showTip("node", p.node); });
+  network.on("hoverEdge", function (p) { showTip("edge", p.edge); });
+  network.on("blurNode", hideTip);
+  network.on("blurEdge", hideTip);
+  network.on("dragStart", hideTip);
+  network.on("zoom", hideTip);
+  container.addEventListener("mouseleave", hideTip);
+
+  // ---- neighbourhood highlight: a veil over the map, the neighbourhood redrawn on top ------
+  function neighbourhood(id) {
+    var near = new Set([id]), lit = [];
+    view.edges.forEach(function (eid) {
+      var e = edgeById.get(eid);
+      if (e.from === id || e.to === id) { near.add(e.from); near.add(e.to); lit.push(eid); }
+    });
+    view.rolled.forEach(function (acc, key) {
+      if (acc.from === id || acc.to === id) { near.add(acc.from); near.add(acc.to); lit.push(key); }
+    });
+    return { nodes: near, edges: lit };
+  }
+  function highlight(id) {
+    state.focus = id !== null && view.nodes.has(id) ? id : null;
+    network.redraw();
+  }
+  network.on("afterDrawing", function (ctx) {
+    if (state.focus === null) return;
+    var body = network.body;
+    var hood = neighbourhood(state.focus);
+    var a = network.DOMtoCanvas({ x: 0, y: 0 });
+    var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+    ctx.save();
+    ctx.fillStyle = "rgba(255,255,255,0.78)";
+    ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
+    ctx.restore();
+    hood.edges.forEach(function (eid) { var e = body.edges[eid]; if (e) e.draw(ctx); });
+    hood.edges.forEach(function (eid) { var e = body.edges[eid]; if (e) e.drawArrows(ctx); });
+    var labels = [];
+    hood.nodes.forEach(function (nid) {
+      var n = body.nodes[nid];
+      if (!n) return;
+      var r = n.draw(ctx);
+      if (r && r.drawExternalLabel) labels.push(r.drawExternalLabel);
+    });
+    labels.forEach(function (f) { f(); });
+  });
+
+  // ---- header -------------------------------------------------------------------------
+  byIdEl("eg-title").textContent = data.title;
+  var meta = byIdEl("eg-meta");
+  meta.appendChild(el("span", "volumes per " + data.period));
+  meta.appendChild(el("span", data.map_nodes.toLocaleString() + " nodes, " + data.map_pipes.toLocaleString() + " pipes"));
+  if (data.files.length) {
+    var files = el("span", "source" + (data.files.length > 1 ? "s: " : ": ") + data.files.join(", "));
+    files.id = "eg-files";
+    meta.appendChild(files);
+  }
+  if (data.description) {
+    var d = byIdEl("eg-description");
+    d.textContent = data.description;
+    d.hidden = false;
+  }
+  data.notes.forEach(function (t) { byIdEl("eg-notes").appendChild(el("li", t)); });
+  byIdEl("eg-size-text").textContent = data.size_text;
+  byIdEl("eg-width-text").textContent = data.width_text;
+
+  // ---- legend, doubling as filters ---------------------------------------------------------
+  function swatch(entry) {
+    var s = svg("svg", { width: 34, height: 16, viewBox: "0 0 34 16", "aria-hidden": "true" });
+    if (entry.shape === "line") {
+      var line = svg("line", { x1: 2, y1: 8, x2: 32, y2: 8, stroke: entry.color, "stroke-width": 3 });
+      if (entry.dashes.length) line.setAttribute("stroke-dasharray", entry.dashes.map(function (x) { return x / 2; }).join(" "));
+      s.appendChild(line);
+      if (entry.key === "blocked") s.appendChild(svg("line", { x1: 17, y1: 2, x2: 17, y2: 14, stroke: entry.color, "stroke-width": 3 }));
+      return s;
+    }
+    var c = { fill: entry.color, stroke: "#3d444d", "stroke-width": 1 };
+    var shapes = {
+      dot: function () { return svg("circle", Object.assign({ cx: 17, cy: 8, r: 6 }, c)); },
+      square: function () { return svg("rect", Object.assign({ x: 11, y: 2, width: 12, height: 12 }, c)); },
+      hexagon: function () { return svg("polygon", Object.assign({ points: "11,8 14,2.8 20,2.8 23,8 20,13.2 14,13.2" }, c)); },
+      triangle: function () { return svg("polygon", Object.assign({ points: "17,1.5 24,14 10,14" }, c)); },
+      triangleDown: function () { return svg("polygon", Object.assign({ points: "10,2 24,2 17,14.5" }, c)); },
+      diamond: function () { return svg("polygon", Object.assign({ points: "17,1 24,8 17,15 10,8" }, c)); },
+      star: function () { return svg("polygon", Object.assign({ points: "17,1 19,6 24,6 20,9.5 21.5,15 17,11.5 12.5,15 14,9.5 10,6 15,6" }, c)); }
+    };
+    s.appendChild((shapes[entry.shape] || shapes.dot)());
+    return s;
+  }
+  function legendList(listId, entries, set) {
+    var list = byIdEl(listId);
+    entries.forEach(function (entry) {
+      var li = el("li");
+      li.dataset.key = entry.key;
+      var label = el("label");
+      if (set) {
+        var box = el("input");
+        box.type = "checkbox";
+        box.checked = true;
+        box.dataset.key = entry.key;
+        box.addEventListener("change", function () {
+          if (box.checked) set.add(entry.key); else set.delete(entry.key);
+          refresh();
+        });
+        label.appendChild(box);
+      }
+      label.appendChild(swatch(entry));
+      label.appendChild(el("span", entry.text));
+      label.appendChild(el("span", entry.count.toLocaleString(), "eg-count"));
+      li.appendChild(label);
+      list.appendChild(li);
+    });
+  }
+  legendList("eg-legend-kinds", kindsPresent, state.kinds);
+  legendList("eg-legend-currencies", currenciesPresent, state.currencies);
+  legendList("eg-legend-marks", data.legend.filter(function (e) { return e.section === "mark"; }), null);
+
+  // ---- groups panel ---------------------------------------------------------------------
+  function toggle(id) {
+    if (!groupById.has(id)) return false;
+    if (state.collapsed.has(id)) state.collapsed.delete(id); else state.collapsed.add(id);
+    refresh();
+    return true;
+  }
+  var GROUPS_LISTED = 300;
+  function renderGroups() {
+    byIdEl("eg-groups-section").hidden = !data.groups.length;
+    var list = byIdEl("eg-groups");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    data.groups.slice(0, GROUPS_LISTED).forEach(function (g) {
+      var li = el("li");
+      li.dataset.group = g.id;
+      li.style.paddingLeft = (g.depth * 12) + "px";
+      var name = el("span", g.label, "eg-name");
+      name.title = g.id + " \u2014 " + g.kind + ", " + g.members.length + " members";
+      li.appendChild(name);
+      li.appendChild(el("span", g.members.length.toLocaleString(), "eg-small"));
+      var b = el("button", state.collapsed.has(g.id) ? "expand" : "collapse");
+      b.type = "button";
+      b.addEventListener("click", function () { toggle(g.id); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    if (data.groups.length > GROUPS_LISTED) {
+      list.appendChild(el("li", "\u2026 and " + (data.groups.length - GROUPS_LISTED).toLocaleString() +
+        " more groups (double-click one on the map)", "eg-small"));
+    }
+  }
+  byIdEl("eg-collapse-all").addEventListener("click", function () {
+    data.groups.forEach(function (g) { state.collapsed.add(g.id); });
+    refresh();
+  });
+  byIdEl("eg-expand-all").addEventListener("click", function () {
+    state.collapsed.clear();
+    refresh();
+  });
+
+  // ---- folded long tail ---------------------------------------------------------------
+  var foldedIndex = new Map();
+  if (data.folds.length) {
+    byIdEl("eg-folds-section").hidden = false;
+    data.folds.forEach(function (f) {
+      var li = el("li");
+      var group = f.group === null ? "top level" : nodeById.get(f.group).label;
+      var vol = Object.keys(f.volume).map(function (c) { return fmt(f.volume[c]) + " " + c; }).join(", ");
+      var kinds = Object.keys(f.kinds).map(function (k) { return f.kinds[k].toLocaleString() + " " + k + "s"; }).join(", ");
+      li.appendChild(el("span", kinds + " of " + group + (vol ? " (" + vol + ")" : ""), "eg-name"));
+      var b = el("button", "show");
+      b.type = "button";
+      b.addEventListener("click", function () { focusNode(f.node); });
+      li.appendChild(b);
+      byIdEl("eg-folds").appendChild(li);
+      f.ids.forEach(function (id) { foldedIndex.set(id, f.node); });
+    });
+  }
+
+  // ---- search -------------------------------------------------------------------------
+  function reveal(id) {
+    var p = nodeById.get(id).parent;
+    var changed = false;
+    while (p !== null) {
+      if (state.collapsed.delete(p)) changed = true;
+      p = nodeById.get(p).parent;
+    }
+    var kind = nodeById.get(id).kind;
+    if (!state.kinds.has(kind)) {
+      state.kinds.add(kind);
+      var boxes = document.querySelectorAll("#eg-legend-kinds input");
+      boxes.forEach(function (box) { if (box.dataset.key === kind) box.checked = true; });
+      changed = true;
+    }
+    if (changed) refresh();
+  }
+  function focusNode(id) {
+    reveal(id);
+    network.selectNodes([id]);
+    highlight(id);
+    network.focus(id, { scale: Math.max(network.getScale(), 0.9), animation: false });
+  }
+  function search(query) {
+    var q = query.trim().toLowerCase();
+    var out = [];
+    if (!q) return out;
+    data.nodes.forEach(function (n) {
+      if (n.kind !== "fold" && (n.id.toLowerCase().indexOf(q) >= 0 || n.label.toLowerCase().indexOf(q) >= 0)) {
+        out.push({ id: n.id, node: n.id });
+      }
+    });
+    foldedIndex.forEach(function (node, id) {
+      if (id.toLowerCase().indexOf(q) >= 0) out.push({ id: id, node: node, folded: true });
+    });
+    return out;
+  }
+  var input = byIdEl("eg-search");
+  var results = byIdEl("eg-results");
+  var current = [];
+  var SHOWN_RESULTS = 50;
+  function showResults() {
+    current = search(input.value);
+    while (results.firstChild) results.removeChild(results.firstChild);
+    current.slice(0, SHOWN_RESULTS).forEach(function (r, i) {
+      var n = nodeById.get(r.node);
+      var li = el("li");
+      li.dataset.node = r.node;
+      if (r.folded) li.dataset.folded = r.id;
+      if (i === 0) li.className = "eg-active";
+      li.appendChild(el("span", r.folded ? r.id : n.label));
+      var where = r.folded ? "folded into " + n.label : (n.label === r.id ? "" : r.id + " \u00b7 ") + n.kind;
+      li.appendChild(el("span", "  " + where, "eg-id"));
+      li.addEventListener("click", function () { focusNode(r.node); });
+      results.appendChild(li);
+    });
+    if (current.length > SHOWN_RESULTS) {
+      results.appendChild(el("li", "\u2026 " + (current.length - SHOWN_RESULTS).toLocaleString() + " more", "eg-small"));
+    }
+    if (input.value.trim() && !current.length) results.appendChild(el("li", "no node matches", "eg-small"));
+  }
+  input.addEventListener("input", showResults);
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && current.length) focusNode(current[0].node);
+    if (ev.key === "Escape") { input.value = ""; showResults(); highlight(null); network.unselectAll(); }
+  });
+
+  // ---- network events ---------------------------------------------------------------------
+  network.on("click", function (params) {
+    highlight(params.nodes.length ? params.nodes[0] : null);
+  });
+  network.on("doubleClick", function (params) {
+    if (params.nodes.length) toggle(params.nodes[0]);
+  });
+  var physicsButton = byIdEl("eg-physics");
+  function setPhysics(on) {
+    state.physics = on;
+    network.setOptions({ physics: { enabled: on } });
+    physicsButton.textContent = on ? "Freeze" : "Unfreeze";
+    physicsButton.title = on ? "Stop the physics: nodes stay where they are" : "Let the physics move nodes again";
+  }
+  physicsButton.addEventListener("click", function () { setPhysics(!state.physics); });
+  physicsButton.textContent = state.physics ? "Freeze" : "Unfreeze";
+  byIdEl("eg-fit").addEventListener("click", function () { network.fit({ animation: false }); });
+
+  // ---- group outlines: a soft hull around the visible members of each expanded group ---
+  function hull(points) {
+    points.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    function cross(o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); }
+    var lower = [], upper = [];
+    points.forEach(function (p) {
+      while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+      lower.push(p);
+    });
+    for (var i = points.length - 1; i >= 0; i--) {
+      var p = points[i];
+      while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+      upper.push(p);
+    }
+    upper.pop(); lower.pop();
+    return lower.concat(upper);
+  }
+  function rgba(hex, a) {
+    var v = parseInt(hex.slice(1), 16);
+    return "rgba(" + (v >> 16 & 255) + "," + (v >> 8 & 255) + "," + (v & 255) + "," + a + ")";
+  }
+  var height = new Map();
+  data.groups.slice().reverse().forEach(function (g) {
+    var h = 0;
+    g.members.forEach(function (m) { if (groupById.has(m)) h = Math.max(h, (height.get(m) || 0) + 1); });
+    height.set(g.id, h);
+  });
+  var SPOKES = data.nodes.length > 800 ? 6 : 12;
+  network.on("beforeDrawing", function (ctx) {
+    var body = network.body.nodes;
+    data.groups.forEach(function (g) {
+      if (state.collapsed.has(g.id) || !view.nodes.has(g.id)) return;
+      var pad = 16 + 14 * height.get(g.id);
+      var pts = [];
+      [g.id].concat(g.members).forEach(function (m) {
+        if (!view.nodes.has(m)) return;
+        var p = body[m];
+        var r = nodeById.get(m).size + pad;
+        for (var k = 0; k < SPOKES; k++) {
+          pts.push([p.x + r * Math.cos(k * 2 * Math.PI / SPOKES), p.y + r * Math.sin(k * 2 * Math.PI / SPOKES)]);
+        }
+      });
+      if (pts.length < 3) return;
+      var h = hull(pts);
+      ctx.beginPath();
+      ctx.moveTo(h[0][0], h[0][1]);
+      for (var i = 1; i < h.length; i++) ctx.lineTo(h[i][0], h[i][1]);
+      ctx.closePath();
+      ctx.fillStyle = rgba(nodeById.get(g.id).color, 0.07);
+      ctx.strokeStyle = rgba(nodeById.get(g.id).color, 0.45);
+      ctx.lineWidth = 1.5;
+      ctx.fill();
+      ctx.stroke();
+    });
+  });
+
+  // ---- start ------------------------------------------------------------------------
+  var api = {
+    ready: false, network: network, nodes: nodes, edges: edges, data: data,
+    counts: function () {
+      return { nodes: network.body.nodeIndices.length, edges: network.body.edgeIndices.length };
+    },
+    shown: function () {
+      return { nodes: Array.from(view.nodes).sort(),
+               edges: Array.from(view.edges).concat(Array.from(view.rolled.keys())).sort() };
+    },
+    rolled: function () {
+      return Array.from(view.rolled.values()).map(function (a) {
+        return { from: a.from, to: a.to, currency: a.currency, volume: a.volume, pipes: a.pipes, blocked: a.blocked };
+      });
+    },
+    collapsed: function () { return Array.from(state.collapsed).sort(); },
+    focused: function () { return state.focus; },
+    neighbourhood: function () { return state.focus === null ? [] : Array.from(neighbourhood(state.focus).nodes).sort(); },
+    toggle: toggle, search: search, focus: focusNode, setPhysics: setPhysics,
+    physics: function () { return state.physics; }
+  };
+  window.ecograph = api;
+  renderGroups();
+  function done() {
+    if (api.ready) return;
+    network.fit({ animation: false });
+    api.ready = true;
+    document.body.dataset.ready = "true";
+  }
+  if (state.physics) {
+    // the same fixed number of steps from the same positions: the same picture every time;
+    // then rest until the user drags a node (physics stays on) or freezes it
+    network.once("stabilizationIterationsDone", function () {
+      network.stopSimulation();
+      done();
+    });
+    setTimeout(done, 20000);
+  } else {
+    network.once("afterDrawing", done);
+    setTimeout(done, 3000);
+  }
+})();

@@ -1,0 +1,232 @@
+"""Where each drawn node goes: deterministic positions computed from the membership tree.
+
+Two layouts, both pure functions of the drawn nodes (same map, same picture):
+
+``force``
+    Rings: each group sits at the centre of its members, placed on concentric
+    rings around it (largest members innermost), and groups nest inside the
+    rings of their own group. The page starts its physics from these positions,
+    so it settles in a few steps. O(n) after sorting.
+``hierarchical``
+    A tidy tree, top down: platform above its sub-ecosystems above their
+    partners; a group's leaf members wrap into rows of at most ``WRAP``.
+
+Coordinates are screen units with y pointing down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+__all__ = ["curves_apart", "hierarchical_layout", "ring_layout"]
+
+#: Room around each node for its label.
+PAD = 22.0
+#: Gap between rings and between neighbours.
+GAP = 18.0
+#: Leaf members per row in the hierarchical layout.
+WRAP = 12
+LEVEL_GAP = 170.0
+ROW_GAP = 70.0
+
+
+def _children(
+    order: Sequence[str], parent: Mapping[str, str | None]
+) -> dict[str | None, list[str]]:
+    out: dict[str | None, list[str]] = {}
+    for node in order:
+        out.setdefault(parent[node], []).append(node)
+    return out
+
+
+def _post_order(children: Mapping[str | None, list[str]]) -> list[str]:
+    out: list[str] = []
+    stack: list[tuple[str | None, bool]] = [(None, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            if node is not None:
+                out.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(children.get(node, [])))
+    return out
+
+
+def ring_layout(
+    order: Sequence[str], parent: Mapping[str, str | None], size: Mapping[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Positions with every group at the centre of rings of its members.
+
+    Parameters
+    ----------
+    order : sequence of str
+        Node ids in file order (ties keep this order).
+    parent : mapping of id to id or None
+        The drawn membership tree.
+    size : mapping of id to float
+        Node radius.
+
+    Returns
+    -------
+    dict of id to (x, y)
+
+    Examples
+    --------
+    >>> pos = ring_layout(["p", "a", "b"], {"p": None, "a": "p", "b": "p"},
+    ...                   {"p": 20.0, "a": 10.0, "b": 10.0})
+    >>> pos["p"]
+    (0.0, 0.0)
+    >>> round(math.dist(pos["a"], pos["p"])) == round(math.dist(pos["b"], pos["p"])) > 40
+    True
+    """
+    children = _children(order, parent)
+    index = {node: i for i, node in enumerate(order)}
+    radius: dict[str | None, float] = {}
+    offsets: dict[str, tuple[float, float]] = {}
+    for node in [*_post_order(children), None]:
+        own = 0.0 if node is None else size[node] + PAD
+        kids = sorted(children.get(node, []), key=lambda c: (-radius[c], index[c]))
+        if not kids:
+            radius[node] = own
+            continue
+        if node is None and len(kids) == 1:
+            offsets[kids[0]] = (0.0, 0.0)
+            radius[node] = radius[kids[0]]
+            continue
+        ring_radius = own + GAP + radius[kids[0]] if own else radius[kids[0]] + GAP
+        outer = ring_radius
+        start = 0
+        ring_number = 0
+        while start < len(kids):
+            widest = radius[kids[start]]
+            circumference = 2 * math.pi * ring_radius
+            end, used = start, 0.0
+            while end < len(kids):
+                need = 2 * radius[kids[end]] + GAP
+                if end > start and used + need > circumference:
+                    break
+                used += need
+                end += 1
+            ring = kids[start:end]
+            angle = -math.pi / 2 + ring_number * 0.61
+            for kid in ring:
+                share = (2 * radius[kid] + GAP) / used * 2 * math.pi
+                if len(ring) == 1:
+                    share = 0.0
+                angle += share / 2
+                offsets[kid] = (ring_radius * math.cos(angle), ring_radius * math.sin(angle))
+                angle += share / 2
+            outer = ring_radius + widest
+            ring_radius = outer + GAP + (radius[kids[end]] if end < len(kids) else 0.0)
+            start = end
+            ring_number += 1
+        radius[node] = outer
+    positions: dict[str, tuple[float, float]] = {}
+    stack: list[tuple[str | None, float, float]] = [(None, 0.0, 0.0)]
+    while stack:
+        node, x, y = stack.pop()
+        for kid in children.get(node, []):
+            dx, dy = offsets[kid]
+            positions[kid] = (round(x + dx, 2), round(y + dy, 2))
+            stack.append((kid, x + dx, y + dy))
+    return positions
+
+
+def curves_apart(pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """Signed roundness per edge, so parallel edges between two nodes are drawn apart.
+
+    Parameters
+    ----------
+    pairs : sequence of (source, target)
+
+    Returns
+    -------
+    list of float
+        0 for an edge alone between its two nodes (drawn straight); for k
+        edges between the same two nodes (either direction), roundness
+        0, +0.18, -0.18, +0.36... (odd k) or +0.18, -0.18, +0.36... (even k).
+        The sign is the side seen from the pair's first node (in sorted
+        order), so a reversed edge gets the opposite sign: in vis-network,
+        positive is ``curvedCW`` and negative ``curvedCCW`` seen from source
+        to target.
+
+    Examples
+    --------
+    >>> curves_apart([("a", "b"), ("b", "a"), ("a", "c")])
+    [0.18, 0.18, 0.0]
+    >>> curves_apart([("a", "b"), ("a", "b"), ("a", "b")])
+    [0.0, 0.18, -0.18]
+    """
+    by_pair: dict[tuple[str, str], list[int]] = {}
+    for i, (source, target) in enumerate(pairs):
+        by_pair.setdefault((min(source, target), max(source, target)), []).append(i)
+    curves = [0.0] * len(pairs)
+    for (low, _high), members in by_pair.items():
+        if len(members) == 1:
+            continue
+        odd = len(members) % 2
+        for slot, i in enumerate(members):
+            if odd:  # 0, +1, -1, +2, -2...
+                step, sign = (slot + 1) // 2, (1.0 if slot % 2 else -1.0)
+            else:  # +1, -1, +2, -2...
+                step, sign = slot // 2 + 1, (-1.0 if slot % 2 else 1.0)
+            if pairs[i][0] != low:
+                sign = -sign
+            curves[i] = round(sign * min(0.9, 0.18 * step), 3) if step else 0.0
+    return curves
+
+
+def hierarchical_layout(
+    order: Sequence[str], parent: Mapping[str, str | None], size: Mapping[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Positions of a top-down tidy tree: each level of nesting one row lower.
+
+    Parameters
+    ----------
+    order, parent, size
+        As for :func:`ring_layout`.
+
+    Returns
+    -------
+    dict of id to (x, y)
+
+    Examples
+    --------
+    >>> pos = hierarchical_layout(["p", "s", "a"], {"p": None, "s": "p", "a": "s"},
+    ...                           {"p": 20.0, "s": 15.0, "a": 10.0})
+    >>> pos["p"][1] < pos["s"][1] < pos["a"][1]
+    True
+    """
+    children = _children(order, parent)
+    cell = 2 * max(size.values(), default=10.0) + 2 * PAD
+    width: dict[str | None, float] = {}
+    for node in [*_post_order(children), None]:
+        kids = children.get(node, [])
+        groups = [k for k in kids if children.get(k)]
+        leaves = [k for k in kids if not children.get(k)]
+        spans = sum(width[g] for g in groups) + min(len(leaves), WRAP) * cell
+        width[node] = max(cell, spans)
+    positions: dict[str, tuple[float, float]] = {}
+    stack: list[tuple[str | None, float, float]] = [(None, 0.0, -LEVEL_GAP)]
+    while stack:
+        node, left, y = stack.pop()
+        kids = children.get(node, [])
+        groups = [k for k in kids if children.get(k)]
+        leaves = [k for k in kids if not children.get(k)]
+        x = left
+        for group in groups:
+            positions[group] = (round(x + width[group] / 2, 2), y + LEVEL_GAP)
+            stack.append((group, x, y + LEVEL_GAP))
+            x += width[group]
+        columns = min(len(leaves), WRAP)
+        for i, leaf in enumerate(leaves):
+            row, column = divmod(i, WRAP)
+            # stagger alternate rows so labels of neighbours do not collide
+            shift = cell / 2 if row % 2 and columns == WRAP else 0.0
+            positions[leaf] = (
+                round(x + (column + 0.5) * cell + shift, 2),
+                y + LEVEL_GAP + row * ROW_GAP,
+            )
+    return positions

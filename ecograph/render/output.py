@@ -1,0 +1,192 @@
+"""Writing a map's drawing to a file: HTML page, PNG or SVG; and showing it in Jupyter.
+
+The file is written whole to a temporary file beside the target and moved into
+place (:func:`ecograph._io.write_atomic`): a failure leaves any previous file
+as it was. The map itself is only read.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecograph._io import write_atomic
+from ecograph._suggest import did_you_mean
+from ecograph.errors import UsageError
+from ecograph.model import Ecosystem
+from ecograph.render.describe import DEFAULT_MAX_NODES, describe
+from ecograph.render.drawing import Drawing
+from ecograph.render.html import to_html
+
+__all__ = ["FORMATS", "Rendered", "frame", "render", "repr_html"]
+
+FORMATS = ("html", "png", "svg")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The file :func:`render` wrote. Path-like; Jupyter shows the map inline.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    format : {"html", "png", "svg"}
+    drawing : Drawing
+        What was drawn.
+    """
+
+    path: Path
+    format: str
+    drawing: Drawing
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __repr__(self) -> str:
+        d = self.drawing
+        return (
+            f"<Rendered {self.format} {str(self.path)!r}: {len(d.nodes)} nodes, "
+            f"{len(d.edges)} pipes drawn>"
+        )
+
+    def _repr_html_(self) -> str:
+        return frame(self.path.read_bytes(), self.format)
+
+
+def frame(content: bytes, fmt: str = "html", *, height: int = 640) -> str:
+    """HTML that shows a rendered file inside a notebook cell.
+
+    A page goes into a sandboxed ``<iframe srcdoc>`` (scripts run, but in an
+    origin of their own: they cannot touch the notebook); a picture into an
+    ``<img>`` with a data URL (an SVG shown by ``<img>`` runs no script).
+
+    Examples
+    --------
+    >>> frame(b"<p>a & b</p>")[:60]
+    '<iframe sandbox="allow-scripts" style="width:100%;height:640'
+    >>> frame(b"\\x89PNG", "png")
+    '<img alt="ecosystem map" src="data:image/png;base64,iVBORw==">'
+    """
+    if fmt == "html":
+        doc = html.escape(content.decode("utf-8"), quote=True)
+        return (
+            f'<iframe sandbox="allow-scripts" style="width:100%;height:{height}px;'
+            f'border:1px solid #d0d7de" srcdoc="{doc}"></iframe>'
+        )
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    data = base64.b64encode(content).decode("ascii")
+    return f'<img alt="ecosystem map" src="data:{mime};base64,{data}">'
+
+
+def render(
+    eco: Ecosystem,
+    path: str | os.PathLike[str],
+    *,
+    size_by: str = "users",
+    highlight: str | None = None,
+    to: str | None = None,
+    collapse: Iterable[str] = (),
+    depth: int | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    layout: str = "force",
+    format: str = "html",
+) -> Rendered:
+    """Draw a map and write it to a file: an interactive page, or a static picture.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+        The map (only read).
+    path : str or path-like
+        The file to write. Its directory must exist; an existing file is
+        replaced only once the new one is complete.
+    size_by, highlight, to, collapse, depth, max_nodes, layout
+        What to draw, as for :func:`ecograph.render.describe`.
+    format : {"html", "png", "svg"}, default "html"
+        ``html``: one self-contained page (works offline, from ``file://``);
+        ``png`` / ``svg``: a static drawing of the same map, with matplotlib.
+
+    Returns
+    -------
+    Rendered
+        Path-like; shows the map inline in Jupyter.
+
+    Raises
+    ------
+    UsageError
+        For an unknown option value, node or metric, or a missing directory.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
+    ...                 pipes=(Pipe("a->b:traffic", "a", "b", volume=1.0),))
+    >>> out = render(eco, pathlib.Path(tempfile.mkdtemp()) / "m.html")
+    >>> out.path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
+    if format not in FORMATS:
+        raise UsageError(
+            f"unknown format {format!r}{did_you_mean(format, FORMATS)}; "
+            f"expected one of {', '.join(FORMATS)}"
+        )
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {target}: no directory {target.parent}")
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a directory")
+    if _is_map_file(eco, target):
+        raise UsageError(f"will not write {target}: it is a file of the map itself")
+    drawing = describe(
+        eco,
+        size_by=size_by,
+        highlight=highlight,
+        to=to,
+        collapse=collapse,
+        depth=depth,
+        max_nodes=max_nodes,
+        layout=layout,
+    )
+    if format == "html":
+        content = to_html(drawing).encode("utf-8")
+    else:
+        from ecograph.render.static import to_image
+
+        content = to_image(drawing, format)
+    write_atomic(target, content)
+    return Rendered(target, format, drawing)
+
+
+def _is_map_file(eco: Ecosystem, target: Path) -> bool:
+    for name in eco.files:
+        source = Path(name)
+        try:
+            if source.resolve() == target.resolve() or (
+                target.exists() and source.exists() and source.samefile(target)
+            ):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def repr_html(eco: Ecosystem) -> str:
+    """The map as a notebook shows it: its page in a sandboxed frame.
+
+    For ``Ecosystem._repr_html_``.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node
+    >>> repr_html(Ecosystem("m", nodes={"a": Node("a", "pool")})).startswith("<iframe")
+    True
+    """
+    return frame(to_html(describe(eco)).encode("utf-8"), "html")

@@ -1,0 +1,126 @@
+"""The map's pipes as numpy arrays, built once per drawing, so large maps draw in seconds.
+
+A map with 100,000 partners and a million pipes is folded down to a few
+thousand drawn nodes; every per-pipe step before that (sums per node, rolling
+the folded tail's pipes up) runs on these arrays instead of Python objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import attrgetter
+
+import numpy as np
+import numpy.typing as npt
+
+from ecograph.model import CURRENCIES, Ecosystem
+
+__all__ = ["PipeTable", "pipe_table"]
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class PipeTable:
+    """Pipes and per-node sums as arrays; node ``i`` is ``ids[i]``, currency ``c`` is
+    ``CURRENCIES[c]``.
+
+    Attributes
+    ----------
+    ids : tuple of str
+        Node ids in file order.
+    source, target : ndarray of int
+        Node index of each pipe's ends, in pipe order.
+    currency : ndarray of int
+    volume : ndarray of float
+        0 where the volume is not given.
+    given : ndarray of bool
+        Whether the pipe gives a volume.
+    open : ndarray of bool
+    volume_in, volume_out : ndarray of float, shape (nodes, currencies)
+        Volume of open pipes in and out of each node.
+    pipes_in, pipes_out : ndarray of int
+        Pipes of any currency and status.
+    inflow, outflow : ndarray of float, shape (nodes, currencies)
+        Boundary flows.
+    """
+
+    ids: tuple[str, ...]
+    source: Ints
+    target: Ints
+    currency: Ints
+    volume: Floats
+    given: Bools
+    open: Bools
+    volume_in: Floats
+    volume_out: Floats
+    pipes_in: Ints
+    pipes_out: Ints
+    inflow: Floats
+    outflow: Floats
+
+    def through(self) -> Floats:
+        """Flow through each node per currency: the larger of all in and all out.
+
+        Returns
+        -------
+        ndarray of float, shape (nodes, currencies)
+        """
+        return np.maximum(self.volume_in + self.inflow, self.volume_out + self.outflow)
+
+
+def pipe_table(eco: Ecosystem) -> PipeTable:
+    """Build the arrays of a map.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool", inflow={"traffic": 7.0}),
+    ...     "b": Node("b", "partner")},
+    ...     pipes=(Pipe("p", "a", "b", volume=5.0), Pipe("q", "a", "b", status="blocked")))
+    >>> t = pipe_table(eco)
+    >>> t.volume_in[1].tolist(), t.pipes_out.tolist(), t.through()[0].tolist()
+    ([5.0, 0.0, 0.0, 0.0], [2, 0], [7.0, 0.0, 0.0, 0.0])
+    """
+    ids = tuple(eco.nodes)
+    n, k, m = len(ids), len(CURRENCIES), len(eco.pipes)
+    index = {node: i for i, node in enumerate(ids)}
+    code = {currency: c for c, currency in enumerate(CURRENCIES)}
+    pipes = eco.pipes
+    source = np.fromiter(map(index.__getitem__, map(attrgetter("from_node"), pipes)), np.int64, m)
+    target = np.fromiter(map(index.__getitem__, map(attrgetter("to_node"), pipes)), np.int64, m)
+    currency = np.fromiter(map(code.__getitem__, map(attrgetter("kind"), pipes)), np.int64, m)
+    raw = np.array(list(map(attrgetter("volume"), pipes)), dtype=np.float64).reshape(m)
+    given = ~np.isnan(raw)
+    volume = np.where(given, raw, 0.0)
+    is_open = np.array(list(map(attrgetter("status"), pipes)), dtype=object).reshape(m) == "open"
+    carried = np.where(is_open, volume, 0.0)
+
+    def per_node(nodes: Ints) -> Floats:
+        sums = np.bincount(nodes * k + currency, weights=carried, minlength=n * k)
+        return sums.reshape(n, k).astype(np.float64)
+
+    inflow = np.zeros((n, k))
+    outflow = np.zeros((n, k))
+    for i, node in enumerate(eco.nodes.values()):
+        for currency_name, amount in node.inflow.items():
+            inflow[i, code[currency_name]] = amount
+        for currency_name, amount in node.outflow.items():
+            outflow[i, code[currency_name]] = amount
+    return PipeTable(
+        ids=ids,
+        source=source,
+        target=target,
+        currency=currency,
+        volume=volume,
+        given=given,
+        open=is_open,
+        volume_in=per_node(target),
+        volume_out=per_node(source),
+        pipes_in=np.bincount(target, minlength=n),
+        pipes_out=np.bincount(source, minlength=n),
+        inflow=inflow,
+        outflow=outflow,
+    )

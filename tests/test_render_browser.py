@@ -1,0 +1,426 @@
+"""The map page in a real headless Chromium: offline, counts, search, filters, collapse, safety.
+
+Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright (which never
+downloads a browser here). Without it the tests skip, except under CI
+(``CI=true``), where they fail: CI must install it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import ecograph
+from ecograph.model import Ecosystem, Node, Pipe
+from ecograph.render import Drawing, render
+from ecograph.render.collapse import visible
+
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "ecosystems").glob("*.yaml"))
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+READY = "body[data-ready=true]"
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"{reason} (CI must provide it: apt-get install -y chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Opened:
+    """A loaded page and everything it tried or complained about."""
+
+    page: Any
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def api(self, expression: str) -> Any:
+        return self.page.evaluate(f"() => window.ecograph.{expression}")
+
+    def counts(self) -> tuple[int, int]:
+        c = self.api("counts()")
+        return c["nodes"], c["edges"]
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    contexts: list[Any] = []
+
+    def opener(path: Path, *, width: int = 1400, height: int = 900) -> Opened:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        opened = Opened(page)
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith("file:"):
+                r.continue_()
+            else:
+                opened.external.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on(
+            "request",
+            lambda req: (
+                opened.external.append(req.url)
+                if not req.url.startswith(("file:", "data:", "about:", "blob:"))
+                and req.url not in opened.external
+                else None
+            ),
+        )
+        page.on("requestfailed", lambda req: opened.errors.append(f"failed: {req.url}"))
+        page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: opened.errors.append(str(e)))
+
+        def dialog(d: Any) -> None:
+            opened.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", dialog)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector(READY, state="attached", timeout=60_000)
+        return opened
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def draw(tmp_path: Path, eco: Ecosystem, name: str = "map", **options: Any) -> tuple[Path, Drawing]:
+    out = render(eco, tmp_path / f"{name}.html", **options)
+    return out.path, out.drawing
+
+
+def alibaba() -> Ecosystem:
+    return ecograph.load(ROOT / "ecosystems" / "alibaba.yaml")
+
+
+def screen_point(opened: Opened, node: str) -> tuple[float, float]:
+    """Where a node is drawn, in page coordinates."""
+    p = opened.page.evaluate(
+        """(id) => {
+          const n = window.ecograph.network;
+          const dom = n.canvasToDOM(n.getPosition(id));
+          const box = document.getElementById('eg-network').getBoundingClientRect();
+          return {x: dom.x + box.left, y: dom.y + box.top};
+        }""",
+        node,
+    )
+    return p["x"], p["y"]
+
+
+def pixel_spread(png: bytes) -> tuple[float, int]:
+    from PIL import Image
+
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float64)
+    colours = len(np.unique(image.reshape(-1, 3).astype(np.int64) @ np.array([65536, 256, 1])))
+    return float(image.std()), colours
+
+
+# -- every example ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_page_works_offline_and_draws_every_node_and_pipe(
+    path: Path, tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(path)
+    page_path, _drawing = draw(tmp_path, eco, path.stem)
+    opened = open_page(page_path)
+    assert opened.external == []
+    assert opened.errors == []
+    assert opened.counts() == (len(eco.nodes), len(eco.pipes))
+    assert opened.page.title() == eco.title
+    assert opened.page.inner_text("#eg-title") == eco.title
+    assert f"volumes per {eco.period}" in opened.page.inner_text("#eg-meta")
+    shot = opened.page.locator("#eg-network").screenshot()
+    spread, colours = pixel_spread(shot)
+    assert spread > 10 and colours > 50, (spread, colours)
+    (tmp_path / f"{path.stem}.png").write_bytes(shot)
+
+
+# -- reading aids ------------------------------------------------------------------------
+
+
+def test_search_by_label_and_by_id_focuses_the_node(tmp_path: Path, open_page: Any) -> None:
+    opened = open_page(draw(tmp_path, alibaba())[0])
+    page = opened.page
+    page.fill("#eg-search", "钉钉")
+    found = page.eval_on_selector_all("#eg-results li", "els => els.map(e => e.dataset.node)")
+    assert "dingtalk" in found and "dingtalk-users" in found
+    page.fill("#eg-search", "erp-VENDOR")
+    assert page.eval_on_selector_all("#eg-results li", "els => els.map(e => e.dataset.node)") == [
+        "erp-vendor"
+    ]
+    page.press("#eg-search", "Enter")
+    assert opened.api("focused()") == "erp-vendor"
+    assert opened.api("network.getSelectedNodes()") == ["erp-vendor"]
+    page.fill("#eg-search", "no-such-thing")
+    assert page.inner_text("#eg-results") == "no node matches"
+    assert opened.errors == []
+
+
+def test_search_reveals_a_member_of_a_collapsed_group(tmp_path: Path, open_page: Any) -> None:
+    opened = open_page(draw(tmp_path, alibaba(), collapse=["dingtalk"])[0])
+    assert "dingtalk" in opened.api("collapsed()")
+    opened.page.fill("#eg-search", "hr-saas")
+    opened.page.click("#eg-results li")
+    assert "dingtalk" not in opened.api("collapsed()")
+    assert opened.api("focused()") == "hr-saas"
+
+
+def test_kind_and_currency_filters_hide_what_is_unticked(tmp_path: Path, open_page: Any) -> None:
+    eco = alibaba()
+    opened = open_page(draw(tmp_path, eco)[0])
+    partners = {n for n, node in eco.nodes.items() if node.kind == "partner"}
+    touching = sum(1 for p in eco.pipes if p.from_node in partners or p.to_node in partners)
+    box = '#eg-legend-kinds input[data-key="partner"]'
+    opened.page.uncheck(box)
+    assert opened.counts() == (len(eco.nodes) - len(partners), len(eco.pipes) - touching)
+    opened.page.check(box)
+    assert opened.counts() == (len(eco.nodes), len(eco.pipes))
+    capital = sum(1 for p in eco.pipes if p.kind == "capital")
+    opened.page.uncheck('#eg-legend-currencies input[data-key="capital"]')
+    assert opened.counts() == (len(eco.nodes), len(eco.pipes) - capital)
+    assert opened.errors == []
+
+
+def test_collapse_and_expand_a_group_rolls_its_pipes_up(tmp_path: Path, open_page: Any) -> None:
+    eco = alibaba()
+    page_path, drawing = draw(tmp_path, eco)
+    opened = open_page(page_path)
+    button = '#eg-groups li[data-group="dingtalk"] button'
+    assert opened.page.inner_text(button) == "collapse"
+    opened.page.click(button)
+    assert opened.api("collapsed()") == ["dingtalk"]
+    nodes, edges = visible(drawing, ["dingtalk"])
+    assert opened.counts() == (len(nodes), len(edges))
+    expected = sorted(
+        (e.source, e.target, e.currency, e.volume, e.pipes, e.blocked)
+        for e in edges
+        if e.id.startswith("collapsed:")
+    )
+    rolled = sorted(
+        (r["from"], r["to"], r["currency"], r["volume"], r["pipes"], r["blocked"])
+        for r in opened.api("rolled()")
+    )
+    assert rolled == expected and rolled
+    assert opened.page.inner_text(button) == "expand"
+    opened.page.click(button)
+    assert opened.counts() == (len(eco.nodes), len(eco.pipes))
+    assert opened.api("rolled()") == []
+    # double-clicking the group's node on the map does the same
+    opened.api("setPhysics(false)")
+    x, y = screen_point(opened, "dingtalk")
+    opened.page.mouse.dblclick(x, y)
+    assert opened.api("collapsed()") == ["dingtalk"]
+    assert opened.errors == []
+
+
+def test_depth_option_starts_with_deep_groups_collapsed(tmp_path: Path, open_page: Any) -> None:
+    page_path, drawing = draw(tmp_path, alibaba(), depth=1)
+    opened = open_page(page_path)
+    assert opened.api("collapsed()") == sorted(g.id for g in drawing.groups if g.depth >= 1)
+    nodes, edges = visible(drawing)
+    assert opened.counts() == (len(nodes), len(edges))
+    opened.page.click("#eg-expand-all")
+    assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
+    opened.page.click("#eg-collapse-all")
+    top_nodes, top_edges = visible(drawing, [g.id for g in drawing.groups])
+    assert opened.counts() == (len(top_nodes), len(top_edges))
+
+
+def test_legend_lists_the_kinds_and_currencies_drawn(tmp_path: Path, open_page: Any) -> None:
+    page_path, drawing = draw(tmp_path, alibaba())
+    opened = open_page(page_path)
+    kinds = opened.page.eval_on_selector_all(
+        "#eg-legend-kinds li",
+        """els => els.map(e => [e.dataset.key, e.querySelector('.eg-count').textContent,
+                               e.querySelector('svg [fill]').getAttribute('fill')])""",
+    )
+    assert kinds == [[e.key, str(e.count), e.color] for e in drawing.legend if e.section == "kind"]
+    currencies = opened.page.eval_on_selector_all(
+        "#eg-legend-currencies li", "els => els.map(e => e.dataset.key)"
+    )
+    assert currencies == ["traffic", "capital", "goods", "data"]
+    assert opened.page.inner_text("#eg-legend-marks").startswith("blocked pipe")
+    assert "Node size: users" in opened.page.inner_text("#eg-size-text")
+
+
+def test_tooltips_show_attributes_as_text(tmp_path: Path, open_page: Any) -> None:
+    opened = open_page(draw(tmp_path, alibaba())[0])
+    opened.api("setPhysics(false)")
+    x, y = screen_point(opened, "erp-vendor")
+    opened.page.mouse.move(x, y)
+    opened.page.wait_for_selector("#eg-tip:not([hidden])")
+    text = opened.page.inner_text("#eg-tip")
+    assert "企业ERP软件商 ERP software vendor" in text
+    assert "member of" in text and "钉钉 DingTalk (dingtalk)" in text
+    assert opened.page.eval_on_selector("#eg-tip", "e => e.dataset.id") == "erp-vendor"
+    # a pipe: hover the middle of a straight one
+    opened.page.mouse.move(5, 5)
+    opened.page.wait_for_selector("#eg-tip", state="hidden")
+    (ax, ay), (bx, by) = screen_point(opened, "taobao-users"), screen_point(opened, "tmall-users")
+    opened.page.mouse.move((ax + bx) / 2, (ay + by) / 2)
+    opened.page.wait_for_selector("#eg-tip:not([hidden])")
+    assert opened.page.eval_on_selector("#eg-tip", "e => e.dataset.id") == (
+        "taobao-users->tmall-users:traffic"
+    )
+    text = opened.page.inner_text("#eg-tip")
+    assert "淘宝用户 Taobao users → 天猫用户 Tmall users" in text
+    assert "volume per month" in text and "visits" in text
+
+
+def test_clicking_a_node_lights_up_its_neighbourhood(tmp_path: Path, open_page: Any) -> None:
+    eco = alibaba()
+    opened = open_page(draw(tmp_path, eco)[0])
+    opened.api("setPhysics(false)")
+    before = opened.page.locator("#eg-network").screenshot()
+    x, y = screen_point(opened, "dingtalk-open-platform")
+    opened.page.mouse.click(x, y)
+    assert opened.api("focused()") == "dingtalk-open-platform"
+    expected = {"dingtalk-open-platform"}
+    for p in eco.pipes:
+        if "dingtalk-open-platform" in (p.from_node, p.to_node):
+            expected |= {p.from_node, p.to_node}
+    assert set(opened.api("neighbourhood()")) == expected
+    after = opened.page.locator("#eg-network").screenshot()
+    assert pixel_spread(after)[0] != pixel_spread(before)[0]
+    box = opened.page.locator("#eg-network").bounding_box()
+    opened.page.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)
+    assert opened.api("focused()") is None
+
+
+def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_page: Any) -> None:
+    page_path, _ = draw(tmp_path, alibaba())
+    first = open_page(page_path)
+    second = open_page(page_path)
+    a, b = first.api("network.getPositions()"), second.api("network.getPositions()")
+    assert a.keys() == b.keys()
+    for node in a:
+        assert a[node]["x"] == pytest.approx(b[node]["x"], abs=1e-6)
+        assert a[node]["y"] == pytest.approx(b[node]["y"], abs=1e-6)
+    assert first.api("physics()") is True
+    first.page.click("#eg-physics")
+    assert first.api("physics()") is False
+    frozen = first.api("network.getPositions()")
+    first.page.wait_for_timeout(300)
+    assert first.api("network.getPositions()") == frozen
+
+
+def test_hierarchical_layout_draws_containers_above_members(tmp_path: Path, open_page: Any) -> None:
+    eco = alibaba()
+    opened = open_page(draw(tmp_path, eco, layout="hierarchical")[0])
+    pos = opened.api("network.getPositions()")
+    for node in eco.nodes.values():
+        if node.parent is not None:
+            assert pos[node.parent]["y"] < pos[node.id]["y"]
+    assert opened.api("physics()") is False
+
+
+# -- safety -------------------------------------------------------------------------------
+
+
+def test_injection_corpus_runs_nothing_and_shows_every_string_literally(
+    tmp_path: Path, open_page: Any
+) -> None:
+    from test_render import EVIL_MAP, EVIL_TITLE
+
+    eco = ecograph.loads(EVIL_MAP)
+    opened = open_page(draw(tmp_path, eco, "evil")[0])
+    page = opened.page
+    assert opened.dialogs == []
+    assert opened.errors == []
+    assert opened.external == []
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.title() == EVIL_TITLE
+    assert page.inner_text("#eg-title") == EVIL_TITLE
+    assert page.eval_on_selector_all("img, iframe, object, embed, a", "els => els.length") == 0
+    assert page.eval_on_selector_all("script", "els => els.length") == 3
+    assert "</script><script>window.__pwned=2</script>" in page.inner_text("#eg-description")
+    # search results and tooltips show the labels as text
+    page.fill("#eg-search", "bold")
+    assert page.inner_text("#eg-results li").startswith('<b>bold</b><img src=x onerror="')
+    opened.api("setPhysics(false)")
+    x, y = screen_point(opened, "<img/src=x/onerror=window.__pwned=3>")
+    page.mouse.move(x, y)
+    page.wait_for_selector("#eg-tip:not([hidden])")
+    tip = page.inner_text("#eg-tip")
+    assert "javascript:window.__pwned=5" in tip and "<svg/onload=window.__pwned=6>" in tip
+    assert (
+        page.eval_on_selector(
+            "#eg-tip", "e => e.querySelectorAll('*:not(h3,table,tbody,tr,th,td)').length"
+        )
+        == 0
+    )
+    assert opened.counts() == (2, 1)
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
+    assert opened.dialogs == [] and opened.errors == []
+
+
+# -- large maps ------------------------------------------------------------------------------
+
+
+def large(partners: int, groups: int) -> Ecosystem:
+    nodes = {"hub": Node("hub", "platform"), "pool": Node("pool", "pool", parent="hub")}
+    pipes = []
+    for g in range(groups):
+        nodes[f"g{g}"] = Node(f"g{g}", "sub-ecosystem", parent="hub")
+        pipes.append(Pipe(f"pool->g{g}", "pool", f"g{g}", volume=float(partners)))
+    for i in range(partners):
+        pid = f"p{i:06d}"
+        nodes[pid] = Node(pid, "partner", parent=f"g{i % groups}")
+        pipes.append(Pipe(f"g->{pid}", f"g{i % groups}", pid, volume=float(1 + (i * 7919) % 1000)))
+    return Ecosystem("large", title="100k partners", nodes=nodes, pipes=tuple(pipes))
+
+
+def test_a_100k_partner_map_folds_its_tail_and_stays_usable(tmp_path: Path, open_page: Any) -> None:
+    eco = large(100_000, 40)
+    page_path, drawing = draw(tmp_path, eco, "large")
+    assert len(drawing.nodes) <= 2000 and len(drawing.folds) == 40
+    opened = open_page(page_path)
+    assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
+    assert opened.errors == [] and opened.external == []
+    notes = opened.page.inner_text("#eg-notes")
+    assert "folded into summary nodes" in notes
+    assert opened.page.is_visible("#eg-folds-section")
+    assert opened.page.locator("#eg-folds li").count() == 40
+    folded = drawing.folds[0].ids[-1]
+    opened.page.fill("#eg-search", folded)
+    assert opened.page.eval_on_selector("#eg-results li", "e => e.dataset.folded") == folded
+    assert "folded into +" in opened.page.inner_text("#eg-results li")
