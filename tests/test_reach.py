@@ -188,14 +188,22 @@ def test_errors() -> None:
 
 
 def test_closed_loop_source() -> None:
-    # a <-> b circulate 5 with no way out: the traced amount would be unbounded.
+    # a <-> b circulate 5 with no way out: what a sends comes round for ever (inf), nothing
+    # leaves; hops are still answered.
     eco = Ecosystem(
         "m",
-        nodes={k: Node(k, "partner") for k in "ab"},
-        pipes=(Pipe("p1", "a", "b", volume=5.0), Pipe("p2", "b", "a", volume=5.0)),
+        nodes={k: Node(k, "partner") for k in "abc"},
+        pipes=(
+            Pipe("p1", "a", "b", volume=5.0),
+            Pipe("p2", "b", "a", volume=5.0),
+            Pipe("p3", "b", "c"),
+        ),
     )
-    with pytest.raises(UsageError, match="closed loop"):
-        reach(eco, "a")
+    r = reach(eco, "a")
+    assert dict(r.hops) == {"a": 0, "b": 1, "c": 2}
+    assert dict(r.traffic) == {"a": math.inf, "b": math.inf, "c": 0.0}
+    assert dict(r.leaving) == {}
+    assert json.loads(to_json(r))["traffic"] == {"a": None, "b": None, "c": 0.0}
 
 
 def test_arrays_follow_the_graph_contract() -> None:

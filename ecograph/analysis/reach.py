@@ -14,6 +14,7 @@ it reach, and with how much water? :func:`reach` answers in three ways:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -49,7 +50,9 @@ class Reach:
     traffic : Mapping[str, float]
         Node -> traffic from the source arriving there, for every node the
         source reaches (0.0 where only empty pipes lead). The source appears
-        only if some of its traffic comes back to it around a cycle.
+        only if some of its traffic comes back to it around a cycle. ``inf``
+        for the nodes of a closed loop (flow circulating with no boundary
+        inflow or outflow) that the source is part of; JSON writes null.
     leaving : Mapping[str, float]
         Node -> part of the source's traffic that leaves the map there (its
         boundary outflow share); these add up to what left the source.
@@ -119,9 +122,7 @@ def reach(
     Raises
     ------
     UsageError
-        An unknown node or currency, a negative ``hops``, ``to == source``, or a
-        source inside a closed loop (flow circulating with no boundary outflow,
-        so the traced amounts would be unbounded).
+        An unknown node or currency, a negative ``hops``, or ``to == source``.
 
     Examples
     --------
@@ -222,7 +223,9 @@ def _trace(arrays: FlowArrays, s: int) -> tuple[np.ndarray, np.ndarray, float]:
     if sent == 0.0:
         return np.zeros(n), np.zeros(n), 0.0
     if arrays.closed[s]:
-        raise arrays.closed_loop_error(s, "source")
+        # flow circulates in the loop for ever and never leaves: unbounded arrivals
+        arrived = np.where(arrays.components == arrays.components[s], math.inf, 0.0)
+        return arrived, np.zeros(n), sent
     e = np.zeros(n)
     e[s] = 1.0
     T_s = float(arrays.throughflow[s])
