@@ -27,27 +27,29 @@ from typing import Any
 __all__ = ["format_number", "plain", "to_csv", "to_json", "to_table"]
 
 
-def plain(data: Any) -> Any:
-    """Convert a result into JSON-ready plain data.
+def plain(data: Any, *, finite: bool = True) -> Any:
+    """Convert a result into plain data (dicts, lists, str, numbers, None).
 
-    Objects with ``to_dict()`` are converted; tuples become lists; non-finite
-    floats become None.
+    Objects with ``to_dict()`` are converted; tuples become lists; with
+    ``finite=True`` (for JSON, which has no infinity) non-finite floats become None.
 
     Examples
     --------
     >>> plain({"a": (1, float("inf")), "b": {"x": 2.5}})
     {'a': [1, None], 'b': {'x': 2.5}}
+    >>> plain({"max_flow": float("inf")}, finite=False)
+    {'max_flow': inf}
     """
     if hasattr(data, "to_dict"):
-        return plain(data.to_dict())
+        return plain(data.to_dict(), finite=finite)
     if isinstance(data, Mapping):
-        return {str(k): plain(v) for k, v in data.items()}
+        return {str(k): plain(v, finite=finite) for k, v in data.items()}
     if isinstance(data, list | tuple | set | frozenset):
-        return [plain(v) for v in data]
-    if isinstance(data, float) and not math.isfinite(data):
+        return [plain(v, finite=finite) for v in data]
+    if finite and isinstance(data, float) and not math.isfinite(data):
         return None
     if hasattr(data, "item") and callable(data.item):  # numpy scalars
-        return plain(data.item())
+        return plain(data.item(), finite=finite)
     return data
 
 
@@ -173,6 +175,8 @@ def to_table(data: Any, *, key_name: str = "node", sort_by: str | None = None) -
 
     Examples
     --------
+    >>> print(to_table({"max_flow": float("inf")}))
+    max_flow: inf
     >>> print(to_table({"source": "a", "traffic": {"a": 10.0, "b": 7.5}}))
     source: a
     <BLANKLINE>
@@ -181,7 +185,7 @@ def to_table(data: Any, *, key_name: str = "node", sort_by: str | None = None) -
     a          10
     b         7.5
     """
-    data = plain(data)
+    data = plain(data, finite=False)
     if not isinstance(data, Mapping):
         return format_number(data)
     scalars, columns, records = _split(data)
@@ -218,7 +222,7 @@ def to_csv(data: Any, *, key_name: str = "node") -> str:
     a,10.0
     b,7.5
     """
-    data = plain(data)
+    data = plain(data, finite=False)
     if not isinstance(data, Mapping):
         data = {"value": data}
     scalars, columns, records = _split(data)
