@@ -36,7 +36,7 @@ from typing import Any
 
 import networkx as nx
 
-from ecograph.model import CURRENCIES, Ecosystem
+from ecograph.model import Ecosystem, check_currency
 
 __all__ = ["flow_layer", "to_graph"]
 
@@ -157,14 +157,7 @@ def flow_layer(
     >>> D.nodes["a"]["inflow"]
     8.0
     """
-    if kind not in CURRENCIES:
-        from ecograph._suggest import did_you_mean
-        from ecograph.errors import UsageError
-
-        raise UsageError(
-            f"unknown currency {kind!r}{did_you_mean(kind, CURRENCIES)}; "
-            f"expected one of {', '.join(CURRENCIES)}"
-        )
+    check_currency(kind)
     D = nx.DiGraph(**G.graph, kind=kind)
     for node, data in G.nodes(data=True):
         attrs = dict(data)

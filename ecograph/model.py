@@ -27,6 +27,7 @@ __all__ = [
     "Location",
     "Node",
     "Pipe",
+    "check_currency",
 ]
 
 #: Node kinds, in the order legends and summaries list them.
@@ -43,6 +44,28 @@ NODE_KINDS: tuple[str, ...] = (
 CURRENCIES: tuple[str, ...] = ("traffic", "capital", "goods", "data")
 #: Periods a map's volumes can be measured per.
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+
+
+def check_currency(kind: str) -> str:
+    """Return ``kind`` if it is a currency, else raise :class:`UsageError` with a hint.
+
+    Examples
+    --------
+    >>> check_currency("capital")
+    'capital'
+    >>> check_currency("trafic")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ecograph.errors.UsageError: unknown currency 'trafic' (did you mean 'traffic'?); ...
+    """
+    if kind not in CURRENCIES:
+        from ecograph._suggest import did_you_mean
+
+        raise UsageError(
+            f"unknown currency {kind!r}{did_you_mean(kind, CURRENCIES)}; "
+            f"expected one of {', '.join(CURRENCIES)}"
+        )
+    return kind
 
 
 def _empty() -> Mapping[str, Any]:

@@ -48,7 +48,7 @@ from scipy.sparse import csgraph
 
 from ecograph._suggest import did_you_mean
 from ecograph.errors import EcographError, UsageError
-from ecograph.model import CURRENCIES
+from ecograph.model import check_currency
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -113,16 +113,6 @@ def tidy(values: FloatArray) -> FloatArray:
     return out
 
 
-def check_kind(kind: str) -> str:
-    """Return ``kind`` if it is a currency, else raise :class:`UsageError` with a hint."""
-    if kind not in CURRENCIES:
-        raise UsageError(
-            f"unknown currency {kind!r}{did_you_mean(kind, CURRENCIES)}; "
-            f"expected one of {', '.join(CURRENCIES)}"
-        )
-    return kind
-
-
 def layer_arrays(eco: Ecosystem, kind: str = "traffic") -> FlowArrays:
     """The cached :class:`FlowArrays` of one currency of ``eco`` (built on first use).
 
@@ -138,7 +128,7 @@ def layer_arrays(eco: Ecosystem, kind: str = "traffic") -> FlowArrays:
     >>> layer_arrays(eco) is arrays
     True
     """
-    check_kind(kind)
+    check_currency(kind)
     per_map = _CACHE.get(eco)
     if per_map is None:
         per_map = {}

@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
-from ecograph.model import CURRENCIES, Ecosystem, Pipe
+from ecograph.model import Ecosystem, Pipe, check_currency
 
 __all__ = ["bottlenecks", "max_flow"]
 
@@ -99,7 +99,7 @@ def pipe_arrays(eco: Ecosystem, kind: str) -> PipeArrays:
     >>> arr.src.tolist(), arr.dst.tolist(), arr.capacity.tolist()
     ([0], [1], [inf])
     """
-    _check_kind(kind)
+    check_currency(kind)
     per_map = _ARRAYS.setdefault(eco, {})
     if kind in per_map:
         return per_map[kind]
@@ -119,14 +119,6 @@ def pipe_arrays(eco: Ecosystem, kind: str) -> PipeArrays:
     arrays = PipeArrays(nodes, index, pipes, src, dst, capacity, volume, given, is_open, {})
     per_map[kind] = arrays
     return arrays
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in CURRENCIES:
-        raise UsageError(
-            f"unknown currency {kind!r}{did_you_mean(kind, CURRENCIES)}; "
-            f"expected one of {', '.join(CURRENCIES)}"
-        )
 
 
 def _node_index(arr: PipeArrays, node: str, role: str) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy.typing as npt
 
 from ecograph._suggest import did_you_mean
+from ecograph.analysis.centrality import METRICS as CENTRALITY_METRICS
 from ecograph.errors import UsageError
 from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.render.table import PipeTable, pipe_table
@@ -29,18 +30,7 @@ BUILTIN_METRICS: Mapping[str, str] = {
     "pipes": "number of pipes in and out, every currency",
 }
 
-_CENTRALITY = (
-    "degree",
-    "in-degree",
-    "out-degree",
-    "betweenness",
-    "closeness",
-    "pagerank",
-    "eigenvector",
-    "katz",
-    "hubs",
-    "authorities",
-)
+_CENTRALITY = CENTRALITY_METRICS
 #: Size metrics from an analysis module: name -> (module, function, keyword options).
 ANALYSIS_METRICS: Mapping[str, tuple[str, str, Mapping[str, Any]]] = {
     **{
