@@ -36,6 +36,7 @@ from typing import Any
 
 import networkx as nx
 
+from ecograph._perf import gc_paused
 from ecograph.model import Ecosystem, check_currency
 
 __all__ = ["flow_layer", "to_graph"]
@@ -67,6 +68,11 @@ def to_graph(eco: Ecosystem) -> nx.MultiDiGraph:
     >>> G.edges["a", "b", "a->b:traffic"]["capacity"]
     inf
     """
+    with gc_paused():
+        return _build(eco)
+
+
+def _build(eco: Ecosystem) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(
         name=eco.name,
         title=eco.title,
@@ -93,29 +99,32 @@ def to_graph(eco: Ecosystem) -> nx.MultiDiGraph:
         )
         for node in eco.nodes.values()
     )
-    G.add_edges_from(
-        (
-            pipe.from_node,
-            pipe.to_node,
-            pipe.key,
-            {
-                "kind": pipe.kind,
-                "volume": pipe.volume if pipe.volume is not None else 0.0,
-                "volume_given": pipe.volume is not None,
-                "capacity": pipe.capacity if pipe.capacity is not None else math.inf,
-                "status": pipe.status,
-                "conversion": pipe.conversion,
-                "cost": pipe.cost,
-                "label": pipe.label,
-                "description": pipe.description,
-                "source": pipe.source,
-                "attrs": dict(pipe.attrs),
-                "index": pipe.index,
-                "location": str(pipe.location),
-            },
-        )
-        for pipe in eco.pipes
-    )
+    # Edges go straight into networkx's documented dict-of-dicts (succ[u][v][key]
+    # = attributes, pred[v][u] the same key dict): the same graph add_edges_from
+    # builds (a test checks it), in half the time at a million pipes.
+    succ, pred = G._succ, G._pred
+    inf = math.inf
+    for pipe in eco.pipes:
+        u, v = pipe.from_node, pipe.to_node
+        keys = succ[u].get(v)
+        if keys is None:
+            keys = succ[u][v] = pred[v][u] = G.edge_key_dict_factory()
+        location = pipe.location
+        keys[pipe.key] = {
+            "kind": pipe.kind,
+            "volume": pipe.volume if pipe.volume is not None else 0.0,
+            "volume_given": pipe.volume is not None,
+            "capacity": pipe.capacity if pipe.capacity is not None else inf,
+            "status": pipe.status,
+            "conversion": pipe.conversion,
+            "cost": pipe.cost,
+            "label": pipe.label,
+            "description": pipe.description,
+            "source": pipe.source,
+            "attrs": dict(pipe.attrs) if pipe.attrs else {},
+            "index": pipe.index,
+            "location": f"{location.file}:{location.line}:{location.column}",
+        }
     return G
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
+from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester, did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
@@ -866,7 +867,8 @@ def load(
     """
     shown = os.fspath(path)
     cwd = Path.cwd()
-    eco, problems = _load(Path(shown).resolve(), shown, tolerance=tolerance, cwd=cwd)
+    with gc_paused():
+        eco, problems = _load(Path(shown).resolve(), shown, tolerance=tolerance, cwd=cwd)
     if eco is None or (strict and problems):
         raise MapError(problems)
     return eco
