@@ -43,22 +43,12 @@ from scipy.sparse import csgraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _timing import best
 from generate import generate
 
 from ecograph.analysis import dependency, flow, reach
 from ecograph.analysis._linalg import RTOL, compiled_graph, layer_arrays
 from ecograph.analysis.dependency import _dominators
-
-
-def best(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` calls, and the last result."""
-    times = []
-    result = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def once(func: Callable[[], Any]) -> tuple[float, Any]:

@@ -31,9 +31,7 @@ import random
 import resource
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import igraph
 import numpy as np
@@ -42,22 +40,12 @@ from scipy.sparse.csgraph import maximum_flow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _timing import best
 from generate import generate
 
 from ecograph.analysis import bottlenecks, centrality, max_flow
 from ecograph.analysis.bottlenecks import pipe_arrays
 from ecograph.analysis.centrality import PAGERANK_TOL, layer
-
-
-def best(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` calls, and the last result."""
-    times = []
-    result = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def scipy_pagerank(W: sp.csr_array, alpha: float = 0.85) -> np.ndarray:
@@ -112,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     g = igraph.Graph(n=n + 1, edges=np.column_stack([all_t, all_h]), directed=True)
     g.es["capacity"] = all_c.tolist()
     C = sp.csr_array((all_c, (all_t, all_h)), shape=(n + 1, n + 1))
-    C.data = np.minimum(C.data, bound + 1).astype(np.int32)
+    # scipy wants int32 capacities: clamp there (a bound above 2**31 - 1 would wrap to
+    # garbage when cast; clamping keeps the value while the max-flow stays below it)
+    C.data = np.minimum(C.data, min(bound + 1, 2**31 - 1)).astype(np.int32)
 
     cold_mf, _ = best(lambda: max_flow(eco, target), 1)  # first call: live arcs, imports
     print(f"cold: first max_flow() {cold_mf:.2f} s", file=log)
