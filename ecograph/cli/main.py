@@ -12,8 +12,6 @@ Other command modules (``flows``, ``network``, ``render``...) import
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -278,6 +276,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- command modules: each registers its commands on `cli` when imported ------------------
 
-for _module in ("flows", "network", "diagnosis", "render"):
-    if importlib.util.find_spec(f"ecograph.cli.{_module}") is not None:
-        importlib.import_module(f"ecograph.cli.{_module}")
+from ecograph.cli import diagnosis, flows, network, render  # noqa: E402, F401
