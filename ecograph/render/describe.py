@@ -10,7 +10,6 @@ data, so it is tested without a browser.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from operator import attrgetter
 
 import numpy as np
@@ -24,7 +23,7 @@ from ecograph.render.fold import plan_folds
 from ecograph.render.layout import curves_apart, hierarchical_layout, ring_layout
 from ecograph.render.legend import legend_entries, notes_for
 from ecograph.render.metrics import bottleneck_pipes, node_totals, size_values
-from ecograph.render.pipes import plan_pipes
+from ecograph.render.pipes import EdgePlan, plan_pipes
 from ecograph.render.style import compact
 from ecograph.render.table import Floats, PipeTable, pipe_table
 
@@ -41,20 +40,6 @@ EDGE_BUDGET_FLOOR = 1000
 EDGE_LABEL_LIMIT = 400
 LAYOUTS = ("force", "hierarchical")
 HIGHLIGHTS = ("bottlenecks",)
-
-
-@dataclass(slots=True)
-class _Edge:
-    id: str
-    source: str
-    target: str
-    currency: str
-    volume: float | None
-    blocked: bool
-    bottleneck: bool
-    pipes: int
-    label: str | None
-    tooltip: tuple[tuple[str, str], ...]
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -277,31 +262,20 @@ def describe(
             )
         )
     labels_on = len(eco.pipes) <= EDGE_LABEL_LIMIT
-    edges = [
-        _Edge(
-            e.id,
-            e.source,
-            e.target,
+    edges = pipe_plan.edges
+
+    def edge_tooltip(e: EdgePlan) -> tuple[tuple[str, str], ...]:
+        if e.pipe is not None:
+            return tooltips.pipe_rows(eco, e.pipe, bottleneck_to=to if e.bottleneck else None)
+        return tooltips.rolled_rows(
+            label[e.source],
+            label[e.target],
             e.currency,
             e.volume,
-            e.blocked,
-            e.bottleneck,
             e.pipes,
-            e.pipe.label if e.pipe is not None and labels_on else None,
-            tooltips.pipe_rows(eco, e.pipe, bottleneck_to=to if e.bottleneck else None)
-            if e.pipe is not None
-            else tooltips.rolled_rows(
-                label[e.source],
-                label[e.target],
-                e.currency,
-                e.volume,
-                e.pipes,
-                e.pipes if e.blocked else 0,
-                period=eco.period,
-            ),
+            e.pipes if e.blocked else 0,
+            period=eco.period,
         )
-        for e in pipe_plan.edges
-    ]
 
     order = list(parent)
     depth_of = _depths(parent)
@@ -359,8 +333,8 @@ def describe(
                 edge.blocked,
                 edge.bottleneck,
                 edge.pipes,
-                edge.label,
-                edge.tooltip,
+                edge.pipe.label if edge.pipe is not None and labels_on else None,
+                edge_tooltip(edge),
             )
         )
 
