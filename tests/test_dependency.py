@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from oracles import closed_dense
 
 import ecograph
 from ecograph.analysis import _linalg, dependency, reach
 from ecograph.analysis._linalg import layer_arrays
 from ecograph.analysis.dependency import knockout_loss
 from ecograph.errors import UsageError
-from ecograph.graph import flow_layer
 from ecograph.model import Ecosystem, Node, Pipe
 from ecograph.report import to_json
 
@@ -176,20 +176,6 @@ def test_dependency_does_not_touch_the_graph() -> None:
 # -- references -------------------------------------------------------------------------------
 
 
-def dense(eco: Ecosystem, kind: str = "traffic") -> dict[str, Any]:
-    """Closed boundary flows, routing and integral matrix from the networkx graph, densely."""
-    D = flow_layer(eco.graph, kind)
-    ids = list(D.nodes)
-    F = nx.to_numpy_array(D, nodelist=ids, weight="volume")
-    z = np.array([D.nodes[v]["inflow"] for v in ids])
-    y = np.array([D.nodes[v]["outflow"] for v in ids])
-    total_in, total_out = F.sum(axis=0) + z, F.sum(axis=1) + y
-    T = np.maximum(total_in, total_out)
-    z2 = z + np.maximum(total_out - total_in, 0)
-    P = np.divide(F, T[:, np.newaxis], out=np.zeros_like(F), where=T[:, np.newaxis] > 0)
-    return {"D": D, "ids": ids, "T": T, "z": z2, "P": P, "I-P": np.eye(len(ids)) - P}
-
-
 def dense_knockout(ref: dict[str, Any], t: int, removed: set[int]) -> float:
     """Throughflow of t after removing nodes (rows, columns, inflow), routing fractions kept."""
     keep = [i for i in range(len(ref["ids"])) if i not in removed]
@@ -254,7 +240,7 @@ def small_maps(draw: Any) -> Ecosystem:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(eco=small_maps(), data=st.data())
 def test_dependency_against_references(eco: Ecosystem, data: Any) -> None:
-    ref = dense(eco)
+    ref = closed_dense(eco)
     assume(abs(np.linalg.det(ref["I-P"])) > 1e-9)  # no closed loop
     ids = ref["ids"]
     target = data.draw(st.sampled_from([v for v in ids if v.startswith("v")]))

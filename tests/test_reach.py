@@ -18,6 +18,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from oracles import closed_dense
 from scipy.sparse.csgraph import maximum_flow
 
 import ecograph
@@ -262,19 +263,6 @@ def small_maps(draw: Any, kinds: tuple[str, ...] = ("traffic", "capital")) -> Ec
     return Ecosystem("random", nodes=nodes, pipes=tuple(pipes))
 
 
-def dense(eco: Ecosystem, kind: str = "traffic") -> dict[str, Any]:
-    """Throughflow, routing and integral matrix from the networkx graph, densely."""
-    D = flow_layer(eco.graph, kind)
-    ids = list(D.nodes)
-    F = nx.to_numpy_array(D, nodelist=ids, weight="volume")
-    z = np.array([D.nodes[v]["inflow"] for v in ids])
-    y = np.array([D.nodes[v]["outflow"] for v in ids])
-    total_in, total_out = F.sum(axis=0) + z, F.sum(axis=1) + y
-    T = np.maximum(total_in, total_out)
-    P = np.divide(F, T[:, np.newaxis], out=np.zeros_like(F), where=T[:, np.newaxis] > 0)
-    return {"D": D, "ids": ids, "F": F, "T": T, "P": P, "I-P": np.eye(len(ids)) - P}
-
-
 def _max_flow_references(D: nx.DiGraph, s: str, t: str) -> tuple[float, float]:
     """(networkx, scipy) maximum flow; unbounded pipes are inf for networkx."""
     try:
@@ -303,7 +291,7 @@ def test_reach_against_references(eco: Ecosystem, data: Any) -> None:
     ids = list(eco.nodes)
     source = data.draw(st.sampled_from(ids))
     target = data.draw(st.sampled_from([v for v in ids if v != source]))
-    ref = dense(eco)
+    ref = closed_dense(eco)
     D = ref["D"]
     assume(abs(np.linalg.det(ref["I-P"])) > 1e-9)  # no closed loop anywhere
     r = reach(eco, source, to=target)
@@ -392,7 +380,7 @@ def test_solvers_match_a_dense_inverse(path: str, monkeypatch: pytest.MonkeyPatc
     arrays = layer_arrays(eco)
     assert 1 < arrays.component_sizes.max() <= _linalg.BLOCK_LIMIT or path == "gmres"
     assert (arrays._solver.lu is None) == (path == "gmres")
-    ref = dense(eco)
+    ref = closed_dense(eco)
     row = np.linalg.inv(ref["I-P"])[0] * ref["T"][0]
     row[0] -= ref["T"][0]
     traffic = reach(eco, "v0").traffic
