@@ -209,22 +209,32 @@ def _normalise_text_fields(doc: Document) -> None:
     data = doc.data
     if not isinstance(data, YMap):
         return
-
-    def fix(container: YMap | YSeq, key: str | int, path: tuple[str | int, ...]) -> None:
-        value = container[key]  # type: ignore[index]
-        if isinstance(value, bool | int | float) and not isinstance(value, str):
-            raw = doc.raw(path)
-            if raw:
-                container[key] = raw  # type: ignore[index]
-
     for key in ("name", "title", "description"):
         if key in data:
-            fix(data, key, (key,))
-    for list_key in ("include",):
-        items = data.get(list_key)
-        if isinstance(items, YSeq):
-            for i in range(len(items)):
-                fix(items, i, (list_key, i))
+            _keep_raw(doc, data, key, (key,))
+    items = data.get("include")
+    if isinstance(items, YSeq):
+        for i in range(len(items)):
+            _keep_raw(doc, items, i, ("include", i))
+    normalise_parts(doc, data, ())
+
+
+def _keep_raw(
+    doc: Document, container: YMap | YSeq, key: str | int, path: tuple[str | int, ...]
+) -> None:
+    """Put back the text of a plain scalar that YAML read as a number, boolean or null."""
+    value = container[key]  # type: ignore[index]
+    if isinstance(value, bool | int | float) and not isinstance(value, str):
+        raw = doc.raw(path)
+        if raw:
+            container[key] = raw  # type: ignore[index]
+
+
+def normalise_parts(doc: Document, data: YMap, prefix: tuple[str | int, ...]) -> None:
+    """Keep the text fields of the nodes and pipes under ``data`` (at ``prefix``) as written.
+
+    Shared by maps and by the ``add`` changes of scenarios.
+    """
     nodes = data.get("nodes")
     if isinstance(nodes, YMap):
         for node_id, node in nodes.items():
@@ -232,19 +242,19 @@ def _normalise_text_fields(doc: Document) -> None:
                 continue
             for key in _TEXT_FIELDS_NODE:
                 if key in node:
-                    fix(node, key, ("nodes", node_id, key))
+                    _keep_raw(doc, node, key, (*prefix, "nodes", node_id, key))
             for key in ("tags", "genes"):
                 words = node.get(key)
                 if isinstance(words, YSeq):
                     for i in range(len(words)):
-                        fix(words, i, ("nodes", node_id, key, i))
+                        _keep_raw(doc, words, i, (*prefix, "nodes", node_id, key, i))
     pipes = data.get("pipes")
     if isinstance(pipes, YSeq):
         for i, pipe in enumerate(pipes):
             if isinstance(pipe, YMap):
                 for key in _TEXT_FIELDS_PIPE:
                     if key in pipe:
-                        fix(pipe, key, ("pipes", i, key))
+                        _keep_raw(doc, pipe, key, (*prefix, "pipes", i, key))
 
 
 def _schema_errors(check: _Checker) -> None:
@@ -262,16 +272,25 @@ def _schema_errors(check: _Checker) -> None:
     _normalise_text_fields(check.doc)
     for error in _errors("top", data):
         _translate(error, check)
+    part_errors(check, data, ())
+
+
+def part_errors(check: _Checker, data: Mapping[str, Any], prefix: tuple[str | int, ...]) -> None:
+    """Schema errors of each node under ``data["nodes"]`` and pipe under ``data["pipes"]``.
+
+    Shared by maps and by the ``add`` changes of scenarios.
+    """
     nodes = data.get("nodes")
     if isinstance(nodes, Mapping):
         for node_id, node in nodes.items():
             for error in _errors("node", node):
-                _translate(error, check, ("nodes", node_id))
+                _translate(error, check, (*prefix, "nodes", node_id))
     pipes = data.get("pipes")
     if isinstance(pipes, list):
         for i, pipe in enumerate(pipes):
             for error in _errors("pipe", pipe):
-                _translate(error, check, ("pipes", i))
+                _translate(error, check, (*prefix, "pipes", i))
+    finite_numbers(check, data, prefix)
 
 
 def _translate(
@@ -296,7 +315,8 @@ def _translate(
     if validator == "required":
         missing = [k for k in expected_value if k not in value]
         for key in missing:
-            what = "node" if path[:1] == ("nodes",) else "pipe" if path[:1] == ("pipes",) else "map"
+            container = path[-2] if len(path) >= 2 else None
+            what = {"nodes": "node", "pipes": "pipe"}.get(str(container), "map")
             check.add(path, f"missing required key {key!r} of the {what}")
         return
     if validator == "propertyNames":
@@ -420,10 +440,8 @@ def _value_at(doc: Document, path: Sequence[str | int]) -> Any:
     return value
 
 
-def _finite_numbers(check: _Checker) -> None:
-    data = check.doc.data
-    if not isinstance(data, Mapping):
-        return
+def finite_numbers(check: _Checker, data: Mapping[str, Any], prefix: tuple[str | int, ...]) -> None:
+    """Errors for infinite and NaN amounts of the nodes and pipes under ``data``."""
 
     def visit(path: tuple[str | int, ...], value: Any) -> None:
         if isinstance(value, float) and not math.isfinite(value) and not check.is_bad(path):
@@ -434,21 +452,22 @@ def _finite_numbers(check: _Checker) -> None:
         for node_id, node in nodes.items():
             if not isinstance(node, Mapping):
                 continue
+            at = (*prefix, "nodes", node_id)
             for key in _AMOUNTS_NODE:
-                visit(("nodes", node_id, key), node.get(key))
+                visit((*at, key), node.get(key))
             for key in ("inflow", "outflow"):
                 flow = node.get(key)
                 if isinstance(flow, Mapping):
                     for currency, amount in flow.items():
-                        visit(("nodes", node_id, key, currency), amount)
+                        visit((*at, key, currency), amount)
                 else:
-                    visit(("nodes", node_id, key), flow)
+                    visit((*at, key), flow)
     pipes = data.get("pipes")
     if isinstance(pipes, list):
         for i, pipe in enumerate(pipes):
             if isinstance(pipe, Mapping):
                 for key in _AMOUNTS_PIPE:
-                    visit(("pipes", i, key), pipe.get(key))
+                    visit((*prefix, "pipes", i, key), pipe.get(key))
 
 
 # -- pass 2: the include tree ------------------------------------------------------
@@ -488,7 +507,6 @@ def _load_tree(
             return
         check = _Checker(doc)
         _schema_errors(check)
-        _finite_numbers(check)
         loaded = _Loaded(doc, check, path)
         seen[path] = loaded
         data = doc.data
@@ -654,59 +672,83 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def build_node(node_id: str, attrs: Mapping[str, Any], location: Location) -> Node:
+    """The :class:`Node` of valid node data (as checked by the schema)."""
+    return Node(
+        id=node_id,
+        kind=attrs["kind"],
+        label=_text(attrs.get("label")) or node_id,
+        parent=_text(attrs.get("parent")),
+        users=_number(attrs.get("users")),
+        inflow=MappingProxyType(_boundary(attrs.get("inflow"))),
+        outflow=MappingProxyType(_boundary(attrs.get("outflow"))),
+        tags=tuple(attrs.get("tags", ())),
+        genes=tuple(attrs.get("genes", ())),
+        description=_text(attrs.get("description")),
+        source=_text(attrs.get("source")),
+        attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
+        location=location,
+    )
+
+
+def build_pipe(key: str, attrs: Mapping[str, Any], index: int, location: Location) -> Pipe:
+    """The :class:`Pipe` of valid pipe data (as checked by the schema)."""
+    return Pipe(
+        key=key,
+        from_node=attrs["from"],
+        to_node=attrs["to"],
+        kind=attrs.get("kind", "traffic"),
+        volume=_number(attrs.get("volume")),
+        capacity=_number(attrs.get("capacity")),
+        conversion=_number(attrs.get("conversion")),
+        cost=_number(attrs.get("cost")),
+        status=attrs.get("status", "open"),
+        label=_text(attrs.get("label")),
+        description=_text(attrs.get("description")),
+        source=_text(attrs.get("source")),
+        attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
+        index=index,
+        location=location,
+    )
+
+
+def pipe_key(attrs: Mapping[str, Any], taken: set[str], counts: dict[str, int]) -> str:
+    """The key of a pipe: its ``id``, else ``from->to:kind`` with ``#2``, ``#3``... for repeats.
+
+    ``taken`` (keys in use) and ``counts`` (repeats per base) are updated.
+
+    Examples
+    --------
+    >>> taken, counts = set(), {}
+    >>> [pipe_key({"from": "a", "to": "b"}, taken, counts) for _ in range(2)]
+    ['a->b:traffic', 'a->b:traffic#2']
+    """
+    key = attrs.get("id")
+    if isinstance(key, str):
+        return key
+    base = f"{attrs['from']}->{attrs['to']}:{attrs.get('kind', 'traffic')}"
+    n = counts.get(base, 0)
+    key = base if n == 0 else f"{base}#{n + 1}"
+    while key in taken:
+        n += 1
+        key = f"{base}#{n + 1}"
+    counts[base] = n + 1
+    taken.add(key)
+    return key
+
+
 def _build(merged: _Merged, root: _Loaded, files: list[_Loaded]) -> Ecosystem:
     data = root.doc.data
-    nodes: dict[str, Node] = {}
-    for node_id, (attrs, loaded) in merged.nodes.items():
-        nodes[node_id] = Node(
-            id=node_id,
-            kind=attrs["kind"],
-            label=_text(attrs.get("label")) or node_id,
-            parent=_text(attrs.get("parent")),
-            users=_number(attrs.get("users")),
-            inflow=MappingProxyType(_boundary(attrs.get("inflow"))),
-            outflow=MappingProxyType(_boundary(attrs.get("outflow"))),
-            tags=tuple(attrs.get("tags", ())),
-            genes=tuple(attrs.get("genes", ())),
-            description=_text(attrs.get("description")),
-            source=_text(attrs.get("source")),
-            attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
-            location=_location(loaded, ("nodes", node_id), key=True),
-        )
-    taken = {p.get("id") for _, p, _ in merged.pipes if isinstance(p.get("id"), str)}
+    nodes = {
+        node_id: build_node(node_id, attrs, _location(loaded, ("nodes", node_id), key=True))
+        for node_id, (attrs, loaded) in merged.nodes.items()
+    }
+    taken: set[str] = {p["id"] for _, p, _ in merged.pipes if isinstance(p.get("id"), str)}
     counts: dict[str, int] = {}
-    pipes: list[Pipe] = []
-    for index, (i, attrs, loaded) in enumerate(merged.pipes):
-        kind = attrs.get("kind", "traffic")
-        key = attrs.get("id")
-        if not isinstance(key, str):
-            base = f"{attrs['from']}->{attrs['to']}:{kind}"
-            n = counts.get(base, 0)
-            key = base if n == 0 else f"{base}#{n + 1}"
-            while key in taken:
-                n += 1
-                key = f"{base}#{n + 1}"
-            counts[base] = n + 1
-            taken.add(key)
-        pipes.append(
-            Pipe(
-                key=key,
-                from_node=attrs["from"],
-                to_node=attrs["to"],
-                kind=kind,
-                volume=_number(attrs.get("volume")),
-                capacity=_number(attrs.get("capacity")),
-                conversion=_number(attrs.get("conversion")),
-                cost=_number(attrs.get("cost")),
-                status=attrs.get("status", "open"),
-                label=_text(attrs.get("label")),
-                description=_text(attrs.get("description")),
-                source=_text(attrs.get("source")),
-                attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
-                index=index,
-                location=_location(loaded, ("pipes", i)),
-            )
-        )
+    pipes = [
+        build_pipe(pipe_key(attrs, taken, counts), attrs, index, _location(loaded, ("pipes", i)))
+        for index, (i, attrs, loaded) in enumerate(merged.pipes)
+    ]
     units = data.get("units", {})
     for loaded in files:
         extra = loaded.doc.data.get("units", {}) if isinstance(loaded.doc.data, Mapping) else {}
