@@ -1,0 +1,606 @@
+"""Comparing two maps: what a scenario changes (:func:`whatif`), what an edit did (:func:`diff`).
+
+Both end in the same metric comparison (:func:`compare`): for one currency,
+every node whose traffic changed, the reach and traffic of the nodes the change
+names, max-flow to the targets, the flow indices of :func:`ecograph.flow`, the
+top of a centrality ranking with rank moves, the pipes whose volume changed,
+and the diagnosis statuses that changed. Each section is a list of records with
+``before``, ``after`` and ``delta``; ``changed`` names the sections with a
+difference, so a reader (or a script) sees at once what moved.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ecograph.errors import UsageError
+from ecograph.model import Ecosystem, Node, Pipe, check_currency
+
+__all__ = ["FLOW_INDICES", "SECTIONS", "compare", "diff", "whatif"]
+
+#: The sections of a comparison, in the order they are printed.
+SECTIONS: tuple[str, ...] = (
+    "affected",
+    "traffic",
+    "max_flow",
+    "flow_indices",
+    "centrality",
+    "diagnosis",
+    "volumes",
+)
+#: The whole-map indices of :func:`ecograph.flow` that are compared.
+FLOW_INDICES: tuple[str, ...] = (
+    "total_system_throughflow",
+    "boundary_input",
+    "average_path_length",
+    "cycling_index",
+    "boundary_flow_index",
+    "direct_flow_index",
+    "indirect_flow_index",
+)
+_NODE_FIELDS = (
+    "kind",
+    "label",
+    "parent",
+    "users",
+    "inflow",
+    "outflow",
+    "tags",
+    "genes",
+    "description",
+    "source",
+    "attrs",
+)
+_PIPE_FIELDS = (
+    "from_node",
+    "to_node",
+    "kind",
+    "volume",
+    "capacity",
+    "conversion",
+    "cost",
+    "status",
+    "label",
+    "description",
+    "source",
+    "attrs",
+)
+_MAP_FIELDS = ("name", "title", "period", "units", "description")
+_REL = 1e-9
+
+
+def _differ(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isinf(a) or math.isinf(b):
+            return a != b
+        return abs(a - b) > _REL * max(abs(a), abs(b), 1.0)
+    return bool(a != b)
+
+
+def _delta(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    return float(f"{b - a:.12g}")  # no rounding noise of the subtraction
+
+
+def _traffic(eco: Ecosystem, kind: str) -> dict[str, float]:
+    from ecograph.analysis.flow import flow
+
+    return dict(flow(eco, kind=kind).throughflow)
+
+
+def _reach_count(eco: Ecosystem, node: str, kind: str) -> int | None:
+    from ecograph.analysis._linalg import layer_arrays
+
+    if node not in eco.nodes:
+        return None
+    arrays = layer_arrays(eco, kind)
+    return int(arrays.reachable(arrays.position(node)).sum()) - 1
+
+
+def _max_flow(eco: Ecosystem, target: str, kind: str) -> float | None:
+    from ecograph.analysis.bottlenecks import max_flow
+
+    if target not in eco.nodes:
+        return None
+    try:
+        return max_flow(eco, target, kind=kind)
+    except UsageError:
+        return None
+
+
+def _ranks(values: Mapping[str, float]) -> dict[str, int]:
+    return {node: rank for rank, node in enumerate(values, start=1)}
+
+
+def compare(
+    before: Ecosystem,
+    after: Ecosystem,
+    *,
+    kind: str = "traffic",
+    targets: Iterable[str] = (),
+    focus: Iterable[str] = (),
+    metric: str = "pagerank",
+    top: int = 10,
+    diagnosis: bool = True,
+) -> dict[str, Any]:
+    """Compare the measures of two versions of a map, section by section.
+
+    Parameters
+    ----------
+    before, after : Ecosystem
+        The two maps (nodes are matched by id, pipes by key).
+    kind : str, default "traffic"
+        The currency compared.
+    targets : iterable of str
+        Nodes whose max-flow is compared.
+    focus : iterable of str
+        Nodes named by the change: their traffic and reach are listed even
+        when unchanged.
+    metric : str, default "pagerank"
+        The centrality ranked (see :func:`ecograph.centrality`).
+    top : int, default 10
+        How many of the ranking are compared (the union of both tops).
+    diagnosis : bool, default True
+        Compare diagnosis statuses (the slowest section on large maps).
+
+    Returns
+    -------
+    dict
+        ``kind``, ``metric``, ``changed`` (names of the sections with a
+        difference) and one list of records per section of :data:`SECTIONS`:
+
+        - ``affected``: node, traffic and reach (other nodes it reaches over
+          open pipes) before and after, for the ``focus`` and ``targets``;
+        - ``traffic``: every node whose throughflow changed, largest change
+          first, with ``delta`` and relative ``change``;
+        - ``max_flow``: per target, what the pipes could deliver;
+        - ``flow_indices``: the indices of :data:`FLOW_INDICES`;
+        - ``centrality``: rank and value before and after, and ``move``
+          (places gained), for the union of both tops, by rank after;
+        - ``diagnosis``: nodes whose status changed;
+        - ``volumes``: pipes whose effective volume changed (a blocked pipe
+          carries 0), largest change first.
+
+        A node or pipe missing on one side has ``None`` there.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> text = '''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100, capacity: 150}
+    ... '''
+    >>> a = ecograph.loads(text)
+    >>> b = ecograph.loads(text.replace("150", "300"))
+    >>> result = compare(a, b, targets=["shop"])
+    >>> result["changed"], result["max_flow"]
+    (['max_flow'], [{'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}])
+    """
+    from ecograph.analysis.centrality import centrality
+
+    check_currency(kind)
+    if top < 1:
+        raise UsageError(f"top must be at least 1, found {top}")
+    targets = list(dict.fromkeys(targets))
+    for target in targets:
+        if target not in before.nodes and target not in after.nodes:
+            from ecograph._suggest import did_you_mean
+
+            known = {**before.nodes, **after.nodes}
+            raise UsageError(f"unknown node {target!r}{did_you_mean(target, known)}")
+    t_before, t_after = _traffic(before, kind), _traffic(after, kind)
+    out: dict[str, Any] = {"kind": kind, "metric": metric, "changed": []}
+
+    affected = []
+    for node in dict.fromkeys([*focus, *targets]):
+        if node not in before.nodes and node not in after.nodes:
+            continue
+        affected.append(
+            {
+                "node": node,
+                "traffic_before": t_before.get(node),
+                "traffic_after": t_after.get(node),
+                "traffic_delta": _delta(t_before.get(node), t_after.get(node)),
+                "reach_before": _reach_count(before, node, kind),
+                "reach_after": _reach_count(after, node, kind),
+            }
+        )
+    out["affected"] = affected
+
+    traffic: list[dict[str, Any]] = []
+    for node in dict.fromkeys([*before.nodes, *after.nodes]):
+        a, b = t_before.get(node), t_after.get(node)
+        if a is None or b is None or _differ(a, b):
+            change = None if not a or b is None else (b - a) / a
+            traffic.append(
+                {"node": node, "before": a, "after": b, "delta": _delta(a, b), "change": change}
+            )
+    traffic.sort(key=_size)
+    out["traffic"] = traffic
+
+    flows = []
+    for target in targets:
+        a, b = _max_flow(before, target, kind), _max_flow(after, target, kind)
+        flows.append({"target": target, "before": a, "after": b, "delta": _delta(a, b)})
+    out["max_flow"] = flows
+
+    from ecograph.analysis.flow import flow
+
+    f_before, f_after = flow(before, kind=kind), flow(after, kind=kind)
+    out["flow_indices"] = [
+        {
+            "index": name,
+            "before": getattr(f_before, name),
+            "after": getattr(f_after, name),
+            "delta": _delta(getattr(f_before, name), getattr(f_after, name)),
+        }
+        for name in FLOW_INDICES
+    ]
+
+    c_before = centrality(before, metric, kind=kind)["values"]
+    c_after = centrality(after, metric, kind=kind)["values"]
+    r_before, r_after = _ranks(c_before), _ranks(c_after)
+    shown = list(dict.fromkeys([*list(c_after)[:top], *list(c_before)[:top]]))
+    ranking = []
+    for node in shown:
+        rb, ra = r_before.get(node), r_after.get(node)
+        ranking.append(
+            {
+                "node": node,
+                "rank_before": rb,
+                "rank_after": ra,
+                "move": rb - ra if rb is not None and ra is not None else None,
+                "value_before": c_before.get(node),
+                "value_after": c_after.get(node),
+            }
+        )
+    ranking.sort(key=lambda r: (r["rank_after"] is None, r["rank_after"] or r["rank_before"]))
+    out["centrality"] = ranking
+
+    statuses = []
+    if diagnosis:
+        d_before, d_after = _diagnoses(before, kind), _diagnoses(after, kind)
+        for node in dict.fromkeys([*d_before, *d_after]):
+            sb, sa = d_before.get(node), d_after.get(node)
+            if (sb and sb.status) != (sa and sa.status):
+                statuses.append(
+                    {
+                        "node": node,
+                        "before": sb.status if sb else None,
+                        "after": sa.status if sa else None,
+                        "reasons": "; ".join(sa.reasons)
+                        if sa
+                        else "no longer in the map"
+                        if node not in after.nodes
+                        else f"no {kind} pipe or boundary flow left: not judged",
+                    }
+                )
+    out["diagnosis"] = statuses
+
+    volumes: list[dict[str, Any]] = []
+    pb = {p.key: p for p in before.pipes if p.kind == kind}
+    pa = {p.key: p for p in after.pipes if p.kind == kind}
+    for key in dict.fromkeys([*pb, *pa]):
+        a = _carried(pb.get(key))
+        b = _carried(pa.get(key))
+        if a is None or b is None or _differ(a, b):
+            pipe = pa.get(key) or pb[key]
+            volumes.append(
+                {
+                    "key": key,
+                    "from": pipe.from_node,
+                    "to": pipe.to_node,
+                    "before": a,
+                    "after": b,
+                    "delta": _delta(a, b),
+                }
+            )
+    volumes.sort(key=_size)
+    out["volumes"] = volumes
+
+    changed = []
+    for section in SECTIONS:
+        rows = out[section]
+        if section == "affected":
+            moved = any(
+                (r["traffic_delta"] is None and r["traffic_before"] != r["traffic_after"])
+                or (r["traffic_delta"] or 0.0) != 0.0
+                or r["reach_before"] != r["reach_after"]
+                for r in rows
+            )
+        elif section == "centrality":
+            moved = any(
+                r["move"] != 0
+                or _differ(r["value_before"] or 0.0, r["value_after"] or 0.0)
+                or r["value_before"] is None
+                or r["value_after"] is None
+                for r in rows
+            )
+        elif section in ("max_flow", "flow_indices"):
+            moved = any(
+                (r["before"] is None) != (r["after"] is None)
+                or (
+                    r["before"] is not None
+                    and r["after"] is not None
+                    and _differ(float(r["before"]), float(r["after"]))
+                )
+                for r in rows
+            )
+        else:
+            moved = bool(rows)
+        if moved:
+            changed.append(section)
+    out["changed"] = changed
+    return out
+
+
+def _size(record: dict[str, Any]) -> float:
+    """Sort key: largest change first; a node or pipe on one side only counts its whole value."""
+    if record["delta"] is not None:
+        return -abs(float(record["delta"]))
+    value = record["before"] if record["before"] is not None else record["after"]
+    return -abs(float(value)) if value is not None and math.isfinite(value) else -math.inf
+
+
+def _carried(pipe: Pipe | None) -> float | None:
+    if pipe is None:
+        return None
+    return (pipe.volume or 0.0) if pipe.is_open else 0.0
+
+
+def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
+    from ecograph.analysis.diagnose import diagnose
+
+    try:
+        return diagnose(eco, kind=kind)
+    except UsageError:
+        return {}
+
+
+# -- what if ---------------------------------------------------------------------------------
+
+
+def whatif(
+    eco: Ecosystem,
+    scenario: Any,
+    *,
+    kind: str = "traffic",
+    metric: str = "pagerank",
+    top: int = 10,
+    targets: Iterable[str] = (),
+    reroute: str | None = None,
+    diagnosis: bool = True,
+) -> dict[str, Any]:
+    """Apply a scenario to a map and compare the measures before and after.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+        The base map.
+    scenario : Scenario or str or path-like
+        A :class:`ecograph.scenario.Scenario`, or the path of a scenario file.
+    kind, metric, top, diagnosis
+        As for :func:`compare`.
+    targets : iterable of str
+        More max-flow targets, besides the scenario's own ``targets``.
+    reroute : {"lost", "spread"}, optional
+        Overrides the scenario's ``reroute`` (see :mod:`ecograph.scenario`).
+
+    Returns
+    -------
+    dict
+        ``scenario`` (name, title, file, reroute), ``changes`` (each in words
+        with where it was written), ``warnings`` of the changed map (a
+        re-traced volume above a capacity, for one), then the sections of
+        :func:`compare`.
+
+    Raises
+    ------
+    MapError
+        The scenario file is invalid, or a change names an unknown node or
+        pipe (located in the scenario file).
+
+    Examples
+    --------
+    Remove the only channel between a pool and a shop: the shop gets nothing.
+
+    >>> import ecograph
+    >>> from ecograph.scenario import loads_scenario
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   influencer: {kind: channel}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: influencer, volume: 100}
+    ...   - {from: influencer, to: shop, volume: 100, capacity: 120}
+    ... ''')
+    >>> s = loads_scenario('''
+    ... scenario: 1
+    ... targets: [shop]
+    ... changes:
+    ...   - remove: influencer
+    ... ''')
+    >>> result = whatif(eco, s)
+    >>> result["max_flow"]
+    [{'target': 'shop', 'before': 120.0, 'after': 0.0, 'delta': -120.0}]
+    >>> [(r["node"], r["before"], r["after"]) for r in result["traffic"]]
+    [('influencer', 100.0, None), ('shop', 100.0, 0.0)]
+    """
+    from ecograph.scenario import Scenario, apply, load_scenario
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(os.fspath(scenario))
+    after = apply(eco, scenario, reroute=reroute)
+    focus = list(scenario.nodes_named())
+    pipes = {p.key: p for p in (*eco.pipes, *after.pipes)}
+    for change in scenario.changes:
+        keys: Sequence[str] = ()
+        if change.action in ("block", "open"):
+            keys = change.value
+        elif change.action == "set" and "pipe" in change.value:
+            keys = [change.value["pipe"]]
+        for key in keys:
+            focus.extend((pipes[key].from_node, pipes[key].to_node))
+    result = compare(
+        eco,
+        after,
+        kind=kind,
+        targets=[*scenario.targets, *targets],
+        focus=focus,
+        metric=metric,
+        top=top,
+        diagnosis=diagnosis,
+    )
+    return {
+        "scenario": {
+            "name": scenario.name,
+            "title": scenario.title,
+            "file": scenario.file,
+            "reroute": reroute or scenario.reroute,
+        },
+        "changes": [{"change": c.describe(), "at": str(c.location)} for c in scenario.changes],
+        "warnings": [str(w) for w in after.warnings],
+        **result,
+    }
+
+
+# -- diff --------------------------------------------------------------------------------------
+
+
+def _value(obj: Node | Pipe, name: str) -> Any:
+    value = getattr(obj, name)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _field_changes(old: Any, new: Any, names: Sequence[str], key: str, ident: str) -> list[Any]:
+    rows = []
+    for name in names:
+        a, b = _value(old, name), _value(new, name)
+        if _differ(a, b):
+            shown = {"from_node": "from", "to_node": "to"}.get(name, name)
+            rows.append({key: ident, "field": shown, "old": a, "new": b})
+    return rows
+
+
+def diff(
+    old: Ecosystem,
+    new: Ecosystem,
+    *,
+    kind: str = "traffic",
+    metric: str = "pagerank",
+    top: int = 10,
+    targets: Iterable[str] = (),
+    diagnosis: bool = True,
+) -> dict[str, Any]:
+    """What changed between two versions of a map: structure, then measures.
+
+    Parameters
+    ----------
+    old, new : Ecosystem
+        Nodes are matched by id, pipes by key (their ``id``, else
+        ``from->to:kind``).
+    kind, metric, top, targets, diagnosis
+        As for :func:`compare`.
+
+    Returns
+    -------
+    dict
+        ``identical`` (no field of the map, a node or a pipe differs),
+        ``map`` (changed top-level fields), ``nodes`` and ``pipes`` (each
+        ``added``, ``removed`` and ``changed``: one record per changed field
+        with ``old`` and ``new``), then the sections of :func:`compare`, with
+        the changed nodes and the ends of changed pipes as its ``focus``.
+        ``diff(b, a)`` mirrors ``diff(a, b)``: added and removed swap, old and
+        new swap, deltas change sign.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> text = '''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100}
+    ... '''
+    >>> a = ecograph.loads(text)
+    >>> b = ecograph.loads(text.replace("kind: partner", "kind: producer"))
+    >>> d = diff(a, b)
+    >>> d["identical"], d["nodes"]["changed"]
+    (False, [{'node': 'shop', 'field': 'kind', 'old': 'partner', 'new': 'producer'}])
+    >>> diff(a, a)["identical"]
+    True
+    """
+    top_level = []
+    for name in _MAP_FIELDS:
+        a, b = getattr(old, name), getattr(new, name)
+        a = dict(a) if isinstance(a, Mapping) else a
+        b = dict(b) if isinstance(b, Mapping) else b
+        if a != b:
+            top_level.append({"field": name, "old": a, "new": b})
+    nodes_changed: list[Any] = []
+    for node_id in old.nodes:
+        if node_id in new.nodes:
+            nodes_changed.extend(
+                _field_changes(
+                    old.nodes[node_id], new.nodes[node_id], _NODE_FIELDS, "node", node_id
+                )
+            )
+    p_old = {p.key: p for p in old.pipes}
+    p_new = {p.key: p for p in new.pipes}
+    pipes_changed: list[Any] = []
+    for key in p_old:
+        if key in p_new:
+            pipes_changed.extend(_field_changes(p_old[key], p_new[key], _PIPE_FIELDS, "pipe", key))
+    nodes = {
+        "added": [n for n in new.nodes if n not in old.nodes],
+        "removed": [n for n in old.nodes if n not in new.nodes],
+        "changed": nodes_changed,
+    }
+    pipes = {
+        "added": [k for k in p_new if k not in p_old],
+        "removed": [k for k in p_old if k not in p_new],
+        "changed": pipes_changed,
+    }
+    identical = not top_level and not any(nodes.values()) and not any(pipes.values())
+    focus = [*nodes["added"], *nodes["removed"], *(r["node"] for r in nodes_changed)]
+    for key in {*pipes["added"], *pipes["removed"], *(r["pipe"] for r in pipes_changed)}:
+        pipe = p_new.get(key) or p_old[key]
+        focus.extend((pipe.from_node, pipe.to_node))
+    result = compare(
+        old,
+        new,
+        kind=kind,
+        targets=targets,
+        focus=sorted(set(focus), key=lambda n: (n not in old.nodes, n)),
+        metric=metric,
+        top=top,
+        diagnosis=diagnosis,
+    )
+    return {
+        "identical": identical,
+        "old": list(old.files[:1]),
+        "new": list(new.files[:1]),
+        "map": top_level,
+        "nodes": nodes,
+        "pipes": pipes,
+        **result,
+    }

@@ -1,0 +1,921 @@
+"""What-if scenarios: a YAML file of changes, applied to a map, volumes re-traced.
+
+A scenario file looks like this (the JSON Schema is
+``ecograph/schema/ecograph-scenario-1.schema.json``)::
+
+    scenario: 1
+    base: alibaba.yaml            # the map it changes (relative to this file)
+    title: DingTalk closes its open platform
+    targets: [attendance-maker]   # max-flow to these is compared
+    reroute: lost                 # or spread (see below)
+    changes:                      # applied in order
+      - remove: dingtalk-open-platform      # nodes; a container goes with its members
+      - block: xiaoqiao-to-honey            # pipe keys (id, or "from->to:kind")
+      - open: [a->b:traffic]
+      - set: {pipe: xiaoqiao-to-stool-maker, capacity: 800000}
+      - set: {node: toutiao-users, inflow: 30000000}
+      - add:                                # nodes and pipes written as in a map
+          nodes: {new-shop: {kind: partner, parent: tmall}}
+          pipes: [{from: tmall-users, to: new-shop, volume: 1000}]
+      - move: {node: hen-seller, parent: tmall}
+
+:func:`load_scenario` reads and checks the file with the same located errors as a
+map; :func:`apply` applies it to a map (a change naming an unknown node or pipe is
+an error located in the scenario) and re-traces the volumes.
+
+Re-tracing volumes
+------------------
+A map records what each pipe carried; it does not say what would happen if the
+map changed. ecograph assumes that **each node splits what passes through it in
+the same proportions as before** (proportional routing, the assumption of
+:func:`ecograph.reach` and of input-output flow analysis): the share of a pipe
+is its volume over the node's throughflow. Boundary inflows stay as declared (or
+as set); then throughflows solve ``x = inflow + P^T x`` and every pipe carries
+its share of its sender's throughflow. So a node that receives 30% less sends
+30% less down each of its pipes, all the way downstream, cycles included.
+
+What happens to the share of a pipe that is removed or blocked is ``reroute``:
+
+* ``lost`` (default): it leaves the map at the sender (counted in the sender's
+  outflow). The conservative reading: nobody assumes users find another way.
+* ``spread``: the sender's other outlets (its other pipes and its outflow)
+  take it, in proportion to what they carried.
+
+A pipe that is added, opened or given a new ``volume`` takes that volume's share
+of its sender's throughflow; when a sender's pipes now add up to more than it
+passed on before, all its shares are scaled down together (the new pipe takes
+from the others). An opened pipe carries the volume it declares (none: 0): a
+scenario cannot invent demand, so set a volume to say how much it would carry.
+Capacities do not limit re-traced volumes (volumes are observations, capacities
+are limits; a re-traced volume above its capacity is reported as a warning of
+the changed map). A node that did not balance in the base map is first closed
+at the boundary, as :func:`ecograph.flow` does, so unchanged parts of the map
+keep their figures exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import numpy as np
+import referencing
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from ecograph._suggest import Suggester
+from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
+from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
+from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe
+from ecograph.validate import (
+    DEFAULT_TOLERANCE,
+    _Checker,
+    _keep_raw,
+    _parse_file,
+    _translate,
+    _warnings,
+    build_node,
+    build_pipe,
+    normalise_parts,
+    part_errors,
+    pipe_key,
+)
+from ecograph.validate import _schema as map_schema
+
+__all__ = ["ACTIONS", "REROUTE", "Change", "Scenario", "apply", "load_scenario", "loads_scenario"]
+
+#: The actions a change can take, in the order the docs list them.
+ACTIONS: tuple[str, ...] = ("remove", "block", "open", "set", "add", "move")
+#: Where the traffic of a removed or blocked pipe goes.
+REROUTE: tuple[str, ...] = ("lost", "spread")
+_SCHEMA_FILE = "ecograph-scenario-1.schema.json"
+_PIPE_FIELDS = ("volume", "capacity", "cost", "conversion")
+_NODE_FIELDS = ("inflow", "outflow", "users")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a scenario.
+
+    Attributes
+    ----------
+    action : str
+        One of :data:`ACTIONS`.
+    value : Any
+        What was written after the action (plain data).
+    location : Location
+        Where the change was written.
+    """
+
+    action: str
+    value: Any
+    location: Location
+
+    def describe(self) -> str:
+        """The change in words.
+
+        Examples
+        --------
+        >>> Change("block", ["a->b:traffic"], Location("s.yaml", 3, 5)).describe()
+        'block a->b:traffic'
+        >>> Change("set", {"pipe": "p", "capacity": 5.0}, Location("s.yaml", 4, 5)).describe()
+        'set pipe p: capacity 5'
+        """
+        v = self.value
+        if self.action in ("remove", "block", "open"):
+            return f"{self.action} {', '.join(v)}"
+        if self.action == "set":
+            what = "pipe" if "pipe" in v else "node"
+            figures = ", ".join(
+                f"{k} {_show(x)}" for k, x in v.items() if k not in ("pipe", "node")
+            )
+            return f"set {what} {v[what]}: {figures}"
+        if self.action == "move":
+            parent = v["parent"] if v["parent"] is not None else "the top level"
+            return f"move {v['node']} to {parent}"
+        nodes, pipes = v.get("nodes", {}), v.get("pipes", [])
+        parts = []
+        if nodes:
+            parts.append(f"node{'s' if len(nodes) != 1 else ''} {', '.join(nodes)}")
+        if pipes:
+            shown = ", ".join(f"{p['from']}->{p['to']}" for p in pipes)
+            parts.append(f"pipe{'s' if len(pipes) != 1 else ''} {shown}")
+        return "add " + ("; ".join(parts) or "nothing")
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    if x is None:
+        return "none"
+    if isinstance(x, Mapping):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in x.items()) + "}"
+    return str(x)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario file (see the module docstring for the format).
+
+    Attributes
+    ----------
+    file : str
+        The file as named (used in messages).
+    name, title : str
+    description : str or None
+    base : str or None
+        The ``base`` map, resolved relative to the scenario file.
+    targets : tuple of str
+        Nodes whose max-flow is compared.
+    reroute : {"lost", "spread"}
+    changes : tuple of Change
+    """
+
+    file: str
+    name: str
+    title: str
+    description: str | None
+    base: str | None
+    targets: tuple[str, ...]
+    reroute: str
+    changes: tuple[Change, ...]
+    _doc: Document = field(repr=False, compare=False)
+
+    def locate(self, path: tuple[str | int, ...], *, key: bool = False) -> Location:
+        """Where ``path`` (e.g. ``("changes", 0, "remove")``) was written."""
+        line, column = self._doc.locate(path, key=key)
+        return Location(self.file, line, column)
+
+    def nodes_named(self) -> tuple[str, ...]:
+        """Every node id a change names (removed, moved, set, added, ends of changed pipes).
+
+        Pipe keys are not resolved here; :func:`apply` reports the nodes of
+        changed pipes in the changed map's ``touched`` attribute.
+        """
+        out: list[str] = []
+        for change in self.changes:
+            v = change.value
+            if change.action == "remove":
+                out.extend(v)
+            elif (change.action == "set" and "node" in v) or change.action == "move":
+                out.append(v["node"])
+            elif change.action == "add":
+                out.extend(v.get("nodes", {}))
+                for pipe in v.get("pipes", []):
+                    out.extend((pipe["from"], pipe["to"]))
+        return tuple(dict.fromkeys(out))
+
+
+# -- reading and checking the file ---------------------------------------------------------
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    # Nodes and pipes of ``add`` are checked part by part, as in a map (same messages);
+    # the one-action rule is checked before the schema, with a clearer message.
+    add = schema["$defs"]["change"]["properties"]["add"]["properties"]
+    add["nodes"]["additionalProperties"] = True
+    add["pipes"]["items"] = True
+    del schema["$defs"]["change"]["minProperties"], schema["$defs"]["change"]["maxProperties"]
+    resource = referencing.Resource.from_contents(copy.deepcopy(map_schema()))
+    registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+        "https://ecograph.dev/schema/ecograph-1.schema.json", resource
+    )
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format (version 1), as a dict.
+
+    Examples
+    --------
+    >>> scenario_schema()["properties"]["reroute"]["enum"]
+    ['lost', 'spread']
+    """
+    text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def _ids(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _check_structure(check: _Checker) -> None:
+    data = check.doc.data
+    if data is None:
+        check.add((), "the scenario is empty; a scenario starts with 'scenario: 1'")
+        return
+    if not isinstance(data, YMap):
+        check.add((), "the top level must be a mapping (scenario: 1, changes: [...])")
+        return
+    if "ecograph" in data and "scenario" not in data:
+        check.add(
+            (),
+            "this is a map, not a scenario (a scenario starts with 'scenario: 1' and lists "
+            "changes)",
+        )
+        return
+    # ids written as plain scalars that YAML reads as numbers stay text
+    for key in ("name", "title", "description", "base"):
+        if key in data:
+            _keep_raw(check.doc, data, key, (key,))
+    targets = data.get("targets")
+    if isinstance(targets, YSeq):
+        for i in range(len(targets)):
+            _keep_raw(check.doc, targets, i, ("targets", i))
+    changes = data.get("changes")
+    if isinstance(changes, YSeq):
+        for i, change in enumerate(changes):
+            if not isinstance(change, YMap):
+                continue
+            if len(change) != 1:
+                actions = ", ".join(change) if change else "none"
+                check.add(
+                    ("changes", i),
+                    f"a change has exactly one action ({', '.join(ACTIONS)}), found "
+                    f"{len(change)} ({actions}); write each as its own list item",
+                )
+                continue
+            action, value = next(iter(change.items()))
+            at: tuple[str | int, ...] = ("changes", i, action)
+            if action in ("remove", "block", "open"):
+                if isinstance(value, YSeq):
+                    for j in range(len(value)):
+                        _keep_raw(check.doc, value, j, (*at, j))
+                elif not isinstance(value, str):
+                    _keep_raw(check.doc, change, action, at)
+            elif action in ("set", "move") and isinstance(value, YMap):
+                for key in ("pipe", "node", "parent"):
+                    if key in value and value[key] is not None:
+                        _keep_raw(check.doc, value, key, (*at, key))
+            elif action == "add" and isinstance(value, YMap):
+                normalise_parts(check.doc, value, at)
+    for error in _validator().iter_errors(data):
+        if error.validator == "const" and tuple(error.absolute_path) == ("scenario",):
+            check.add(
+                ("scenario",),
+                f"unsupported scenario version {error.instance!r}; this ecograph reads version "
+                "1 (write 'scenario: 1')",
+            )
+            continue
+        _translate(error, check)
+    if isinstance(changes, YSeq):
+        for i, change in enumerate(changes):
+            if isinstance(change, YMap) and len(change) == 1:
+                _check_change(check, i, *next(iter(change.items())))
+
+
+def _check_change(check: _Checker, i: int, action: str, value: Any) -> None:
+    at: tuple[str | int, ...] = ("changes", i, action)
+    if check.is_bad(at) or action not in ACTIONS:
+        return
+    if action == "set" and isinstance(value, Mapping):
+        has = [k for k in ("pipe", "node") if k in value]
+        if len(has) != 1:
+            check.add(at, "set names exactly one 'pipe: KEY' or one 'node: ID'")
+            return
+        allowed = _PIPE_FIELDS if has[0] == "pipe" else _NODE_FIELDS
+        figures = [k for k in value if k not in ("pipe", "node")]
+        if not figures:
+            check.add(at, f"set {has[0]} names no figure to set; expected {', '.join(allowed)}")
+        for key in figures:
+            if key not in allowed:
+                check.add(
+                    (*at, key),
+                    f"a {has[0]} has no {key!r} to set; expected one of {', '.join(allowed)}",
+                    key=True,
+                )
+        for key in ("inflow", "outflow"):
+            if isinstance(value.get(key), Mapping):
+                for currency, amount in value[key].items():
+                    if currency not in CURRENCIES:
+                        check.add(
+                            (*at, key, currency),
+                            f"unknown currency {currency!r}; expected one of "
+                            f"{', '.join(CURRENCIES)}",
+                            key=True,
+                        )
+                    elif (
+                        not isinstance(amount, int | float)
+                        or isinstance(amount, bool)
+                        or not amount >= 0
+                        or not math.isfinite(amount)
+                    ):
+                        check.add((*at, key, currency), "expected a finite number, 0 or more")
+            elif isinstance(value.get(key), int | float) and not (
+                value[key] >= 0 and math.isfinite(value[key])
+            ):
+                check.add((*at, key), "expected a finite number, 0 or more")
+    if action == "add" and isinstance(value, Mapping):
+        if not value.get("nodes") and not value.get("pipes"):
+            check.add(at, "add names no nodes and no pipes")
+        part_errors(check, value, at)
+    for key in ("volume", "capacity", "cost", "users"):
+        if action == "set" and isinstance(value, Mapping):
+            amount = value.get(key)
+            if isinstance(amount, float) and not math.isfinite(amount):
+                check.add((*at, key), f"must be a finite number, found {amount!r}")
+
+
+def _from_document(doc: Document, base_dir: Path) -> Scenario:
+    check = _Checker(doc)
+    _check_structure(check)
+    errors = [d for d in check.out if d.severity == "error"]
+    if errors:
+        raise MapError(check.out)
+    data = doc.data
+    changes = []
+    for i, change in enumerate(data["changes"]):
+        action, value = next(iter(change.items()))
+        if action in ("remove", "block", "open"):
+            value = _ids(value)
+        line, column = doc.locate(("changes", i))
+        changes.append(Change(action, _plain(value), Location(doc.file, line, column)))
+    base = data.get("base")
+    stem = Path(doc.file).stem if doc.file != "<string>" else "scenario"
+    return Scenario(
+        file=doc.file,
+        name=data.get("name", stem),
+        title=data.get("title", data.get("name", stem)),
+        description=data.get("description"),
+        base=os.path.normpath(os.path.join(base_dir, base)) if base is not None else None,
+        targets=tuple(data.get("targets", ())),
+        reroute=data.get("reroute", "lost"),
+        changes=tuple(changes),
+        _doc=doc,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and check a scenario file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    MapError
+        Every problem found, each located (``file:line:column``), as for maps.
+
+    Examples
+    --------
+    >>> try:
+    ...     load_scenario("no-such-scenario.yaml")
+    ... except MapError as err:
+    ...     print(err)
+    no-such-scenario.yaml: no such file
+    """
+    shown = os.fspath(path)
+    try:
+        doc = _parse_file(Path(shown), shown)
+    except LoadFailure as failure:
+        raise MapError(failure.diagnostics) from None
+    return _from_document(doc, Path(shown).parent)
+
+
+def loads_scenario(
+    text: str, *, filename: str = "<string>", base_dir: str | os.PathLike[str] = "."
+) -> Scenario:
+    """Read and check a scenario given as text.
+
+    Parameters
+    ----------
+    text : str
+    filename : str, default "<string>"
+        Name used in messages.
+    base_dir : path-like, default "."
+        Directory the ``base`` map is relative to.
+
+    Examples
+    --------
+    >>> s = loads_scenario("scenario: 1\\nchanges:\\n  - block: [a->b:traffic]\\n")
+    >>> [c.describe() for c in s.changes]
+    ['block a->b:traffic']
+    >>> loads_scenario("scenario: 1\\nchanges:\\n  - blok: x\\n")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ecograph.errors.MapError: <string>:3:5: changes[0].blok: unknown key 'blok' (did you mean...
+    """
+    try:
+        doc = parse_text(read_text(text.encode("utf-8"), filename), filename)
+    except LoadFailure as failure:
+        raise MapError(failure.diagnostics) from None
+    return _from_document(doc, Path(base_dir))
+
+
+# -- applying ---------------------------------------------------------------------------------
+
+
+class _Applier:
+    """Applies the changes of one scenario to a map, collecting located errors."""
+
+    def __init__(self, eco: Ecosystem, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.nodes: dict[str, Node] = dict(eco.nodes)
+        self.pipes: dict[str, Pipe] = {p.key: p for p in eco.pipes}
+        self.removed_nodes: dict[str, int] = {}
+        self.removed_pipes: dict[str, int] = {}
+        self.problems: list[Diagnostic] = []
+        self.touched: set[str] = set()
+        self.counts: dict[str, int] = {}
+        for pipe in eco.pipes:  # repeats already used per base, for generated keys
+            base = f"{pipe.from_node}->{pipe.to_node}:{pipe.kind}"
+            if pipe.key == base or pipe.key.startswith(base + "#"):
+                self.counts[base] = self.counts.get(base, 0) + 1
+
+    def problem(self, path: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
+        where = self.scenario.locate(path, key=key)
+        self.problems.append(
+            Diagnostic("error", where.file, where.line, where.column, format_path(path), message)
+        )
+
+    def node(self, node_id: str, path: tuple[str | int, ...]) -> bool:
+        if node_id in self.nodes:
+            return True
+        if node_id in self.removed_nodes:
+            self.problem(
+                path, f"node {node_id!r} was removed by changes[{self.removed_nodes[node_id]}]"
+            )
+        else:
+            hint = Suggester(self.nodes)(node_id)
+            self.problem(path, f"unknown node {node_id!r}{hint}")
+        return False
+
+    def pipe(self, key: str, path: tuple[str | int, ...]) -> bool:
+        if key in self.pipes:
+            return True
+        if key in self.removed_pipes:
+            self.problem(path, f"pipe {key!r} was removed by changes[{self.removed_pipes[key]}]")
+        else:
+            self.problem(path, f"unknown pipe {key!r}{Suggester(self.pipes)(key)}")
+        return False
+
+    def members(self, node_id: str) -> list[str]:
+        children: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            if node.parent is not None:
+                children.setdefault(node.parent, []).append(node.id)
+        out, stack = [], [node_id]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(children.get(current, ()))
+        return out
+
+    def run(self, i: int, change: Change) -> None:
+        at: tuple[str | int, ...] = ("changes", i, change.action)
+        getattr(self, "do_" + change.action)(i, at, change.value)
+
+    def do_remove(self, i: int, at: tuple[str | int, ...], ids: list[str]) -> None:
+        for j, node_id in enumerate(ids):
+            path = (*at, j) if isinstance(self._raw(at), list) else at
+            if not self.node(node_id, path):
+                continue
+            gone = set(self.members(node_id))
+            for n in gone:
+                del self.nodes[n]
+                self.removed_nodes[n] = i
+            for key, pipe in list(self.pipes.items()):
+                if pipe.from_node in gone or pipe.to_node in gone:
+                    del self.pipes[key]
+                    self.removed_pipes[key] = i
+                    self.touched.update((pipe.from_node, pipe.to_node))
+            self.touched -= set(self.removed_nodes)
+
+    def _raw(self, at: tuple[str | int, ...]) -> Any:
+        value: Any = self.scenario._doc.data
+        for part in at:
+            value = value[part]
+        return value
+
+    def _status(self, at: tuple[str | int, ...], keys: list[str], status: str) -> None:
+        listed = isinstance(self._raw(at), list)
+        for j, key in enumerate(keys):
+            path = (*at, j) if listed else at
+            if self.pipe(key, path):
+                pipe = self.pipes[key]
+                if pipe.status == status:
+                    self.problem(path, f"pipe {key!r} is already {status}")
+                    continue
+                self.pipes[key] = replace(pipe, status=status)
+                self.touched.update((pipe.from_node, pipe.to_node))
+
+    def do_block(self, i: int, at: tuple[str | int, ...], keys: list[str]) -> None:
+        self._status(at, keys, "blocked")
+
+    def do_open(self, i: int, at: tuple[str | int, ...], keys: list[str]) -> None:
+        self._status(at, keys, "open")
+
+    def do_set(self, i: int, at: tuple[str | int, ...], value: dict[str, Any]) -> None:
+        figures = {k: v for k, v in value.items() if k not in ("pipe", "node")}
+        if "pipe" in value:
+            key = value["pipe"]
+            if self.pipe(key, (*at, "pipe")):
+                pipe = self.pipes[key]
+                self.pipes[key] = replace(pipe, **figures)
+                self.touched.update((pipe.from_node, pipe.to_node))
+            return
+        node_id = value["node"]
+        if not self.node(node_id, (*at, "node")):
+            return
+        node = self.nodes[node_id]
+        changes: dict[str, Any] = {}
+        for key in ("inflow", "outflow"):
+            if key in figures:
+                amount = figures[key]
+                flows = (
+                    {}
+                    if amount is None
+                    else dict(amount)
+                    if isinstance(amount, Mapping)
+                    else {**getattr(node, key), "traffic": float(amount)}
+                )
+                changes[key] = MappingProxyType({k: float(v) for k, v in flows.items()})
+        if "users" in figures:
+            changes["users"] = figures["users"]
+        self.nodes[node_id] = replace(node, **changes)
+        self.touched.add(node_id)
+
+    def do_add(self, i: int, at: tuple[str | int, ...], value: dict[str, Any]) -> None:
+        new_nodes = value.get("nodes", {})
+        for node_id, attrs in new_nodes.items():
+            path = (*at, "nodes", node_id)
+            if node_id in self.nodes:
+                where = self.nodes[node_id].location
+                self.problem(path, f"node {node_id!r} already exists (at {where})", key=True)
+                continue
+            self.nodes[node_id] = build_node(node_id, attrs, self.scenario.locate(path, key=True))
+            self.removed_nodes.pop(node_id, None)
+            self.touched.add(node_id)
+        for node_id, attrs in new_nodes.items():
+            parent = attrs.get("parent")
+            if parent is not None and node_id in self.nodes:
+                self.node(parent, (*at, "nodes", node_id, "parent"))
+        taken = set(self.pipes) | set(self.removed_pipes)
+        for j, attrs in enumerate(value.get("pipes", [])):
+            path = (*at, "pipes", j)
+            ends_ok = all([self.node(attrs[end], (*path, end)) for end in ("from", "to")])
+            if attrs["from"] == attrs["to"]:
+                self.problem(
+                    (*path, "to"), f"a pipe cannot run from node {attrs['from']!r} to itself"
+                )
+                continue
+            if isinstance(attrs.get("id"), str) and attrs["id"] in self.pipes:
+                self.problem((*path, "id"), f"pipe id {attrs['id']!r} is already used")
+                continue
+            if not ends_ok:
+                continue
+            key = pipe_key(attrs, taken, self.counts)
+            self.pipes[key] = build_pipe(key, attrs, 0, self.scenario.locate(path))
+            self.touched.update((attrs["from"], attrs["to"]))
+
+    def do_move(self, i: int, at: tuple[str | int, ...], value: dict[str, Any]) -> None:
+        node_id, parent = value["node"], value["parent"]
+        if not self.node(node_id, (*at, "node")):
+            return
+        if parent is not None:
+            if not self.node(parent, (*at, "parent")):
+                return
+            if parent in self.members(node_id):
+                self.problem(
+                    (*at, "parent"),
+                    f"moving {node_id!r} into {parent!r} would make a parent cycle "
+                    f"({parent!r} is {'the node itself' if parent == node_id else 'inside it'})",
+                )
+                return
+        self.nodes[node_id] = replace(self.nodes[node_id], parent=parent)
+        self.touched.add(node_id)
+
+
+def apply(
+    eco: Ecosystem,
+    scenario: Scenario,
+    *,
+    reroute: str | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> Ecosystem:
+    """Apply a scenario to a map: the changed map, with volumes re-traced.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+        The base map (not modified).
+    scenario : Scenario
+        From :func:`load_scenario` or :func:`loads_scenario`.
+    reroute : {"lost", "spread"}, optional
+        Overrides the scenario's ``reroute`` (see the module docstring).
+    tolerance : float, default 1e-3
+        Tolerance of the changed map's balance warnings.
+
+    Returns
+    -------
+    Ecosystem
+        The changed map. Its ``warnings`` are those of the changed map (a
+        re-traced volume above its pipe's capacity, for one); its ``files``
+        end with the scenario file.
+
+    Raises
+    ------
+    MapError
+        A change names an unknown (or already removed) node or pipe, adds an
+        id that exists, or would make a parent cycle; each error is located
+        in the scenario file.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   hub:   {kind: channel, outflow: 20}
+    ...   shop:  {kind: partner, outflow: 80}
+    ... pipes:
+    ...   - {from: users, to: hub, volume: 100}
+    ...   - {from: hub, to: shop, volume: 80}
+    ... ''')
+    >>> s = loads_scenario("scenario: 1\\nchanges:\\n  - set: {node: users, inflow: 50}\\n")
+    >>> after = apply(eco, s)
+    >>> [p.volume for p in after.pipes]  # half as much enters: half as much flows
+    [50.0, 40.0]
+    >>> dict(after.nodes["shop"].outflow)
+    {'traffic': 40.0}
+    """
+    mode = reroute if reroute is not None else scenario.reroute
+    if mode not in REROUTE:
+        from ecograph.errors import UsageError
+
+        raise UsageError(f"unknown reroute {mode!r}; expected one of {', '.join(REROUTE)}")
+    applier = _Applier(eco, scenario)
+    for i, change in enumerate(scenario.changes):
+        applier.run(i, change)
+    if applier.problems:
+        raise MapError(applier.problems)
+    for j, target in enumerate(scenario.targets):
+        if target not in applier.nodes and target not in eco.nodes:
+            applier.node(target, ("targets", j))
+    if applier.problems:
+        raise MapError(applier.problems)
+    pipes = tuple(replace(p, index=k) for k, p in enumerate(applier.pipes.values()))
+    changed = Ecosystem(
+        name=eco.name,
+        title=eco.title,
+        period=eco.period,
+        nodes=applier.nodes,
+        pipes=pipes,
+        files=(*eco.files, scenario.file),
+        units=eco.units,
+        description=eco.description,
+    )
+    changed = retrace(eco, changed, reroute=mode)
+    warnings = sort_diagnostics(_warnings(changed, tolerance))
+    return replace_warnings(changed, warnings)
+
+
+def replace_warnings(eco: Ecosystem, warnings: Iterable[Diagnostic]) -> Ecosystem:
+    """A copy of ``eco`` with other warnings."""
+    return Ecosystem(
+        name=eco.name,
+        title=eco.title,
+        period=eco.period,
+        nodes=eco.nodes,
+        pipes=eco.pipes,
+        files=eco.files,
+        units=eco.units,
+        description=eco.description,
+        warnings=tuple(warnings),
+    )
+
+
+# -- re-tracing ---------------------------------------------------------------------------------
+
+
+def _declared(eco: Ecosystem, kind: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Declared total in and out (boundary plus open pipes) per node, for one currency."""
+    ins = {n: node.inflow.get(kind, 0.0) for n, node in eco.nodes.items()}
+    outs = {n: node.outflow.get(kind, 0.0) for n, node in eco.nodes.items()}
+    for pipe in eco.pipes:
+        if pipe.kind == kind and pipe.is_open:
+            outs[pipe.from_node] += pipe.volume or 0.0
+            ins[pipe.to_node] += pipe.volume or 0.0
+    return ins, outs
+
+
+def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ecosystem:
+    """Re-trace the volumes of ``changed`` from the routing shares of ``base``.
+
+    See the module docstring for the assumption. Every currency is traced on
+    its own. Blocked pipes carry 0; each node's outflow becomes what is left
+    of its throughflow after its pipes, so the result balances exactly.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> nodes = {"u": Node("u", "pool", inflow={"traffic": 10.0}),
+    ...          "a": Node("a", "partner", outflow={"traffic": 6.0}),
+    ...          "b": Node("b", "partner", outflow={"traffic": 4.0})}
+    >>> base = Ecosystem("m", nodes=nodes, pipes=(Pipe("ua", "u", "a", volume=6.0),
+    ...                                           Pipe("ub", "u", "b", volume=4.0)))
+    >>> blocked = Ecosystem("m", nodes=nodes, pipes=(Pipe("ua", "u", "a", volume=6.0),
+    ...     Pipe("ub", "u", "b", volume=4.0, status="blocked")))
+    >>> [p.volume for p in retrace(base, blocked, reroute="lost").pipes]
+    [6.0, 0.0]
+    >>> [p.volume for p in retrace(base, blocked, reroute="spread").pipes]
+    [10.0, 0.0]
+    """
+    from ecograph.analysis._linalg import Solver, tidy
+
+    if reroute not in REROUTE:
+        raise ValueError(f"reroute must be one of {REROUTE}")
+    ids = list(changed.nodes)
+    index = {n: i for i, n in enumerate(ids)}
+    n = len(ids)
+    volumes: dict[str, float] = {}
+    outflows: dict[str, dict[str, float]] = {
+        i: dict(node.outflow) for i, node in changed.nodes.items()
+    }
+    inflows: dict[str, dict[str, float]] = {
+        i: dict(node.inflow) for i, node in changed.nodes.items()
+    }
+    kinds = [k for k in CURRENCIES if k in set(base.currencies()) | set(changed.currencies())]
+    for kind in kinds:
+        b_in, b_out = _declared(base, kind)
+        c_in, c_out = _declared(changed, kind)
+        pipes = [p for p in changed.pipes if p.kind == kind and p.is_open]
+        denominator = np.zeros(n)
+        boundary = np.zeros(n)
+        deficit = np.zeros(n)
+        for node_id, i in index.items():
+            was_in, was_out = (
+                (b_in[node_id], b_out[node_id])
+                if node_id in b_in
+                else (c_in[node_id], c_out[node_id])
+            )
+            surplus = max(0.0, was_in - was_out)
+            deficit[i] = max(0.0, was_out - was_in)
+            out = c_out[node_id]
+            denominator[i] = (max(was_out, out) if reroute == "lost" else out) + surplus
+            boundary[i] = changed.nodes[node_id].inflow.get(kind, 0.0) + deficit[i]
+        src = np.array([index[p.from_node] for p in pipes], dtype=np.int64)
+        dst = np.array([index[p.to_node] for p in pipes], dtype=np.int64)
+        vol = np.array([p.volume or 0.0 for p in pipes], dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(denominator[src] > 0, vol / denominator[src], 0.0)
+        P = sp.csr_array((share, (src, dst)), shape=(n, n))
+        P.sum_duplicates()
+        _, labels = csgraph.connected_components(P, directed=True, connection="strong")
+        isolated, fed = _closed_loops(P, labels, boundary)
+        if len(fed):
+            from ecograph.errors import UsageError
+
+            loop = ", ".join(ids[i] for i in fed[:6]) + (", ..." if len(fed) > 6 else "")
+            raise UsageError(
+                f"after the scenario, {kind} enters a closed loop ({loop}) and nothing leaves "
+                "it, so its volumes grow without end; give one of its nodes an outflow, or use "
+                "reroute: lost"
+            )
+        if len(isolated):
+            # flow circulating on its own, nothing entering: kept as declared
+            keep = np.ones(n)
+            keep[isolated] = 0.0
+            P = sp.csr_array(sp.diags_array(keep) @ P)
+            P.eliminate_zeros()
+            boundary = boundary.copy()
+            boundary[isolated] = 0.0
+        x = tidy(Solver(P, labels.astype(np.int64)).solve(boundary, transpose=True))
+        x = np.maximum(x, 0.0)
+        if len(isolated):
+            x[isolated] = [c_out[ids[i]] for i in isolated]
+            share[np.isin(src, isolated)] = 1.0
+            carried_loop = np.isin(src, isolated)
+            vol_loop = vol
+        else:
+            carried_loop = np.zeros(len(src), dtype=bool)
+            vol_loop = vol
+        carried = np.where(carried_loop, vol_loop, tidy(share * x[src]))
+        sent = np.bincount(src, weights=carried, minlength=n)
+        for pipe, amount in zip(pipes, carried.tolist(), strict=True):
+            volumes[pipe.key] = amount
+        left = tidy(np.maximum(x - sent - deficit, 0.0))
+        for node_id, i in index.items():
+            if denominator[i] > 0 or left[i] > 0 or kind in outflows[node_id]:
+                outflows[node_id][kind] = float(left[i])
+            if deficit[i] > 0:
+                inflows[node_id][kind] = float(boundary[i])
+    nodes = {
+        node_id: replace(
+            node,
+            inflow=MappingProxyType(
+                {k: v for k, v in inflows[node_id].items() if v or k in node.inflow}
+            ),
+            outflow=MappingProxyType(
+                {k: v for k, v in outflows[node_id].items() if v or k in node.outflow}
+            ),
+        )
+        for node_id, node in changed.nodes.items()
+    }
+    pipes_out = tuple(
+        replace(
+            p, volume=volumes.get(p.key, p.volume) if p.is_open else (0.0 if p.volume else p.volume)
+        )
+        for p in changed.pipes
+    )
+    return Ecosystem(
+        name=changed.name,
+        title=changed.title,
+        period=changed.period,
+        nodes=nodes,
+        pipes=pipes_out,
+        files=changed.files,
+        units=changed.units,
+        description=changed.description,
+        warnings=changed.warnings,
+    )
+
+
+def _closed_loops(P: sp.csr_array, labels: Any, boundary: Any) -> tuple[Any, Any]:
+    """Nodes of closed loops (strongly connected, nothing leaves): those nothing enters
+    (kept as declared) and those something enters (an error)."""
+    n = P.shape[0]
+    coo = P.tocoo()
+    k = int(labels.max(initial=-1)) + 1
+    exit_share = 1.0 - np.bincount(coo.row, weights=coo.data, minlength=n)
+    leaving = labels[coo.row] != labels[coo.col]
+    leak = np.bincount(labels, weights=exit_share, minlength=k)
+    leak += np.bincount(labels[coo.row[leaving]], weights=coo.data[leaving], minlength=k)
+    sizes = np.bincount(labels, minlength=k)
+    loops = np.bincount(labels, weights=(P.diagonal() > 0).astype(float), minlength=k) > 0
+    closed = ((sizes > 1) | loops) & (leak <= 1e-12 * sizes)
+    entering = np.bincount(labels, weights=boundary, minlength=k)
+    entering += np.bincount(labels[coo.col[leaving]], weights=coo.data[leaving], minlength=k)
+    fed = closed & (entering > 0)
+    return np.flatnonzero(closed[labels] & ~fed[labels]), np.flatnonzero(fed[labels])

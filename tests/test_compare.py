@@ -1,0 +1,222 @@
+"""Comparisons: compare, whatif and diff, in the library and on the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import ecograph
+from ecograph.cli import main
+from ecograph.compare import compare, diff, whatif
+from ecograph.report import to_json
+from ecograph.scenario import apply, load_scenario
+
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "ecosystems").glob("*.yaml"))
+SCENARIOS = sorted((ROOT / "ecosystems" / "scenarios").glob("*.yaml"))
+
+SMALL = """
+ecograph: 1
+name: small
+nodes:
+  u: {kind: pool, inflow: 100}
+  a: {kind: channel}
+  b: {kind: channel, outflow: 20}
+  c: {kind: partner, outflow: 80}
+pipes:
+  - {from: u, to: a, volume: 60}
+  - {from: u, to: b, volume: 40}
+  - {from: a, to: c, volume: 60, capacity: 70}
+  - {from: b, to: c, volume: 20, capacity: 30}
+"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    with CliRunner().isolation() as (out, err, _):
+        code = main(list(args))
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+def test_compare_by_hand() -> None:
+    before = ecograph.loads(SMALL)
+    # b keeps 10 more and sends 10 less to c: c receives 70, outflow 70
+    after = ecograph.loads(
+        SMALL.replace("outflow: 20}", "outflow: 30}")
+        .replace("outflow: 80}", "outflow: 70}")
+        .replace("{from: b, to: c, volume: 20", "{from: b, to: c, volume: 10")
+    )
+    result = compare(before, after, targets=["c"], focus=["b"])
+    assert result["traffic"] == [
+        {"node": "c", "before": 80.0, "after": 70.0, "delta": -10.0, "change": -0.125}
+    ]
+    assert result["volumes"] == [
+        {
+            "key": "b->c:traffic",
+            "from": "b",
+            "to": "c",
+            "before": 20.0,
+            "after": 10.0,
+            "delta": -10.0,
+        }
+    ]
+    # capacities did not change: max-flow to c is 70 + 30 either way
+    assert result["max_flow"] == [{"target": "c", "before": 100.0, "after": 100.0, "delta": 0.0}]
+    # TST by hand: throughflows u 100, a 60, b 40, c 80 -> 280; after c 70 -> 270
+    tst = next(r for r in result["flow_indices"] if r["index"] == "total_system_throughflow")
+    assert (tst["before"], tst["after"], tst["delta"]) == (280.0, 270.0, -10.0)
+    # b reaches c (1 node) before and after
+    assert result["affected"][0]["reach_before"] == result["affected"][0]["reach_after"] == 1
+    assert "max_flow" not in result["changed"] and "traffic" in result["changed"]
+
+
+def _mirror(d1: dict[str, Any], d2: dict[str, Any]) -> None:
+    for what in ("nodes", "pipes"):
+        assert d1[what]["added"] == d2[what]["removed"]
+        assert d1[what]["removed"] == d2[what]["added"]
+        key = "node" if what == "nodes" else "pipe"
+        one = {(r[key], r["field"]): (r["old"], r["new"]) for r in d1[what]["changed"]}
+        two = {(r[key], r["field"]): (r["new"], r["old"]) for r in d2[what]["changed"]}
+        assert one == two
+    for section, key in (("traffic", "node"), ("volumes", "key"), ("max_flow", "target")):
+        one = {r[key]: (r["before"], r["after"]) for r in d1[section]}
+        two = {r[key]: (r["after"], r["before"]) for r in d2[section]}
+        assert one == two
+    for r1, r2 in zip(d1["flow_indices"], d2["flow_indices"], strict=True):
+        assert (r1["before"], r1["after"]) == (r2["after"], r2["before"])
+        if r1["delta"] is not None:
+            assert math.isclose(r1["delta"], -r2["delta"], rel_tol=1e-9, abs_tol=1e-12)
+    one = {r["node"]: r["move"] for r in d1["centrality"] if r["move"] is not None}
+    two = {r["node"]: -r["move"] for r in d2["centrality"] if r["move"] is not None}
+    assert {k: v for k, v in one.items() if k in two} == {k: v for k, v in two.items() if k in one}
+    one = {r["node"]: (r["before"], r["after"]) for r in d1["diagnosis"]}
+    two = {r["node"]: (r["after"], r["before"]) for r in d2["diagnosis"]}
+    assert one == two
+    assert d1["changed"] == d2["changed"]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_diff_is_symmetric(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    scenario = load_scenario(path.relative_to(ROOT).as_posix())
+    assert scenario.base is not None
+    a = ecograph.load(scenario.base)
+    b = apply(a, scenario)
+    d1, d2 = diff(a, b, targets=scenario.targets), diff(b, a, targets=scenario.targets)
+    assert not d1["identical"] and not d2["identical"]
+    _mirror(d1, d2)
+
+
+def test_diff_lists_structure_field_by_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    a = ecograph.load("ecosystems/alibaba.yaml")
+    b = apply(a, load_scenario("ecosystems/scenarios/list-the-garlic.yaml"))
+    d = diff(a, b)
+    assert d["nodes"]["added"] == ["cold-chain"]
+    assert {"node": "hen-seller", "field": "parent", "old": "rural-taobao", "new": "tmall"} in d[
+        "nodes"
+    ]["changed"]
+    assert d["pipes"]["added"] == ["taobao-search->cold-chain:traffic"]
+    status = {
+        r["field"]: (r["old"], r["new"])
+        for r in d["pipes"]["changed"]
+        if r["pipe"] == "garlic-listing"
+    }
+    assert set(status) == {"status", "volume"}
+    assert status["status"] == ("blocked", "open")
+    # taobao-search receives 300,000,000 and passed all of it on; its new pipes (300,000 to
+    # garlic, 50,000 to cold chain) scale every share by 300,000,000 / 300,350,000
+    old, new = status["volume"]
+    assert old is None and math.isclose(new, 300_000 * 300e6 / 300.35e6, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_a_map_is_identical_to_itself(path: Path) -> None:
+    eco = ecograph.load(path)
+    result = diff(eco, eco)
+    assert result["identical"] and result["changed"] == []
+    assert result["traffic"] == result["volumes"] == result["diagnosis"] == []
+
+
+# -- command line ----------------------------------------------------------------------------
+
+
+def test_whatif_json_is_the_library_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    path = "ecosystems/scenarios/xiaoqiao-quits.yaml"
+    code, out, _ = run("whatif", "ecosystems/toutiao.yaml", path, "--format", "json")
+    assert code == 0
+    expected = whatif(ecograph.load("ecosystems/toutiao.yaml"), load_scenario(path))
+    assert json.loads(out) == {"map": "ecosystems/toutiao.yaml", **json.loads(to_json(expected))}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_whatif_uses_the_base_when_no_map_is_given(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = run("whatif", path.relative_to(ROOT).as_posix())
+    assert code == 0, err
+    assert out.startswith("scenario: ") and "changed: " in out
+
+
+def test_whatif_on_another_map_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, _, err = run(
+        "whatif", "ecosystems/china-internet.yaml", "ecosystems/scenarios/xiaoqiao-quits.yaml"
+    )
+    assert code == 0
+    assert "the scenario's base is ecosystems/toutiao.yaml; applying it to" in err
+
+
+def test_whatif_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(
+        "whatif", "ecosystems/toutiao.yaml", "tests/corpus/scenarios/unknown-node.yaml"
+    )
+    assert code == 1 and out == ""
+    assert err.splitlines()[0] == (
+        "tests/corpus/scenarios/unknown-node.yaml:6:13: changes[0].remove: unknown node "
+        "'stool-makr' (did you mean 'stool-maker'?)"
+    )
+    code, _, err = run("whatif", "a.yaml", "b.yaml", "c.yaml")
+    assert code == 2 and "expected [MAP] SCENARIO" in err
+    code, _, err = run("whatif", "tests/corpus/scenarios/already-blocked.yaml")
+    assert code == 2 and "names no 'base' map" in err
+    code, _, err = run("whatif", "ecosystems/scenarios/xiaoqiao-quits.yaml", "--to", "nobody")
+    assert code == 1
+    assert err.strip().endswith("unknown node 'nobody'")
+
+
+def test_diff_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run("diff", "ecosystems/toutiao.yaml", "ecosystems/toutiao.yaml")
+    assert code == 0 and "identical" in out
+    changed = tmp_path / "toutiao.yaml"
+    text = (ROOT / "ecosystems" / "toutiao.yaml").read_text("utf-8")
+    target = (
+        "{id: xiaoqiao-to-stool-maker, from: village-xiaoqiao, to: stool-maker, "
+        "volume: 400000, capacity: 400000"
+    )
+    assert target in text
+    changed.write_text(text.replace(target, target.replace("capacity: 400000", "capacity: 900000")))
+    code, out, _ = run("diff", "ecosystems/toutiao.yaml", str(changed), "--to", "stool-maker")
+    assert code == 1
+    assert "  ~ xiaoqiao-to-stool-maker capacity: 400,000 -> 900,000" in out
+    assert "stool-maker  400,000  900,000  500,000" in out
+    code, out, _ = run("diff", "ecosystems/toutiao.yaml", str(changed), "--format", "json")
+    assert code == 1
+    assert json.loads(out)["pipes"]["changed"] == [
+        {"pipe": "xiaoqiao-to-stool-maker", "field": "capacity", "old": 400000.0, "new": 900000.0}
+    ]
+    code, _, err = run(
+        "diff", "ecosystems/toutiao.yaml", "tests/corpus/invalid/readme-example.yaml"
+    )
+    assert code == 2
+    assert err.startswith("tests/corpus/invalid/readme-example.yaml:7:15: nodes.erp.kind")
+    code, _, err = run("diff", "ecosystems/toutiao.yaml", "no-such.yaml")
+    assert code == 2 and "no-such.yaml: no such file" in err
