@@ -12,12 +12,13 @@ difference, so a reader (or a script) sees at once what moved.
 from __future__ import annotations
 
 import math
+import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ecograph.errors import UsageError
-from ecograph.model import Ecosystem, Node, Pipe, check_currency
+from ecograph.model import Ecosystem, Pipe, check_currency
 
 __all__ = ["FLOW_INDICES", "SECTIONS", "compare", "diff", "whatif"]
 
@@ -70,9 +71,13 @@ _PIPE_FIELDS = (
 )
 _MAP_FIELDS = ("name", "title", "period", "units", "description")
 _REL = 1e-9
+#: Most nodes listed in the ``affected`` section (each costs a breadth-first search).
+AFFECTED_LIMIT = 200
 
 
 def _differ(a: Any, b: Any) -> bool:
+    if a == b:
+        return False
     if isinstance(a, float) and isinstance(b, float):
         if math.isinf(a) or math.isinf(b):
             return a != b
@@ -84,12 +89,6 @@ def _delta(a: float | None, b: float | None) -> float | None:
     if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
         return None
     return float(f"{b - a:.12g}")  # no rounding noise of the subtraction
-
-
-def _traffic(eco: Ecosystem, kind: str) -> dict[str, float]:
-    from ecograph.analysis.flow import flow
-
-    return dict(flow(eco, kind=kind).throughflow)
 
 
 def _reach_count(eco: Ecosystem, node: str, kind: str) -> int | None:
@@ -154,7 +153,8 @@ def compare(
         difference) and one list of records per section of :data:`SECTIONS`:
 
         - ``affected``: node, traffic and reach (other nodes it reaches over
-          open pipes) before and after, for the ``focus`` and ``targets``;
+          open pipes) before and after, for the ``targets`` and ``focus``
+          (at most :data:`AFFECTED_LIMIT`; ``affected_not_shown`` counts the rest);
         - ``traffic``: every node whose throughflow changed, largest change
           first, with ``delta`` and relative ``change``;
         - ``max_flow``: per target, what the pipes could deliver;
@@ -197,13 +197,15 @@ def compare(
 
             known = {**before.nodes, **after.nodes}
             raise UsageError(f"unknown node {target!r}{did_you_mean(target, known)}")
-    t_before, t_after = _traffic(before, kind), _traffic(after, kind)
+    from ecograph.analysis.flow import flow
+
+    f_before, f_after = flow(before, kind=kind), flow(after, kind=kind)
+    t_before, t_after = dict(f_before.throughflow), dict(f_after.throughflow)
     out: dict[str, Any] = {"kind": kind, "metric": metric, "changed": []}
 
     affected = []
-    for node in dict.fromkeys([*focus, *targets]):
-        if node not in before.nodes and node not in after.nodes:
-            continue
+    named = [n for n in dict.fromkeys([*focus, *targets]) if n in before.nodes or n in after.nodes]
+    for node in named[:AFFECTED_LIMIT]:
         affected.append(
             {
                 "node": node,
@@ -215,6 +217,7 @@ def compare(
             }
         )
     out["affected"] = affected
+    out["affected_not_shown"] = max(0, len(named) - AFFECTED_LIMIT)
 
     traffic: list[dict[str, Any]] = []
     for node in dict.fromkeys([*before.nodes, *after.nodes]):
@@ -233,9 +236,6 @@ def compare(
         flows.append({"target": target, "before": a, "after": b, "delta": _delta(a, b)})
     out["max_flow"] = flows
 
-    from ecograph.analysis.flow import flow
-
-    f_before, f_after = flow(before, kind=kind), flow(after, kind=kind)
     out["flow_indices"] = [
         {
             "index": name,
@@ -479,8 +479,7 @@ def whatif(
 # -- diff --------------------------------------------------------------------------------------
 
 
-def _value(obj: Node | Pipe, name: str) -> Any:
-    value = getattr(obj, name)
+def _plain_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, tuple):
@@ -488,14 +487,26 @@ def _value(obj: Node | Pipe, name: str) -> Any:
     return value
 
 
+_NODE_GETTER = operator.attrgetter(*_NODE_FIELDS)
+_PIPE_GETTER = operator.attrgetter(*_PIPE_FIELDS)
+_SHOWN = {"from_node": "from", "to_node": "to"}
+
+
 def _field_changes(old: Any, new: Any, names: Sequence[str], key: str, ident: str) -> list[Any]:
-    rows = []
-    for name in names:
-        a, b = _value(old, name), _value(new, name)
-        if _differ(a, b):
-            shown = {"from_node": "from", "to_node": "to"}.get(name, name)
-            rows.append({key: ident, "field": shown, "old": a, "new": b})
-    return rows
+    getter = _NODE_GETTER if names is _NODE_FIELDS else _PIPE_GETTER
+    a_values, b_values = getter(old), getter(new)
+    if a_values == b_values:
+        return []
+    return [
+        {
+            key: ident,
+            "field": _SHOWN.get(name, name),
+            "old": _plain_value(a),
+            "new": _plain_value(b),
+        }
+        for name, a, b in zip(names, a_values, b_values, strict=True)
+        if _differ(a, b)
+    ]
 
 
 def diff(
@@ -582,7 +593,10 @@ def diff(
     }
     identical = not top_level and not any(nodes.values()) and not any(pipes.values())
     focus = [*nodes["added"], *nodes["removed"], *(r["node"] for r in nodes_changed)]
-    for key in {*pipes["added"], *pipes["removed"], *(r["pipe"] for r in pipes_changed)}:
+    # the focus is the edited structure; pipes whose volume alone changed (edited by hand or
+    # re-traced) are listed in the traffic and volumes sections
+    edited = {r["pipe"] for r in pipes_changed if r["field"] != "volume"}
+    for key in {*pipes["added"], *pipes["removed"], *edited}:
         pipe = p_new.get(key) or p_old[key]
         focus.extend((pipe.from_node, pipe.to_node))
     result = compare(

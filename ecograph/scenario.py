@@ -60,13 +60,14 @@ import functools
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
+import fastjsonschema
 import jsonschema
 import numpy as np
 import referencing
@@ -99,8 +100,36 @@ ACTIONS: tuple[str, ...] = ("remove", "block", "open", "set", "add", "move")
 #: Where the traffic of a removed or blocked pipe goes.
 REROUTE: tuple[str, ...] = ("lost", "spread")
 _SCHEMA_FILE = "ecograph-scenario-1.schema.json"
+_T = TypeVar("_T", Node, Pipe)
 _PIPE_FIELDS = ("volume", "capacity", "cost", "conversion")
 _NODE_FIELDS = ("inflow", "outflow", "users")
+
+
+def replace(obj: _T, **changes: Any) -> _T:
+    """A copy of a frozen, slotted dataclass (a :class:`Node` or :class:`Pipe`) with some
+    fields changed; like :func:`dataclasses.replace` without re-running ``__init__``
+    (about ten times faster, which matters at a million pipes).
+
+    Examples
+    --------
+    >>> replace(Pipe("k", "a", "b", volume=1.0), volume=2.0).volume
+    2.0
+    """
+    cls = type(obj)
+    new = object.__new__(cls)
+    for name, slot in _slots(cls):
+        slot.__set__(new, changes[name] if name in changes else slot.__get__(obj, cls))
+    return new
+
+
+_SLOTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _slots(cls: type) -> tuple[tuple[str, Any], ...]:
+    found = _SLOTS.get(cls)
+    if found is None:
+        found = _SLOTS[cls] = tuple((name, cls.__dict__[name]) for name in cls.__slots__)  # type: ignore[attr-defined]
+    return found
 
 
 @dataclass(frozen=True)
@@ -220,7 +249,8 @@ class Scenario:
 
 
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> tuple[Callable[[Any], Any], jsonschema.Draft202012Validator]:
+    """A fast yes/no validator (fastjsonschema) and a complete one (jsonschema, for messages)."""
     text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     # Nodes and pipes of ``add`` are checked part by part, as in a map (same messages);
@@ -233,7 +263,8 @@ def _validator() -> jsonschema.Draft202012Validator:
     registry: referencing.Registry[Any] = referencing.Registry().with_resource(
         "https://ecograph.dev/schema/ecograph-1.schema.json", resource
     )
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    fast = fastjsonschema.compile(copy.deepcopy(schema))
+    return fast, jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -303,7 +334,13 @@ def _check_structure(check: _Checker) -> None:
                         _keep_raw(check.doc, value, key, (*at, key))
             elif action == "add" and isinstance(value, YMap):
                 normalise_parts(check.doc, value, at)
-    for error in _validator().iter_errors(data):
+    fast, full = _validator()
+    try:
+        fast(data)
+        errors: Iterable[jsonschema.ValidationError] = ()
+    except fastjsonschema.JsonSchemaValueException:
+        errors = full.iter_errors(data)
+    for error in errors:
         if error.validator == "const" and tuple(error.absolute_path) == ("scenario",):
             check.add(
                 ("scenario",),
@@ -725,7 +762,7 @@ def apply(
             applier.node(target, ("targets", j))
     if applier.problems:
         raise MapError(applier.problems)
-    pipes = tuple(replace(p, index=k) for k, p in enumerate(applier.pipes.values()))
+    pipes = tuple(applier.pipes.values())  # indices are set when re-traced
     changed = Ecosystem(
         name=eco.name,
         title=eco.title,
@@ -853,15 +890,11 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
             boundary[isolated] = 0.0
         x = tidy(Solver(P, labels.astype(np.int64)).solve(boundary, transpose=True))
         x = np.maximum(x, 0.0)
+        loop_pipes = np.zeros(len(src), dtype=bool)
         if len(isolated):
             x[isolated] = [c_out[ids[i]] for i in isolated]
-            share[np.isin(src, isolated)] = 1.0
-            carried_loop = np.isin(src, isolated)
-            vol_loop = vol
-        else:
-            carried_loop = np.zeros(len(src), dtype=bool)
-            vol_loop = vol
-        carried = np.where(carried_loop, vol_loop, tidy(share * x[src]))
+            loop_pipes = np.isin(src, isolated)
+        carried = np.where(loop_pipes, vol, tidy(share * x[src]))
         sent = np.bincount(src, weights=carried, minlength=n)
         for pipe, amount in zip(pipes, carried.tolist(), strict=True):
             volumes[pipe.key] = amount
@@ -883,12 +916,7 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
         )
         for node_id, node in changed.nodes.items()
     }
-    pipes_out = tuple(
-        replace(
-            p, volume=volumes.get(p.key, p.volume) if p.is_open else (0.0 if p.volume else p.volume)
-        )
-        for p in changed.pipes
-    )
+    pipes_out = tuple(_retraced(p, volumes, k) for k, p in enumerate(changed.pipes))
     return Ecosystem(
         name=changed.name,
         title=changed.title,
@@ -900,6 +928,17 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
         description=changed.description,
         warnings=changed.warnings,
     )
+
+
+def _retraced(pipe: Pipe, volumes: Mapping[str, float], index: int) -> Pipe:
+    """The pipe with its re-traced volume (a blocked pipe carries 0) and its new index."""
+    if pipe.is_open:
+        volume = volumes.get(pipe.key, pipe.volume)
+    else:
+        volume = 0.0 if pipe.volume else pipe.volume
+    if volume == pipe.volume and index == pipe.index:
+        return pipe
+    return replace(pipe, volume=volume, index=index)
 
 
 def _closed_loops(P: sp.csr_array, labels: Any, boundary: Any) -> tuple[Any, Any]:

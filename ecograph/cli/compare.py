@@ -71,12 +71,12 @@ def _comparison_options(func: F) -> F:
 
 _TITLES = {
     "affected": "nodes the change names",
-    "traffic": "traffic (throughflow) that changed",
+    "traffic": "traffic (throughflow)",
     "max_flow": "max-flow to the targets",
     "flow_indices": "flow indices",
     "centrality": "ranking",
-    "diagnosis": "diagnosis statuses that changed",
-    "volumes": "pipe volumes that changed",
+    "diagnosis": "diagnosis statuses",
+    "volumes": "pipe volumes",
 }
 
 
@@ -93,7 +93,7 @@ def _sections(result: dict[str, Any]) -> str:
             if section == "max_flow" and not rows:
                 parts.append(f"{title}: none asked (--to NODE, or targets: in a scenario)")
                 continue
-            if section not in ("affected", "max_flow", "flow_indices"):
+            if section not in ("affected", "max_flow"):
                 parts.append(f"{title}: unchanged")
                 continue
         shown = rows[:TABLE_ROWS] if section in ("traffic", "volumes") else rows
@@ -101,6 +101,8 @@ def _sections(result: dict[str, Any]) -> str:
         table = to_table({title: shown})
         if more:
             table += f"\n... and {more} more (--format json lists them all)"
+        if section == "affected" and result.get("affected_not_shown"):
+            table += f"\n... and {result['affected_not_shown']} more named nodes (not measured)"
         parts.append(table)
     return "\n\n".join(parts)
 
