@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ecograph._perf import gc_paused
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, Pipe, check_currency
 
@@ -185,6 +186,20 @@ def compare(
     >>> result["changed"], result["max_flow"]
     (['max_flow'], [{'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}])
     """
+    with gc_paused():  # millions of small records on large maps; no cycles
+        return _compare(before, after, kind, list(targets), focus, metric, top, diagnosis)
+
+
+def _compare(
+    before: Ecosystem,
+    after: Ecosystem,
+    kind: str,
+    targets: list[str],
+    focus: Iterable[str],
+    metric: str,
+    top: int,
+    diagnosis: bool,
+) -> dict[str, Any]:
     from ecograph.analysis.centrality import centrality
 
     check_currency(kind)
@@ -560,6 +575,19 @@ def diff(
     >>> diff(a, a)["identical"]
     True
     """
+    with gc_paused():
+        return _diff(old, new, kind, metric, top, targets, diagnosis)
+
+
+def _diff(
+    old: Ecosystem,
+    new: Ecosystem,
+    kind: str,
+    metric: str,
+    top: int,
+    targets: Iterable[str],
+    diagnosis: bool,
+) -> dict[str, Any]:
     top_level = []
     for name in _MAP_FIELDS:
         a, b = getattr(old, name), getattr(new, name)

@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import fastjsonschema
 import jsonschema
@@ -74,6 +74,7 @@ import referencing
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester
 from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
@@ -101,6 +102,10 @@ ACTIONS: tuple[str, ...] = ("remove", "block", "open", "set", "add", "move")
 REROUTE: tuple[str, ...] = ("lost", "spread")
 _SCHEMA_FILE = "ecograph-scenario-1.schema.json"
 _T = TypeVar("_T", Node, Pipe)
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    FloatArray = NDArray[np.float64]
 _PIPE_FIELDS = ("volume", "capacity", "cost", "conversion")
 _NODE_FIELDS = ("inflow", "outflow", "users")
 
@@ -522,11 +527,34 @@ class _Applier:
         self.removed_pipes: dict[str, int] = {}
         self.problems: list[Diagnostic] = []
         self.touched: set[str] = set()
-        self.counts: dict[str, int] = {}
-        for pipe in eco.pipes:  # repeats already used per base, for generated keys
-            base = f"{pipe.from_node}->{pipe.to_node}:{pipe.kind}"
-            if pipe.key == base or pipe.key.startswith(base + "#"):
-                self.counts[base] = self.counts.get(base, 0) + 1
+        self._counts: dict[str, int] | None = None
+        self._incident: dict[str, list[str]] | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Generated keys already used per ``from->to:kind`` (for keys of added pipes)."""
+        if self._counts is None:
+            self._counts = {}
+            for pipe in self.pipes.values():
+                base = f"{pipe.from_node}->{pipe.to_node}:{pipe.kind}"
+                if pipe.key == base or pipe.key.startswith(base + "#"):
+                    self._counts[base] = self._counts.get(base, 0) + 1
+        return self._counts
+
+    def incident(self, node_id: str) -> list[str]:
+        """Keys of the pipes that start or end at ``node_id`` (an index built once)."""
+        if self._incident is None:
+            self._incident = {}
+            for key, pipe in self.pipes.items():
+                self._incident.setdefault(pipe.from_node, []).append(key)
+                self._incident.setdefault(pipe.to_node, []).append(key)
+        return self._incident.get(node_id, [])
+
+    def add_pipe(self, key: str, pipe: Pipe) -> None:
+        self.pipes[key] = pipe
+        if self._incident is not None:
+            self._incident.setdefault(pipe.from_node, []).append(key)
+            self._incident.setdefault(pipe.to_node, []).append(key)
 
     def problem(self, path: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
         where = self.scenario.locate(path, key=key)
@@ -580,11 +608,12 @@ class _Applier:
             for n in gone:
                 del self.nodes[n]
                 self.removed_nodes[n] = i
-            for key, pipe in list(self.pipes.items()):
-                if pipe.from_node in gone or pipe.to_node in gone:
-                    del self.pipes[key]
-                    self.removed_pipes[key] = i
-                    self.touched.update((pipe.from_node, pipe.to_node))
+            for n in gone:
+                for key in self.incident(n):
+                    pipe = self.pipes.pop(key, None)
+                    if pipe is not None:
+                        self.removed_pipes[key] = i
+                        self.touched.update((pipe.from_node, pipe.to_node))
             self.touched -= set(self.removed_nodes)
 
     def _raw(self, at: tuple[str | int, ...]) -> Any:
@@ -671,7 +700,7 @@ class _Applier:
             if not ends_ok:
                 continue
             key = pipe_key(attrs, taken, self.counts)
-            self.pipes[key] = build_pipe(key, attrs, 0, self.scenario.locate(path))
+            self.add_pipe(key, build_pipe(key, attrs, 0, self.scenario.locate(path)))
             self.touched.update((attrs["from"], attrs["to"]))
 
     def do_move(self, i: int, at: tuple[str | int, ...], value: dict[str, Any]) -> None:
@@ -752,30 +781,31 @@ def apply(
         from ecograph.errors import UsageError
 
         raise UsageError(f"unknown reroute {mode!r}; expected one of {', '.join(REROUTE)}")
-    applier = _Applier(eco, scenario)
-    for i, change in enumerate(scenario.changes):
-        applier.run(i, change)
-    if applier.problems:
-        raise MapError(applier.problems)
-    for j, target in enumerate(scenario.targets):
-        if target not in applier.nodes and target not in eco.nodes:
-            applier.node(target, ("targets", j))
-    if applier.problems:
-        raise MapError(applier.problems)
-    pipes = tuple(applier.pipes.values())  # indices are set when re-traced
-    changed = Ecosystem(
-        name=eco.name,
-        title=eco.title,
-        period=eco.period,
-        nodes=applier.nodes,
-        pipes=pipes,
-        files=(*eco.files, scenario.file),
-        units=eco.units,
-        description=eco.description,
-    )
-    changed = retrace(eco, changed, reroute=mode)
-    warnings = sort_diagnostics(_warnings(changed, tolerance))
-    return replace_warnings(changed, warnings)
+    with gc_paused():  # millions of small objects, no cycles
+        applier = _Applier(eco, scenario)
+        for i, change in enumerate(scenario.changes):
+            applier.run(i, change)
+        if applier.problems:
+            raise MapError(applier.problems)
+        for j, target in enumerate(scenario.targets):
+            if target not in applier.nodes and target not in eco.nodes:
+                applier.node(target, ("targets", j))
+        if applier.problems:
+            raise MapError(applier.problems)
+        pipes = tuple(applier.pipes.values())  # indices are set when re-traced
+        changed = Ecosystem(
+            name=eco.name,
+            title=eco.title,
+            period=eco.period,
+            nodes=applier.nodes,
+            pipes=pipes,
+            files=(*eco.files, scenario.file),
+            units=eco.units,
+            description=eco.description,
+        )
+        changed = retrace(eco, changed, reroute=mode)
+        warnings = sort_diagnostics(_warnings(changed, tolerance))
+        return replace_warnings(changed, warnings)
 
 
 def replace_warnings(eco: Ecosystem, warnings: Iterable[Diagnostic]) -> Ecosystem:
@@ -796,14 +826,23 @@ def replace_warnings(eco: Ecosystem, warnings: Iterable[Diagnostic]) -> Ecosyste
 # -- re-tracing ---------------------------------------------------------------------------------
 
 
-def _declared(eco: Ecosystem, kind: str) -> tuple[dict[str, float], dict[str, float]]:
-    """Declared total in and out (boundary plus open pipes) per node, for one currency."""
-    ins = {n: node.inflow.get(kind, 0.0) for n, node in eco.nodes.items()}
-    outs = {n: node.outflow.get(kind, 0.0) for n, node in eco.nodes.items()}
-    for pipe in eco.pipes:
-        if pipe.kind == kind and pipe.is_open:
-            outs[pipe.from_node] += pipe.volume or 0.0
-            ins[pipe.to_node] += pipe.volume or 0.0
+def _boundary(eco: Ecosystem, kind: str, which: str) -> FloatArray:
+    return np.fromiter(
+        (getattr(node, which).get(kind, 0.0) for node in eco.nodes.values()),
+        dtype=np.float64,
+        count=len(eco.nodes),
+    )
+
+
+def _declared(eco: Ecosystem, kind: str) -> tuple[FloatArray, FloatArray]:
+    """Declared total in and out (boundary plus open pipes) per node, in map order."""
+    from ecograph.analysis.bottlenecks import pipe_arrays
+
+    arr = pipe_arrays(eco, kind)
+    n = len(arr.nodes)
+    vol = np.where(arr.is_open, arr.volume, 0.0)
+    ins = _boundary(eco, kind, "inflow") + np.bincount(arr.dst, weights=vol, minlength=n)
+    outs = _boundary(eco, kind, "outflow") + np.bincount(arr.src, weights=vol, minlength=n)
     return ins, outs
 
 
@@ -830,41 +869,31 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
     [10.0, 0.0]
     """
     from ecograph.analysis._linalg import Solver, tidy
+    from ecograph.analysis.bottlenecks import pipe_arrays
 
     if reroute not in REROUTE:
         raise ValueError(f"reroute must be one of {REROUTE}")
     ids = list(changed.nodes)
-    index = {n: i for i, n in enumerate(ids)}
     n = len(ids)
+    base_index = {node: i for i, node in enumerate(base.nodes)}
+    in_base = np.fromiter((base_index.get(node, -1) for node in ids), dtype=np.int64, count=n)
+    known = in_base >= 0
     volumes: dict[str, float] = {}
-    outflows: dict[str, dict[str, float]] = {
-        i: dict(node.outflow) for i, node in changed.nodes.items()
-    }
-    inflows: dict[str, dict[str, float]] = {
-        i: dict(node.inflow) for i, node in changed.nodes.items()
-    }
+    inflows = {node_id: dict(node.inflow) for node_id, node in changed.nodes.items()}
+    outflows = {node_id: dict(node.outflow) for node_id, node in changed.nodes.items()}
     kinds = [k for k in CURRENCIES if k in set(base.currencies()) | set(changed.currencies())]
     for kind in kinds:
         b_in, b_out = _declared(base, kind)
         c_in, c_out = _declared(changed, kind)
-        pipes = [p for p in changed.pipes if p.kind == kind and p.is_open]
-        denominator = np.zeros(n)
-        boundary = np.zeros(n)
-        deficit = np.zeros(n)
-        for node_id, i in index.items():
-            was_in, was_out = (
-                (b_in[node_id], b_out[node_id])
-                if node_id in b_in
-                else (c_in[node_id], c_out[node_id])
-            )
-            surplus = max(0.0, was_in - was_out)
-            deficit[i] = max(0.0, was_out - was_in)
-            out = c_out[node_id]
-            denominator[i] = (max(was_out, out) if reroute == "lost" else out) + surplus
-            boundary[i] = changed.nodes[node_id].inflow.get(kind, 0.0) + deficit[i]
-        src = np.array([index[p.from_node] for p in pipes], dtype=np.int64)
-        dst = np.array([index[p.to_node] for p in pipes], dtype=np.int64)
-        vol = np.array([p.volume or 0.0 for p in pipes], dtype=np.float64)
+        was_in = np.where(known, b_in[np.maximum(in_base, 0)], c_in)
+        was_out = np.where(known, b_out[np.maximum(in_base, 0)], c_out)
+        surplus = np.maximum(was_in - was_out, 0.0)
+        deficit = np.maximum(was_out - was_in, 0.0)
+        denominator = (np.maximum(was_out, c_out) if reroute == "lost" else c_out) + surplus
+        boundary = _boundary(changed, kind, "inflow") + deficit
+        arr = pipe_arrays(changed, kind)
+        pipes = [p for p, is_open in zip(arr.pipes, arr.is_open.tolist(), strict=True) if is_open]
+        src, dst, vol = arr.src[arr.is_open], arr.dst[arr.is_open], arr.volume[arr.is_open]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(denominator[src] > 0, vol / denominator[src], 0.0)
         P = sp.csr_array((share, (src, dst)), shape=(n, n))
@@ -892,30 +921,29 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
         x = np.maximum(x, 0.0)
         loop_pipes = np.zeros(len(src), dtype=bool)
         if len(isolated):
-            x[isolated] = [c_out[ids[i]] for i in isolated]
+            x[isolated] = c_out[isolated]
             loop_pipes = np.isin(src, isolated)
         carried = np.where(loop_pipes, vol, tidy(share * x[src]))
         sent = np.bincount(src, weights=carried, minlength=n)
-        for pipe, amount in zip(pipes, carried.tolist(), strict=True):
-            volumes[pipe.key] = amount
-        left = tidy(np.maximum(x - sent - deficit, 0.0))
-        for node_id, i in index.items():
-            if denominator[i] > 0 or left[i] > 0 or kind in outflows[node_id]:
-                outflows[node_id][kind] = float(left[i])
+        volumes.update(zip((p.key for p in pipes), carried.tolist(), strict=True))
+        left = tidy(np.maximum(x - sent - deficit, 0.0)).tolist()
+        flows = (denominator > 0) | (np.asarray(left) > 0)
+        for i in np.flatnonzero(flows | (deficit > 0)).tolist():
+            node_id = ids[i]
+            if flows[i] or kind in outflows[node_id]:
+                outflows[node_id][kind] = left[i]
             if deficit[i] > 0:
                 inflows[node_id][kind] = float(boundary[i])
-    nodes = {
-        node_id: replace(
-            node,
-            inflow=MappingProxyType(
-                {k: v for k, v in inflows[node_id].items() if v or k in node.inflow}
-            ),
-            outflow=MappingProxyType(
-                {k: v for k, v in outflows[node_id].items() if v or k in node.outflow}
-            ),
-        )
-        for node_id, node in changed.nodes.items()
-    }
+    nodes = {}
+    for node_id, node in changed.nodes.items():
+        new_in = {k: v for k, v in inflows[node_id].items() if v or k in node.inflow}
+        new_out = {k: v for k, v in outflows[node_id].items() if v or k in node.outflow}
+        if new_in == node.inflow and new_out == node.outflow:
+            nodes[node_id] = node
+        else:
+            nodes[node_id] = replace(
+                node, inflow=MappingProxyType(new_in), outflow=MappingProxyType(new_out)
+            )
     pipes_out = tuple(_retraced(p, volumes, k) for k, p in enumerate(changed.pipes))
     return Ecosystem(
         name=changed.name,
