@@ -53,6 +53,8 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Parser = yaml.SafeLoader
 
 _SHIFT = 1 << 20
+#: Stands for the YAML merge key (a plain ``<<``) while a mapping is built.
+_MERGE = "\x00merge"
 
 
 def _pack(line: int, column: int) -> int:
@@ -358,7 +360,7 @@ def parse_text(text: str, file: str) -> Document:
                 value = f"<complex key {count}>"
             key = value if isinstance(value, str) else ""
             if key == "<<" and plain_key:
-                frame.key, frame.key_pos = "<<", pos
+                frame.key, frame.key_pos = _MERGE, pos  # a quoted '<<' is an ordinary key
                 return
             if key in container.key_pos:
                 line, column = unpack(container.key_pos[key])
@@ -367,7 +369,7 @@ def parse_text(text: str, file: str) -> Document:
             frame.key, frame.key_pos = key, pos
             return
         key, frame.key = frame.key, None
-        if key == "<<":
+        if key == _MERGE:
             frame.merges.append((value, pos))
         elif not key.startswith("\x00"):
             container[key] = value

@@ -147,3 +147,10 @@ def test_non_mapping_top_levels_and_empty_files() -> None:
 def test_a_directory_is_not_a_map(tmp_path: Path) -> None:
     with pytest.raises(MapError, match="is a directory"):
         ecograph.load(tmp_path)
+
+
+def test_only_a_plain_double_angle_key_merges() -> None:
+    # `<<: *anchor` merges; a quoted '<<' is an ordinary key (an id, an attrs key)
+    doc = parse_text('a: &x {k: 1}\nb: {<<: *x, j: 2}\nc: {"<<": 3}\n', "m.yaml")
+    assert doc.data["b"] == {"k": 1, "j": 2}
+    assert doc.data["c"] == {"<<": 3}
