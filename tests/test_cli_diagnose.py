@@ -9,7 +9,7 @@ from click.testing import CliRunner
 import ecograph
 from ecograph.analysis.diagnose import diagnose
 from ecograph.cli import main
-from ecograph.report import to_json
+from ecograph.formatting import to_json
 
 
 def run(*args: str) -> tuple[int, str, str]:

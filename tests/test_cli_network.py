@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import ecograph
 from ecograph.analysis import bottlenecks, centrality
 from ecograph.cli import main
-from ecograph.report import plain
+from ecograph.formatting import plain
 
 ROOT = Path(__file__).parent.parent
 MINIMAL = str(ROOT / "ecosystems" / "minimal.yaml")

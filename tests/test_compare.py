@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import ecograph
 from ecograph.cli import main
 from ecograph.compare import compare, diff, whatif
-from ecograph.report import to_json
+from ecograph.formatting import to_json
 from ecograph.scenario import apply, load_scenario
 
 ROOT = Path(__file__).parent.parent

@@ -26,8 +26,8 @@ from ecograph.analysis import _linalg, dependency, reach
 from ecograph.analysis._linalg import layer_arrays
 from ecograph.analysis.dependency import knockout_loss
 from ecograph.errors import UsageError
+from ecograph.formatting import to_json
 from ecograph.model import Ecosystem, Node, Pipe
-from ecograph.report import to_json
 
 DATA = Path("/work/shared/data/enar-models.json")
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="enaR model data not available")

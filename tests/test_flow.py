@@ -21,8 +21,8 @@ from oracles import closed_dense
 import ecograph
 from ecograph.analysis import _linalg, flow
 from ecograph.errors import UsageError
+from ecograph.formatting import to_json
 from ecograph.model import Ecosystem, Node, Pipe
-from ecograph.report import to_json
 
 DATA = Path("/work/shared/data/enar-models.json")
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="enaR model data not available")

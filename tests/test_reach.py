@@ -25,9 +25,9 @@ import ecograph
 from ecograph.analysis import _linalg, reach
 from ecograph.analysis._linalg import layer_arrays
 from ecograph.errors import UsageError
+from ecograph.formatting import to_json
 from ecograph.graph import flow_layer
 from ecograph.model import Ecosystem, Node, Pipe
-from ecograph.report import to_json
 
 LOOP = """
 ecograph: 1

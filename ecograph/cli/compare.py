@@ -14,7 +14,7 @@ from ecograph.compare import SECTIONS
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
 from ecograph.errors import ExitCode, MapError, UsageError
-from ecograph.report import format_number, to_json, to_table
+from ecograph.formatting import format_number, to_json, to_table
 
 __all__ = ["diff", "whatif"]
 

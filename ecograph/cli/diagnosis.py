@@ -6,7 +6,7 @@ import click
 
 from ecograph.analysis.diagnose import diagnose as run_diagnosis
 from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
-from ecograph.report import format_number
+from ecograph.formatting import format_number
 
 __all__ = ["diagnose"]
 

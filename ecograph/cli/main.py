@@ -23,8 +23,8 @@ import click
 
 from ecograph import __version__
 from ecograph.errors import EcographError, ExitCode, MapError, UsageError
+from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
-from ecograph.report import format_number, to_csv, to_json, to_table
 from ecograph.validate import DEFAULT_TOLERANCE, load
 from ecograph.validate import check as check_maps
 from ecograph.validate import schema as map_schema

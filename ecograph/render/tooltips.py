@@ -10,10 +10,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ecograph.formatting import format_number
 from ecograph.model import CURRENCIES, Ecosystem, Node, Pipe
 from ecograph.render.drawing import Rows
 from ecograph.render.metrics import Totals
-from ecograph.report import format_number
 
 __all__ = ["fold_rows", "node_rows", "pipe_rows", "rolled_rows"]
 
