@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from ecograph._suggest import did_you_mean
+from ecograph.analysis.fit import PoolDraws, judge_fit
 from ecograph.errors import UsageError
 from ecograph.graph import flow_layer
 from ecograph.model import Ecosystem
@@ -79,13 +80,6 @@ class Diagnosis:
 
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
-
-
-def _host(eco: Ecosystem, node: str) -> str | None:
-    for ancestor in eco.ancestors_in_tree(node):
-        if eco.nodes[ancestor].genes:
-            return ancestor
-    return None
 
 
 def _giant(eco: Ecosystem, origin: str) -> str:
@@ -188,9 +182,11 @@ def diagnose(
       :func:`ecograph.analysis.bottlenecks.bottlenecks`.
     * ``single-giant``: origin shares from
       :func:`ecograph.analysis.dependency.dependency` (``sources``), summed per giant.
-    * ``overuse``: direct pipes from a pool, as a share of the pool's piped volume.
+    * ``overuse``: direct pipes from a pool, as a share of the pool's piped
+      volume (:class:`ecograph.analysis.fit.PoolDraws`), for nodes traffic reaches.
     * ``poor-fit``: share of tags covered by the host's genes (overlap
-      coefficient ``|tags & genes| / |tags|``).
+      coefficient ``|tags & genes| / |tags|``, words compared case-insensitively:
+      :func:`ecograph.analysis.fit.judge_fit`).
 
     Nodes with no pipe and no boundary flow of ``kind`` are not judged (a
     logistics node has no traffic to diagnose).
@@ -259,10 +255,7 @@ def diagnose(
         and e["capacity"] > 0
         and e["volume"] >= saturation * e["capacity"]
     }
-    pool_out: dict[str, float] = {}
-    for u, _, e in open_layer.edges(data=True):
-        if eco.nodes[u].kind == "pool":
-            pool_out[u] = pool_out.get(u, 0.0) + e["volume"]
+    draws = PoolDraws(eco, kind)
 
     touched = {n for edge in all_layer.edges for n in edge}
     touched |= {n for n, d in all_layer.nodes(data=True) if d["inflow"] or d["outflow"]}
@@ -329,13 +322,7 @@ def diagnose(
                     f"its {kind} depends on one giant: {top_share:.0%} originates in "
                     f"{top_giant} (Herfindahl index over giants {concentration:.2f})"
                 )
-            drawn = {}
-            own = set(eco.members(target))
-            for u, _, e in open_layer.in_edges(target, data=True):
-                if eco.nodes[target].kind == "channel" or u in own:
-                    continue  # a channel is plumbing; a node's own pool is its own
-                if u in pool_out and pool_out[u] > 0 and e["volume"] / pool_out[u] > overuse:
-                    drawn[u] = e["volume"] / pool_out[u]
+            drawn = draws.overuse(target, overuse)
             if drawn:
                 findings.append("overuse")
                 reasons.append(
@@ -343,18 +330,18 @@ def diagnose(
                     + ", ".join(f"{share:.0%} of what pool {p} sends" for p, share in drawn.items())
                 )
                 evidence["overuse"] = drawn
-        host = _host(eco, target)
-        tags = set(eco.nodes[target].tags)
-        if host is not None and tags:
-            genes = set(eco.nodes[host].genes)
-            overlap = sorted(tags & genes)
-            score = len(overlap) / len(tags)
-            evidence["fit"] = {"host": host, "score": score, "overlap": overlap}
-            if score < fit:
+        judged = judge_fit(eco, target, threshold=fit)
+        if judged.score is not None:
+            evidence["fit"] = {
+                "host": judged.host,
+                "score": judged.score,
+                "overlap": sorted(judged.matched),
+            }
+            if judged.poor_fit:
                 findings.append("poor-fit")
                 reasons.append(
-                    f"only {score:.0%} of its tags ({', '.join(sorted(tags))}) are among the "
-                    f"genes of its host {host} ({', '.join(sorted(genes))})"
+                    f"only {judged.score:.0%} of its tags ({', '.join(sorted(judged.tags))}) are "
+                    f"among the genes of its host {judged.host} ({', '.join(sorted(judged.genes))})"
                 )
         if not findings:
             findings.append("healthy")
