@@ -1,0 +1,665 @@
+"""Long tail: how a currency is spread over the partners (and producers) of a map.
+
+The article's claim is that a platform's many small partners together carry real
+traffic. :func:`longtail` measures that spread on a map: every selected node's
+traffic sorted, the share held by the top 20% of nodes, the Gini coefficient,
+the share of the tail beyond the top N, the Herfindahl index and how many nodes
+make up 80% of the traffic. :func:`chart` draws it as a Pareto chart or a Lorenz
+curve (PNG or SVG) to paste into a report.
+
+Definitions
+-----------
+Let the selected nodes have traffic :math:`x_1 \\ge x_2 \\ge \\dots \\ge x_n \\ge 0`
+(ties ordered by id) and total :math:`T = \\sum_i x_i`.
+
+traffic of a node
+    What it *receives* in one currency per period: its boundary ``inflow`` of
+    that currency plus the ``volume`` of every **open** pipe of that currency
+    into it (a pipe without a volume counts 0; blocked pipes carry nothing): the
+    same definition as the ``received`` evidence of
+    :func:`ecograph.analysis.diagnose.diagnose`, computed from the pipes directly
+    (no graph is built).
+selected nodes
+    Nodes whose kind is in ``kinds`` (partners and producers by default),
+    restricted to the members of ``group`` (recursively) when given. Nodes with
+    zero traffic are kept: they are the end of the tail.
+top-20% share
+    :math:`\\sum_{i \\le k} x_i / T` with :math:`k = \\lceil n/5 \\rceil` (rounded up,
+    computed exactly in integers as ``(n + 4) // 5``): 10 nodes give k = 2, 11 to
+    15 give k = 3. With fewer than 5 nodes k = 1: the single largest node.
+tail share beyond the top N
+    :math:`\\sum_{i > N} x_i / T`: everything but the N largest (0 when N ≥ n);
+    ``top_share`` is the rest, the share of the N largest.
+Gini coefficient
+    :math:`G = \\frac{\\sum_i \\sum_j |x_i - x_j|}{2 n^2 \\bar x}`, the mean
+    absolute difference over all ordered pairs divided by twice the mean,
+    computed in :math:`O(n \\log n)` as :math:`\\sum_i (2i - n - 1) x_{(i)} / (n T)`
+    over the values sorted ascending. 0 when all are equal; :math:`(n-1)/n`
+    when one node holds everything (so the largest possible value grows with
+    n; multiply by :math:`n/(n-1)` for the bias-corrected variant that reaches
+    1). One node gives 0.
+Herfindahl index
+    :math:`H = \\sum_i (x_i / T)^2`, from :math:`1/n` (even) to 1 (one node).
+nodes for 80%
+    The smallest k with :math:`\\sum_{i \\le k} x_i \\ge 0.8\\,T` (up to a relative
+    rounding tolerance of 1e-12).
+
+When the total is 0 (no traffic reaches any selected node) the Gini is 0 (all
+values are equal), the shares and the Herfindahl index are undefined: ``nan``
+(``null`` in JSON), and ``nodes_for_80`` is None.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ecograph._suggest import did_you_mean
+from ecograph.errors import UsageError
+from ecograph.model import NODE_KINDS, Ecosystem, check_currency
+
+__all__ = [
+    "CHART_FORMATS",
+    "CHART_STYLES",
+    "DEFAULT_KINDS",
+    "LongTail",
+    "chart",
+    "gini",
+    "longtail",
+    "received",
+]
+
+#: Node kinds measured by default.
+DEFAULT_KINDS: tuple[str, ...] = ("partner", "producer")
+#: Image formats :func:`chart` writes.
+CHART_FORMATS: tuple[str, ...] = ("png", "svg")
+#: Chart styles :func:`chart` draws.
+CHART_STYLES: tuple[str, ...] = ("pareto", "lorenz")
+#: Above this many nodes the Pareto chart draws one bar per rank bin, not per node.
+BAR_LIMIT = 60
+#: Number of bins the Pareto chart draws for many nodes.
+BINS = 50
+#: Chart size in pixels (width, height).
+CHART_SIZE: tuple[int, int] = (1200, 720)
+_DPI = 150
+
+
+def _empty_map() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class LongTail:
+    """How one currency is spread over the selected nodes (see the module notes).
+
+    Attributes
+    ----------
+    values : Mapping[str, float]
+        Node id -> traffic received, largest first (ties by id).
+    total : float
+        Sum of ``values``.
+    gini : float
+        Gini coefficient, 0 (even) to (n-1)/n (one node holds everything).
+    top20_share : float
+        Share of ``total`` held by the top ``top20_count`` nodes (``nan`` if total is 0).
+    top : int
+        The N of ``tail_share``.
+    tail_share : float
+        Share of ``total`` held by all but the ``top`` largest nodes.
+    top20_count : int
+        ceil(n / 5): how many nodes are the top 20%.
+    top_share : float
+        Share held by the ``top`` largest nodes (1 - ``tail_share``).
+    herfindahl : float
+        Sum of squared shares.
+    nodes_for_80 : int or None
+        Fewest nodes that together hold 80% of ``total`` (None if total is 0).
+    zero : int
+        Nodes that receive nothing.
+    kind : str
+        The currency.
+    kinds : tuple of str
+        The node kinds selected.
+    group : str or None
+        The node whose members were selected, if any.
+    period : str
+        The period every value is per.
+    title : str
+        The map's title.
+    labels : Mapping[str, str]
+        Node id -> label, for the selected nodes.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: m
+    ... nodes:
+    ...   pool: {kind: pool, inflow: 100}
+    ...   a: {kind: partner}
+    ...   b: {kind: partner}
+    ... pipes:
+    ...   - {from: pool, to: a, volume: 75}
+    ...   - {from: pool, to: b, volume: 25}
+    ... ''')
+    >>> lt = longtail(eco)
+    >>> lt.n, lt.share["a"], lt.cumulative_share["b"]
+    (2, 0.75, 1.0)
+    """
+
+    values: Mapping[str, float]
+    total: float
+    gini: float
+    top20_share: float
+    top: int
+    tail_share: float
+    top20_count: int = 0
+    top_share: float = math.nan
+    herfindahl: float = math.nan
+    nodes_for_80: int | None = None
+    zero: int = 0
+    kind: str = "traffic"
+    kinds: tuple[str, ...] = DEFAULT_KINDS
+    group: str | None = None
+    period: str = "month"
+    title: str = ""
+    labels: Mapping[str, str] = field(default_factory=_empty_map)
+
+    @property
+    def n(self) -> int:
+        """Number of nodes measured."""
+        return len(self.values)
+
+    @property
+    def share(self) -> dict[str, float]:
+        """Node id -> share of the total (``nan`` when the total is 0), largest first."""
+        total = self.total
+        return {k: (v / total if total > 0 else math.nan) for k, v in self.values.items()}
+
+    @property
+    def cumulative_share(self) -> dict[str, float]:
+        """Node id -> share held by this node and every larger one, largest first."""
+        total = self.total
+        cumulative = np.cumsum(np.fromiter(self.values.values(), float, count=len(self.values)))
+        if total > 0:
+            shares = np.minimum(cumulative / total, 1.0)
+        else:
+            shares = np.full(len(self.values), math.nan)
+        return dict(zip(self.values, shares.tolist(), strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data: the figures, then per-node columns.
+
+        Examples
+        --------
+        >>> lt = LongTail({"a": 3.0, "b": 1.0}, 4.0, 0.25, 0.75, 1, 0.25)
+        >>> d = lt.to_dict()
+        >>> d["values"], d["share"], d["cumulative_share"]
+        ({'a': 3.0, 'b': 1.0}, {'a': 0.75, 'b': 0.25}, {'a': 0.75, 'b': 1.0})
+        """
+        return {
+            "kind": self.kind,
+            "kinds": list(self.kinds),
+            "group": self.group,
+            "period": self.period,
+            "nodes": self.n,
+            "zero": self.zero,
+            "total": self.total,
+            "gini": self.gini,
+            "top20_count": self.top20_count,
+            "top20_share": self.top20_share,
+            "top": self.top,
+            "top_share": self.top_share,
+            "tail_share": self.tail_share,
+            "herfindahl": self.herfindahl,
+            "nodes_for_80": self.nodes_for_80,
+            "values": dict(self.values),
+            "share": self.share,
+            "cumulative_share": self.cumulative_share,
+            "label": {k: self.labels.get(k, k) for k in self.values},
+        }
+
+
+def gini(values: Sequence[float] | np.ndarray) -> float:
+    """Gini coefficient of non-negative values: mean absolute difference / (2 * mean).
+
+    Uses every ordered pair (the divisor is n², so one holder of everything among
+    n gives (n-1)/n). Empty input, one value, or all zeros give 0.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Non-negative values, any order.
+
+    Returns
+    -------
+    float
+        Between 0 and (n-1)/n.
+
+    Raises
+    ------
+    ValueError
+        When a value is negative or not finite.
+
+    Examples
+    --------
+    >>> gini([5, 5, 5]), gini([0, 0, 9]), gini([1, 3])
+    (0.0, 0.6666666666666666, 0.25)
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    if n and (not np.all(np.isfinite(x)) or x[0] < 0):
+        raise ValueError("Gini needs finite, non-negative values")
+    total = float(x.sum()) if n else 0.0
+    if n < 2 or total <= 0:
+        return 0.0
+    weights = 2.0 * np.arange(1, n + 1, dtype=float) - n - 1.0
+    g = float(weights @ x) / (n * total)
+    return min(max(g, 0.0), (n - 1) / n)
+
+
+def _check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+    chosen = tuple(dict.fromkeys(kinds))
+    if not chosen:
+        raise UsageError("no node kinds given; expected some of " + ", ".join(NODE_KINDS))
+    for k in chosen:
+        if k not in NODE_KINDS:
+            raise UsageError(
+                f"unknown node kind {k!r}{did_you_mean(k, NODE_KINDS)}; "
+                f"expected one of {', '.join(NODE_KINDS)}"
+            )
+    return chosen
+
+
+def received(
+    eco: Ecosystem, kind: str = "traffic", nodes: Sequence[str] | None = None
+) -> dict[str, float]:
+    """What each node receives of one currency: boundary inflow plus open pipes' volume in.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+    kind : str, default "traffic"
+        The currency.
+    nodes : sequence of str, optional
+        Only these nodes (default: every node), in this order.
+
+    Returns
+    -------
+    dict
+        Node id -> received per period.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: m
+    ... nodes:
+    ...   pool: {kind: pool, inflow: 10}
+    ...   a: {kind: partner, inflow: 1}
+    ... pipes:
+    ...   - {from: pool, to: a, volume: 6}
+    ...   - {from: pool, to: a, volume: 3, status: blocked}
+    ... ''')
+    >>> received(eco)
+    {'pool': 10.0, 'a': 7.0}
+    """
+    check_currency(kind)
+    ids = list(eco.nodes) if nodes is None else list(nodes)
+    nodes_of = eco.nodes
+    out = {n: float(nodes_of[n].inflow.get(kind, 0.0)) for n in ids}
+    for pipe in eco.pipes:
+        if pipe.volume and pipe.kind == kind and pipe.status == "open":
+            target = pipe.to_node
+            if target in out:
+                out[target] += float(pipe.volume)
+    return out
+
+
+def longtail(
+    eco: Ecosystem,
+    *,
+    group: str | None = None,
+    kind: str = "traffic",
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    top: int = 10,
+) -> LongTail:
+    """Measure the long tail: how traffic is spread over partners and producers.
+
+    See the module notes for the exact definitions of every figure.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+        A loaded map (not modified).
+    group : str, optional
+        Only the members of this node (recursively), e.g. a sub-ecosystem.
+    kind : str, default "traffic"
+        The currency measured (never mixed with others).
+    kinds : sequence of str, default ("partner", "producer")
+        Node kinds measured.
+    top : int, default 10
+        N for ``tail_share``: the share held by all but the N largest nodes.
+
+    Returns
+    -------
+    LongTail
+
+    Raises
+    ------
+    UsageError
+        Unknown currency, node kind or group (with a did-you-mean hint), a
+        negative ``top``, or no node of ``kinds`` in the map (or group).
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: m
+    ... nodes:
+    ...   pool: {kind: pool, inflow: 100}
+    ...   big: {kind: partner}
+    ...   mid: {kind: partner}
+    ...   small: {kind: producer}
+    ...   idle: {kind: producer}
+    ... pipes:
+    ...   - {from: pool, to: big, volume: 60}
+    ...   - {from: pool, to: mid, volume: 30}
+    ...   - {from: pool, to: small, volume: 10}
+    ... ''')
+    >>> lt = longtail(eco, top=2)
+    >>> dict(lt.values)
+    {'big': 60.0, 'mid': 30.0, 'small': 10.0, 'idle': 0.0}
+    >>> lt.top20_count, lt.top20_share, round(lt.tail_share, 2), lt.nodes_for_80
+    (1, 0.6, 0.1, 2)
+    >>> lt.gini  # (|60-30|+|60-10|+|60-0|+|30-10|+|30-0|+|10-0|)*2 / (2 * 4**2 * 25)
+    0.5
+    """
+    check_currency(kind)
+    chosen = _check_kinds(kinds)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise UsageError(f"top must be a whole number >= 0, not {top!r}")
+    if group is not None:
+        if group not in eco.nodes:
+            raise UsageError(f"unknown node {group!r}{did_you_mean(group, eco.nodes)}")
+        pool = eco.members(group)
+    else:
+        pool = tuple(eco.nodes)
+    selected = [n for n in pool if eco.nodes[n].kind in chosen]
+    if not selected:
+        where = f" among the members of {group!r}" if group is not None else ""
+        raise UsageError(
+            f"no {' or '.join(chosen)} nodes{where} in map {eco.name!r}; "
+            "choose other node kinds (--node-kind) or another group"
+        )
+    got = received(eco, kind, selected)
+    raw = np.fromiter(got.values(), float, count=len(got))
+    # largest first, ties by id (numpy compares str by code point, as Python does)
+    ranks = np.lexsort((np.array(list(got)), -raw))
+    order = [selected[i] for i in ranks.tolist()]
+    x = raw[ranks]
+    n = x.size
+    total = float(x.sum())
+    k20 = (n + 4) // 5
+    if total > 0:
+        cumulative = np.cumsum(x)
+        top20_share = min(float(cumulative[k20 - 1]) / total, 1.0)
+        top_share = min(float(cumulative[min(top, n) - 1]) / total, 1.0) if top else 0.0
+        tail_share = max(float(x[top:].sum()) / total, 0.0)
+        herfindahl = float(np.sum((x / total) ** 2))
+        need = 0.8 * total * (1 - 1e-12)
+        nodes_for_80: int | None = int(np.searchsorted(cumulative, need, side="left")) + 1
+    else:
+        top20_share = top_share = tail_share = herfindahl = math.nan
+        nodes_for_80 = None
+    return LongTail(
+        values=MappingProxyType(dict(zip(order, x.tolist(), strict=True))),
+        total=total,
+        gini=gini(x),
+        top20_share=top20_share,
+        top=top,
+        tail_share=tail_share,
+        top20_count=k20,
+        top_share=top_share,
+        herfindahl=herfindahl,
+        nodes_for_80=nodes_for_80,
+        zero=int(np.count_nonzero(x == 0)),
+        kind=kind,
+        kinds=chosen,
+        group=group,
+        period=eco.period,
+        title=eco.title,
+        labels=MappingProxyType({n: eco.nodes[n].label for n in order}),
+    )
+
+
+# -- charts -----------------------------------------------------------------------------
+
+
+def _pct(share: float) -> str:
+    return "n/a" if math.isnan(share) else f"{100 * share:.1f}%"
+
+
+def chart(
+    result: LongTail,
+    fmt: str = "svg",
+    *,
+    style: str = "pareto",
+    title: str | None = None,
+) -> bytes:
+    """Draw a long tail as a Pareto chart or a Lorenz curve, as PNG or SVG bytes.
+
+    Pareto: bars of the sorted traffic (largest left) with the cumulative share
+    on a second axis, the top-20% boundary and the 80% level marked. Above
+    :data:`BAR_LIMIT` nodes the bars are :data:`BINS` rank bins, each as high as
+    the mean traffic of its nodes, so 100,000 nodes draw as fast as 100.
+    Lorenz: cumulative share of nodes (smallest first) against cumulative share
+    of traffic, with the line of equality; the Gini is in the legend.
+
+    Labels are drawn as text by matplotlib (escaped in SVG, glyphs as paths), so
+    a label can never become markup. The SVG is deterministic (fixed hash salt,
+    no date). The image is :data:`CHART_SIZE` pixels (PNG) or the same at 150 dpi.
+
+    Parameters
+    ----------
+    result : LongTail
+        From :func:`longtail`.
+    fmt : {"svg", "png"}
+    style : {"pareto", "lorenz"}
+    title : str, optional
+        Chart title (default: the map's title, currency and period).
+
+    Returns
+    -------
+    bytes
+        The image file's content.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``fmt`` or ``style``.
+
+    Examples
+    --------
+    >>> lt = LongTail({"a": 3.0, "b": 1.0}, 4.0, 0.25, 0.75, 1, 0.25)
+    >>> chart(lt, "png")[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    >>> b"<svg" in chart(lt, "svg", style="lorenz")
+    True
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ecograph.render.static import _fonts
+
+    if fmt not in CHART_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(CHART_FORMATS)}, not {fmt!r}")
+    if style not in CHART_STYLES:
+        raise ValueError(f"style must be one of {', '.join(CHART_STYLES)}, not {style!r}")
+    heading = _printable(
+        title or f"{result.title or 'Long tail'}: {result.kind} per {result.period}"
+    )
+    with (
+        matplotlib.rc_context({"font.family": _fonts(), "svg.hashsalt": "ecograph"}),
+        warnings.catch_warnings(),
+    ):
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing")
+        width, height = CHART_SIZE
+        fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        if style == "pareto":
+            _pareto(ax, result)
+        else:
+            _lorenz(ax, result)
+        ax.set_title(heading, fontsize=11)
+        out = io.BytesIO()
+        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(out, format=fmt, dpi=_DPI, metadata=metadata)
+    return out.getvalue()
+
+
+def _who(result: LongTail) -> str:
+    return " and ".join(f"{k}s" for k in result.kinds)
+
+
+def _pareto(ax: Any, result: LongTail) -> None:
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    x = np.fromiter(result.values.values(), float, count=result.n)
+    n = x.size
+    total = result.total
+    bar_color, line_color, mark_color = "#4c78a8", "#e45756", "#54a24b"
+    if n <= BAR_LIMIT:
+        ax.bar(np.arange(1, n + 1), x, width=0.8, color=bar_color, label=f"{result.kind} per node")
+        ax.set_xticks(np.arange(1, n + 1))
+        labels = [_short(result.labels.get(k, k)) for k in result.values]
+        ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7 if n > 20 else 8)
+        ax.set_xlim(0.4, n + 0.6)
+    else:
+        edges = np.unique(np.linspace(0, n, BINS + 1).round().astype(int))
+        sums = np.add.reduceat(x, edges[:-1])
+        sizes = np.diff(edges)
+        ax.bar(
+            edges[:-1] + 0.5,
+            sums / sizes,
+            width=sizes,
+            align="edge",
+            color=bar_color,
+            edgecolor="white",
+            linewidth=0.3,
+            label=f"mean {result.kind} per node, {len(sizes)} rank bins",
+        )
+        ax.set_xlim(0.5, n + 0.5)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel(f"{_who(result)} ranked by {result.kind}, largest first ({n:,} nodes)")
+    ax.set_ylabel(f"{result.kind} received per {result.period}")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 10 else f"{v:g}"))
+    ax.set_ylim(bottom=0)
+    k = result.top20_count
+    ax.axvline(k + 0.5, color=mark_color, linestyle="--", linewidth=1.2)
+    ax2 = ax.twinx()
+    if total > 0:
+        if n <= BAR_LIMIT:  # a point over each bar
+            ranks = np.arange(1, n + 1, dtype=float)
+            cumulative = np.cumsum(x) / total
+        else:  # the curve at the right edge of each rank, sampled when a step is invisible
+            ranks = np.arange(0, n + 1, dtype=float) + 0.5
+            cumulative = np.concatenate(([0.0], np.cumsum(x) / total))
+            if n > 2000:
+                keep = np.unique(np.linspace(0, n, 2001).round().astype(int))
+                ranks, cumulative = ranks[keep], cumulative[keep]
+        ax2.plot(
+            ranks,
+            np.minimum(cumulative, 1.0),
+            color=line_color,
+            linewidth=1.6,
+            marker="o" if n <= BAR_LIMIT else None,
+            markersize=3,
+            label="cumulative share",
+        )
+        ax2.axhline(0.8, color="#9d9d9d", linestyle=":", linewidth=1)
+        note = f"top 20% ({k:,} of {n:,}): {_pct(result.top20_share)}"
+    else:
+        note = f"no {result.kind} reaches these {n:,} nodes"
+    ax2.set_ylim(0, 1.05)
+    ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax2.set_ylabel("cumulative share of total")
+    ax2.plot([], [], color=mark_color, linestyle="--", label=note)
+    ax2.plot(
+        [],
+        [],
+        linestyle="none",
+        label=f"Gini {result.gini:.3f}; tail beyond top {result.top:,}: {_pct(result.tail_share)}",
+    )
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax2.legend(handles=handles, loc="center right", fontsize=8)
+
+
+def _short(label: str, limit: int = 32) -> str:
+    label = _printable(label)
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """Replace control characters and lone surrogates (not allowed in SVG/XML) by U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+
+
+def _lorenz(ax: Any, result: LongTail) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    x = np.sort(np.fromiter(result.values.values(), float, count=result.n))
+    n = x.size
+    total = result.total
+    people = np.arange(0, n + 1, dtype=float) / n
+    # with nothing to share every node holds the same (nothing): the diagonal
+    wealth = np.concatenate(([0.0], np.cumsum(x) / total)) if total > 0 else people.copy()
+    if n > 2000:
+        keep = np.unique(np.linspace(0, n, 2001).round().astype(int))
+        people, wealth = people[keep], wealth[keep]
+    ax.plot([0, 1], [0, 1], color="#9d9d9d", linestyle="--", linewidth=1, label="equality")
+    ax.plot(
+        people,
+        wealth,
+        color="#4c78a8",
+        linewidth=1.8,
+        marker="o" if n <= BAR_LIMIT else None,
+        markersize=3,
+        label=f"Lorenz curve, Gini {result.gini:.3f}",
+    )
+    ax.fill_between(people, wealth, people, color="#4c78a8", alpha=0.15)
+    if total > 0:
+        k = result.top20_count
+        px, py = 1 - k / n, 1 - result.top20_share
+        ax.plot(
+            [px],
+            [py],
+            "o",
+            color="#e45756",
+            label=f"top 20% ({k:,} of {n:,}) hold {_pct(result.top20_share)}",
+        )
+    else:
+        ax.text(0.5, 0.6, f"no {result.kind} reaches these nodes", ha="center", fontsize=9)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"share of {_who(result)}, smallest first ({n:,} nodes)")
+    ax.set_ylabel(f"share of {result.kind}")
+    ax.legend(loc="upper left", fontsize=8)
