@@ -1,0 +1,137 @@
+"""``ecograph export`` and ``ecograph import``: mirrors of :mod:`ecograph.exchange`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ecograph.cli.main import cli, load_map, map_argument
+from ecograph.errors import UsageError
+from ecograph.exchange import FORMATS, convert_tables, export, format_of
+from ecograph.model import CURRENCIES, PERIODS
+
+__all__ = ["export_command", "import_command"]
+
+
+@cli.command("export")
+@map_argument
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(),
+    help="File to write; for csv a directory that receives nodes.csv and pipes.csv.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    help="graphml/gexf: for Gephi, yEd, Cytoscape; json: networkx node-link; csv: tables. "
+    "Default: from the output's suffix (.graphml, .gexf, .json; none: csv).",
+)
+def export_command(map_path: str, output: str, fmt: str | None) -> None:
+    """Write a map as GraphML, GEXF, node-link JSON or CSV tables of nodes and pipes.
+
+    GraphML and GEXF keep every attribute (lists joined by '; ', free-form attrs
+    as attr_<key>), each pipe's key as its edge id, and the hierarchy as parent,
+    group (nearest sub-ecosystem) and giant (top-level node) for Gephi's
+    partitions; GEXF adds pid. CSV tables are what 'ecograph import' reads back.
+
+    Example: ecograph export ecosystems/alibaba.yaml -o alibaba.gexf
+    """
+    if fmt is None:
+        try:
+            fmt = format_of(output)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+    eco = load_map(map_path)
+    target = export(eco, output, fmt)
+    where = f"{target}{os.sep}{{nodes,pipes}}.csv" if fmt == "csv" else str(target)
+    click.echo(f"{where}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})")
+
+
+def _units(values: tuple[str, ...]) -> dict[str, str]:
+    units: dict[str, str] = {}
+    for value in values:
+        currency, sep, unit = value.partition("=")
+        if not sep or currency not in CURRENCIES or not unit:
+            raise click.BadParameter(
+                f"{value!r}: expected CURRENCY=UNIT with a currency among "
+                f"{', '.join(CURRENCIES)} (e.g. traffic=visits)",
+                param_hint="'--unit'",
+            )
+        units[currency] = unit
+    return units
+
+
+@cli.command("import")
+@click.argument("nodes_csv", metavar="NODES.csv", type=click.Path(dir_okay=False))
+@click.argument("pipes_csv", metavar="PIPES.csv", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The map file to write ('-': standard output). Written only if the map is valid.",
+)
+@click.option(
+    "--name", help="Map name (letters, digits, '-', '_', '.'). Default: the output's stem."
+)
+@click.option("--title", help="Map title.")
+@click.option(
+    "--period",
+    type=click.Choice(list(PERIODS)),
+    default="month",
+    show_default=True,
+    help="The period every volume is per.",
+)
+@click.option(
+    "--unit",
+    "units",
+    metavar="CURRENCY=UNIT",
+    multiple=True,
+    help="Display unit of a currency, e.g. traffic=visits (repeatable).",
+)
+def import_command(
+    nodes_csv: str,
+    pipes_csv: str,
+    output: str,
+    name: str | None,
+    title: str | None,
+    period: str,
+    units: tuple[str, ...],
+) -> None:
+    """Turn two spreadsheets (nodes and pipes, as CSV) into a valid map.
+
+    nodes: id, kind (required), label, parent, users, inflow, outflow,
+    inflow.<currency>, outflow.<currency>, tags, genes (words separated by ';'),
+    description, source, attrs.<key>. pipes: from, to (required), id, kind,
+    volume, capacity, conversion, cost, status, label, description, source,
+    attrs.<key>. Columns in any order; UTF-8 (Excel: 'CSV UTF-8'). Every problem
+    is reported as file:line:column of its cell, and nothing is written.
+
+    Example: ecograph import nodes.csv pipes.csv -o map.yaml --title "My ecosystem"
+    """
+    unit_map = _units(units)
+    if name is None:
+        stem = Path(output).stem if output != "-" else ""
+        name = stem if stem and (stem[0].isascii() and stem[0].isalnum()) else "imported"
+        name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
+    try:
+        result = convert_tables(
+            nodes_csv, pipes_csv, name=name, title=title, period=period, units=unit_map
+        )
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    if output == "-":
+        click.echo(result.text, nl=False)
+        return
+    from ecograph._io import write_atomic
+
+    write_atomic(output, result.text.encode("utf-8"))
+    eco = result.ecosystem
+    click.echo(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid")

@@ -1,0 +1,525 @@
+"""Maps out to other tools: GraphML and GEXF (Gephi, yEd, Cytoscape), node-link JSON,
+and CSV tables of nodes and pipes. See :mod:`ecograph.exchange` for the formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from ecograph._io import write_atomic
+from ecograph.errors import UsageError
+from ecograph.exchange._cells import (
+    encode_attr,
+    encode_number,
+    join_words,
+    write_csv,
+)
+from ecograph.model import CURRENCIES, Ecosystem, Node, Pipe
+
+__all__ = [
+    "FORMATS",
+    "NODE_COLUMNS",
+    "PIPE_COLUMNS",
+    "export",
+    "format_of",
+    "table_columns",
+    "to_flat_graph",
+    "to_gexf",
+    "to_graphml",
+    "to_node_link",
+    "to_tables",
+]
+
+#: Export formats, in the order help texts list them.
+FORMATS: tuple[str, ...] = ("graphml", "gexf", "json", "csv")
+#: The fixed columns of ``nodes.csv``, in order (per-currency and ``attrs.<key>``
+#: columns come after, see :func:`table_columns`).
+NODE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "label",
+    "parent",
+    "users",
+    "inflow",
+    "outflow",
+    "tags",
+    "genes",
+    "description",
+    "source",
+)
+#: The fixed columns of ``pipes.csv``, in order.
+PIPE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "from",
+    "to",
+    "kind",
+    "volume",
+    "capacity",
+    "conversion",
+    "cost",
+    "status",
+    "label",
+    "description",
+    "source",
+)
+_SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".csv": "csv"}
+_INT64 = 2**63
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The export format a path's suffix names; a path without a suffix is a CSV directory.
+
+    Raises
+    ------
+    UsageError
+        When the suffix names no format.
+
+    Examples
+    --------
+    >>> format_of("out/map.gexf"), format_of("tables"), format_of("tables/")
+    ('gexf', 'csv', 'csv')
+    """
+    suffix = Path(path).suffix.lower()
+    if not suffix or os.fspath(path).endswith(("/", os.sep)):
+        return "csv"
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    raise UsageError(
+        f"cannot tell the export format from {os.fspath(path)!r}; "
+        f"use a .graphml, .gexf or .json file, a directory for csv, or give the format"
+    )
+
+
+# -- the flat graph (GraphML and GEXF) ---------------------------------------------------
+
+
+def _tree_order(eco: Ecosystem) -> Iterator[str]:
+    """Node ids with every parent before its members (Gephi reads hierarchies in that order)."""
+    for root in eco.roots():
+        yield root
+        yield from eco.members(root)
+
+
+def _flat_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if isinstance(value, list | dict | tuple):
+            value = json.dumps(value, ensure_ascii=False)
+        out[f"attr_{key}"] = value
+    return out
+
+
+def _node_record(eco: Ecosystem, node: Node, *, pid: bool) -> dict[str, Any]:
+    ancestors = eco.ancestors_in_tree(node.id)
+    giant = ancestors[-1] if ancestors else node.id
+    group = eco.group_of(node.id) or giant
+    data: dict[str, Any] = {"label": node.label, "kind": node.kind}
+    if node.parent is not None:
+        data["parent"] = node.parent
+        if pid:
+            data["pid"] = node.parent
+    data["group"] = group
+    data["giant"] = giant
+    data["depth"] = len(ancestors)
+    if node.users is not None:
+        data["users"] = float(node.users)
+    for side, flows in (("inflow", node.inflow), ("outflow", node.outflow)):
+        for currency in CURRENCIES:
+            if currency in flows:
+                data[f"{side}_{currency}"] = float(flows[currency])
+    for name in ("tags", "genes"):
+        words = getattr(node, name)
+        if words:
+            data[name] = join_words(words)
+    for name in ("description", "source"):
+        value = getattr(node, name)
+        if value is not None:
+            data[name] = value
+    data.update(_flat_attrs(dict(node.attrs)))
+    return data
+
+
+def _pipe_record(pipe: Pipe) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": pipe.kind, "status": pipe.status}
+    for name in ("volume", "capacity", "conversion", "cost"):
+        value = getattr(pipe, name)
+        if value is not None:
+            data[name] = float(value)
+    if pipe.is_open and pipe.volume:
+        data["weight"] = float(pipe.volume)
+    for name in ("label", "description", "source"):
+        value = getattr(pipe, name)
+        if value is not None:
+            data[name] = value
+    data.update(_flat_attrs(dict(pipe.attrs)))
+    return data
+
+
+def _unify(records: list[dict[str, Any]]) -> None:
+    """One XML type per attribute name: ints with floats become floats, other mixes text."""
+    types: dict[str, set[type]] = {}
+    for data in records:
+        for key, value in data.items():
+            if key.startswith("attr_"):
+                kind = type(value)
+                if kind is int and not -_INT64 <= value < _INT64:
+                    kind = object  # too big for a 64-bit 'long': write it as text
+                types.setdefault(key, set()).add(kind)
+    for key, seen in types.items():
+        if len(seen) == 1 and object not in seen:
+            continue
+        to_float = seen <= {int, float}
+        for data in records:
+            if key in data:
+                data[key] = float(data[key]) if to_float else _as_text(data[key])
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else encode_attr(value)
+
+
+def to_flat_graph(eco: Ecosystem, *, pid: bool = False) -> nx.MultiDiGraph:
+    """The map as a ``MultiDiGraph`` whose attributes are all str, int, float or bool.
+
+    This is what GraphML and GEXF receive (their writers refuse None, lists and
+    mappings); :mod:`ecograph.exchange` documents every attribute.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+    pid : bool, default False
+        Also give each member node a ``pid`` (its parent): GEXF's hierarchy.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={
+    ...     "p": Node("p", "platform"),
+    ...     "s": Node("s", "sub-ecosystem", parent="p", inflow={"traffic": 5.0}),
+    ...     "a": Node("a", "partner", parent="s", tags=("x", "y"), attrs={"tier": 1})},
+    ...     pipes=(Pipe("s->a:traffic", "s", "a", volume=5.0),))
+    >>> G = to_flat_graph(eco)
+    >>> G.nodes["a"]
+    {'label': 'a', 'kind': 'partner', 'parent': 's', 'group': 's', 'giant': 'p', 'depth': 2, \
+'tags': 'x; y', 'attr_tier': 1}
+    >>> G.nodes["s"]["inflow_traffic"], G.edges["s", "a", "s->a:traffic"]["weight"]
+    (5.0, 5.0)
+    """
+    G = nx.MultiDiGraph()
+    G.graph["name"] = eco.name
+    G.graph["title"] = eco.title
+    G.graph["period"] = eco.period
+    if eco.description is not None:
+        G.graph["description"] = eco.description
+    for currency in CURRENCIES:
+        if currency in eco.units:
+            G.graph[f"unit_{currency}"] = eco.units[currency]
+    records = [(n, _node_record(eco, eco.nodes[n], pid=pid)) for n in _tree_order(eco)]
+    _unify([data for _, data in records])
+    G.add_nodes_from(records)
+    edges = [(p.from_node, p.to_node, p.key, _pipe_record(p)) for p in eco.pipes]
+    _unify([data for *_, data in edges])
+    G.add_edges_from(edges)
+    return G
+
+
+def to_graphml(eco: Ecosystem) -> bytes:
+    """The map as GraphML (UTF-8): the flat graph, each pipe an edge whose id is its key.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool, inflow: 1}, "
+    ...     "b: {kind: partner, outflow: 1}}\\npipes: [{from: a, to: b, volume: 1}]\\n")
+    >>> G = nx.read_graphml(io.BytesIO(to_graphml(eco)), force_multigraph=True)
+    >>> list(G.edges(keys=True)), G.graph["period"]
+    ([('a', 'b', 'a->b:traffic')], 'month')
+    """
+    buffer = io.BytesIO()
+    nx.write_graphml(_xml_safe(to_flat_graph(eco)), buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def to_gexf(eco: Ecosystem) -> bytes:
+    """The map as GEXF 1.2 (UTF-8), for Gephi: labels, ``pid`` hierarchy, edge weights.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {p: {kind: platform}, "
+    ...     "a: {kind: pool, parent: p, inflow: 1}, b: {kind: partner, parent: p, outflow: 1}}"
+    ...     "\\npipes: [{from: a, to: b, volume: 1}]\\n")
+    >>> G = nx.read_gexf(io.BytesIO(to_gexf(eco)))
+    >>> G.nodes["a"]["pid"], G.nodes["a"]["group"], G.edges["a", "b"]["weight"]
+    ('p', 'p', 1.0)
+    >>> G.edges["a", "b"]["id"]  # networkx reads a map without parallel pipes as a DiGraph
+    'a->b:traffic'
+    """
+    G = _xml_safe(to_flat_graph(eco, pid=True))
+    for *_, key, data in G.edges(keys=True, data=True):
+        data["id"] = key  # the GEXF edge id (networkx also keeps the key as networkx_key)
+    writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.add_graph(G)
+    meta = writer.xml.find("meta")
+    if meta is not None:
+        units = "".join(f"; {c} in {u}" for c, u in eco.units.items())
+        ET.SubElement(meta, "description").text = _xml_text(
+            f"{eco.title} (volumes per {eco.period}{units})"
+        )
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _xml_text(text: str) -> str:
+    """Replace the characters XML 1.0 cannot hold (most control characters) with U+FFFD."""
+    if text.isprintable() or not any(_bad_xml(c) for c in text):
+        return text
+    return "".join("\ufffd" if _bad_xml(c) else c for c in text)
+
+
+def _bad_xml(c: str) -> bool:
+    code = ord(c)
+    return (
+        (code < 0x20 and c not in "\t\n\r")
+        or 0xD800 <= code <= 0xDFFF
+        or code
+        in (
+            0xFFFE,
+            0xFFFF,
+        )
+    )
+
+
+def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    def fix(data: dict[str, Any]) -> None:
+        items = list(data.items())
+        data.clear()
+        for key, value in items:  # attribute names (attr_<key>) and values
+            data[_xml_text(key)] = _xml_text(value) if isinstance(value, str) else value
+
+    fix(G.graph)
+    bad = [n for n in G if isinstance(n, str) and _xml_text(n) != n]
+    for _, data in G.nodes(data=True):
+        fix(data)
+    for *_, data in G.edges(keys=True, data=True):
+        fix(data)
+    if bad:  # ids with control characters: rename them, keeping the edges' keys
+        G = nx.relabel_nodes(G, {n: _xml_text(n) for n in bad})
+    return G
+
+
+# -- node-link JSON ----------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def to_node_link(eco: Ecosystem) -> dict[str, Any]:
+    """The map's graph (:mod:`ecograph.graph`'s contract) as node-link data of plain JSON values.
+
+    ``networkx.node_link_data(eco.graph, edges="edges", source="from", target="to")``
+    — an edge's ends are ``from`` and ``to``, because ``source`` is a pipe attribute
+    (where its figures come from) — with tuples as lists and every non-finite
+    number (an unbounded pipe's ``capacity`` of ``inf``) as None.
+    ``networkx.node_link_graph(data, edges="edges", source="from", target="to")``
+    reads it back.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool, inflow: 1}, "
+    ...     "b: {kind: partner, outflow: 1}}\\npipes: [{from: a, to: b, volume: 1}]\\n")
+    >>> data = to_node_link(eco)
+    >>> data["edges"][0]["key"], data["edges"][0]["capacity"], data["graph"]["files"]
+    ('a->b:traffic', None, ['<string>'])
+    """
+    link = nx.node_link_data(eco.graph, edges="edges", source="from", target="to")
+    data: dict[str, Any] = _jsonable(link)
+    return data
+
+
+# -- CSV tables ------------------------------------------------------------------------
+
+
+def _attr_keys(items: Any) -> list[str]:
+    keys: dict[str, None] = {}
+    for item in items:
+        for key in item.attrs:
+            keys.setdefault(str(key), None)
+    return list(keys)
+
+
+def table_columns(eco: Ecosystem) -> tuple[list[str], list[str]]:
+    """The columns :func:`to_tables` writes: (nodes.csv header, pipes.csv header).
+
+    The fixed columns, then ``inflow.<currency>`` and ``outflow.<currency>`` for
+    every currency other than traffic that some node's boundary flow uses, then
+    ``attrs.<key>`` for every free-form attribute key, in order of first use.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node
+    >>> eco = Ecosystem("m", nodes={"f": Node("f", "fund", inflow={"capital": 9.0},
+    ...                                       attrs={"tier": 1})})
+    >>> table_columns(eco)[0][5:9], table_columns(eco)[0][-1]
+    (['inflow', 'outflow', 'inflow.capital', 'outflow.capital'], 'attrs.tier')
+    """
+    used = {c for n in eco.nodes.values() for c in (*n.inflow, *n.outflow)}
+    extra = [f"{side}.{c}" for c in CURRENCIES[1:] if c in used for side in ("inflow", "outflow")]
+    nodes = [*NODE_COLUMNS[:7], *extra, *NODE_COLUMNS[7:]]
+    nodes += [f"attrs.{k}" for k in _attr_keys(eco.nodes.values())]
+    pipes = [*PIPE_COLUMNS, *(f"attrs.{k}" for k in _attr_keys(eco.pipes))]
+    return nodes, pipes
+
+
+def _node_cells(node: Node, columns: list[str]) -> list[str]:
+    out: list[str] = []
+    attrs = {str(k): v for k, v in node.attrs.items()}
+    for column in columns:
+        if column.startswith("attrs."):
+            key = column[6:]
+            out.append(encode_attr(attrs[key]) if key in attrs else "")
+        elif column in ("inflow", "outflow"):
+            out.append(encode_number(getattr(node, column).get("traffic")))
+        elif column.startswith(("inflow.", "outflow.")):
+            side, currency = column.split(".", 1)
+            out.append(encode_number(getattr(node, side).get(currency)))
+        elif column == "users":
+            out.append(encode_number(node.users))
+        elif column in ("tags", "genes"):
+            out.append(join_words(getattr(node, column)))
+        else:
+            value = getattr(node, column)
+            out.append("" if value is None else str(value))
+    return out
+
+
+_PIPE_FIELDS = {"id": "key", "from": "from_node", "to": "to_node"}
+
+
+def _pipe_cells(pipe: Pipe, columns: list[str]) -> list[str]:
+    out: list[str] = []
+    attrs = {str(k): v for k, v in pipe.attrs.items()}
+    for column in columns:
+        if column.startswith("attrs."):
+            key = column[6:]
+            out.append(encode_attr(attrs[key]) if key in attrs else "")
+        elif column in ("volume", "capacity", "conversion", "cost"):
+            out.append(encode_number(getattr(pipe, column)))
+        else:
+            value = getattr(pipe, _PIPE_FIELDS.get(column, column))
+            out.append("" if value is None else str(value))
+    return out
+
+
+def to_tables(eco: Ecosystem) -> tuple[bytes, bytes]:
+    """The map as two CSV tables: (``nodes.csv`` bytes, ``pipes.csv`` bytes).
+
+    One row per node and per pipe, the columns of :func:`table_columns`, cells
+    written by the rules of :mod:`ecograph.exchange` — exactly what
+    :func:`ecograph.exchange.import_tables` reads back. UTF-8 with a byte order
+    mark (so Excel shows Chinese labels), CRLF line ends.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool", users=1e6),
+    ...                             "b": Node("b", "partner", tags=("x", "y"))},
+    ...     pipes=(Pipe("a->b:traffic", "a", "b", volume=5.0),))
+    >>> nodes, pipes = to_tables(eco)
+    >>> print(nodes.decode("utf-8-sig"), end="")  # doctest: +NORMALIZE_WHITESPACE
+    id,kind,label,parent,users,inflow,outflow,tags,genes,description,source
+    a,pool,a,,1000000,,,,,,
+    b,partner,b,,,,,x; y,,,
+    >>> pipes.decode("utf-8-sig").splitlines()[1]
+    'a->b:traffic,a,b,traffic,5,,,,open,,,'
+    """
+    node_columns, pipe_columns = table_columns(eco)
+    nodes = write_csv(node_columns, (_node_cells(n, node_columns) for n in eco.nodes.values()))
+    pipes = write_csv(pipe_columns, (_pipe_cells(p, pipe_columns) for p in eco.pipes))
+    return nodes, pipes
+
+
+# -- files -----------------------------------------------------------------------------
+
+
+def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Write a map in another format.
+
+    Parameters
+    ----------
+    eco : Ecosystem
+    path : path-like
+        The file to write; for ``csv`` a directory (made if missing) that receives
+        ``nodes.csv`` and ``pipes.csv``.
+    fmt : {"graphml", "gexf", "json", "csv"}, optional
+        Default: from the suffix of ``path`` (no suffix: csv), see :func:`format_of`.
+
+    Returns
+    -------
+    Path
+        ``path``: the file written, or the csv directory. Each file is written
+        whole or not at all (a temporary file, then a rename); the two csv files
+        are written one after the other.
+
+    Raises
+    ------
+    UsageError
+        An unknown format, or a csv directory that is a file.
+
+    Examples
+    --------
+    >>> import tempfile, ecograph
+    >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool}}\\n")
+    >>> out = Path(tempfile.mkdtemp())
+    >>> sorted(p.name for p in export(eco, out / "tables").iterdir())
+    ['nodes.csv', 'pipes.csv']
+    >>> export(eco, out / "t.gexf").name
+    't.gexf'
+    """
+    fmt = format_of(path) if fmt is None else fmt
+    if fmt not in FORMATS:
+        from ecograph._suggest import did_you_mean
+
+        raise UsageError(
+            f"unknown export format {fmt!r}{did_you_mean(fmt, FORMATS)}; "
+            f"expected one of {', '.join(FORMATS)}"
+        )
+    target = Path(path)
+    if fmt == "csv":
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"{os.fspath(path)!r} is a file; csv export writes a directory")
+        nodes, pipes = to_tables(eco)
+        target.mkdir(parents=True, exist_ok=True)
+        write_atomic(target / "nodes.csv", nodes)
+        write_atomic(target / "pipes.csv", pipes)
+        return target
+    if target.is_dir():
+        raise UsageError(f"{os.fspath(path)!r} is a directory; {fmt} export writes a file")
+    if fmt == "graphml":
+        data = to_graphml(eco)
+    elif fmt == "gexf":
+        data = to_gexf(eco)
+    else:
+        text = json.dumps(to_node_link(eco), ensure_ascii=False, allow_nan=False)
+        data = (text + "\n").encode("utf-8")
+    write_atomic(target, data)
+    return target

@@ -1,0 +1,181 @@
+"""``ecograph export`` and ``ecograph import`` mirror ecograph.exchange: every example map,
+exit codes, help, and nothing written on error."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+import ecograph
+from ecograph.cli import main
+from ecograph.exchange import to_gexf, to_graphml, to_tables
+
+EXAMPLES = sorted(Path("ecosystems").glob("*.yaml"))
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    with CliRunner().isolation() as (out, err, _):
+        code = main(list(args))
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_format_on_every_example(path: Path, tmp_path: Path) -> None:
+    eco = ecograph.load(path)
+    outputs = {
+        "graphml": tmp_path / "m.graphml",
+        "gexf": tmp_path / "m.gexf",
+        "json": tmp_path / "m.json",
+        "csv": tmp_path / "tables",
+    }
+    for fmt, out in outputs.items():
+        code, stdout, err = run("export", str(path), "-o", str(out))
+        assert (code, err) == (0, ""), fmt
+        assert f"{len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})" in stdout
+    assert outputs["graphml"].read_bytes() == to_graphml(eco)
+    G = nx.read_gexf(outputs["gexf"])
+    assert set(G.nodes) == set(eco.nodes)
+    assert to_gexf(eco).split(b"<graph")[1] == outputs["gexf"].read_bytes().split(b"<graph")[1]
+    data = json.loads(outputs["json"].read_text("utf-8"))
+    assert len(data["edges"]) == len(eco.pipes)
+    nodes, pipes = to_tables(eco)
+    assert (outputs["csv"] / "nodes.csv").read_bytes() == nodes
+    assert (outputs["csv"] / "pipes.csv").read_bytes() == pipes
+    # and back: the tables give a valid map of the same nodes and pipes
+    back = tmp_path / f"{eco.name}.yaml"
+    code, stdout, err = run(
+        "import",
+        str(outputs["csv"] / "nodes.csv"),
+        str(outputs["csv"] / "pipes.csv"),
+        "-o",
+        str(back),
+        "--period",
+        eco.period,
+    )
+    assert (code, err) == (0, "")
+    assert stdout == f"{back}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid\n"
+    again = ecograph.load(back)
+    assert again.name == eco.name  # the default name is the output's stem
+    assert list(again.nodes) == list(eco.nodes)
+    assert [p.key for p in again.pipes] == [p.key for p in eco.pipes]
+    assert again.summary()["volume"] == eco.summary()["volume"]
+
+
+def test_format_option_overrides_the_suffix(tmp_path: Path) -> None:
+    out = tmp_path / "graph.xml"
+    code, _, _ = run("export", "ecosystems/minimal.yaml", "-o", str(out), "--format", "graphml")
+    assert code == 0
+    assert out.read_bytes() == to_graphml(ecograph.load("ecosystems/minimal.yaml"))
+
+
+def test_export_errors(tmp_path: Path) -> None:
+    code, _, err = run("export", "ecosystems/minimal.yaml", "-o", str(tmp_path / "m.txt"))
+    assert code == 2 and "cannot tell the export format from" in err
+    code, _, err = run("export", "ecosystems/minimal.yaml", "-o", "x.gexf", "--format", "gefx")
+    assert code == 2 and "'gefx' is not one of" in err
+    code, _, err = run("export", "no-such.yaml", "-o", str(tmp_path / "m.gexf"))
+    assert (code, err) == (1, "no-such.yaml: no such file\n")
+    assert not (tmp_path / "m.gexf").exists()
+    assert run("export", "ecosystems/minimal.yaml")[0] == 2  # -o is required
+
+
+def test_import_to_standard_output_with_options(tmp_path: Path) -> None:
+    code, out, err = run(
+        "import",
+        "ecosystems/tables/nodes.csv",
+        "ecosystems/tables/pipes.csv",
+        "-o",
+        "-",
+        "--name",
+        "minimal",
+        "--title",
+        "最小生态 A minimal ecosystem",
+        "--unit",
+        "traffic=visits",
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "ecograph: 1\nname: minimal\ntitle: 最小生态 A minimal ecosystem\nperiod: month\n"
+        "units: {traffic: visits}\n"
+    )
+    eco, reference = ecograph.loads(out), ecograph.load("ecosystems/minimal.yaml")
+    assert eco.summary() | {"files": []} == reference.summary() | {"files": []}
+
+
+def test_import_errors_are_located_and_nothing_is_written(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    pipes = tmp_path / "pipes.csv"
+    nodes.write_text("id,kind,tag\nerp,partnr,x\n", "utf-8")
+    pipes.write_text("from,to\nerp,dingtak\n", "utf-8")
+    out = tmp_path / "map.yaml"
+    out.write_text("old\n")
+    code, stdout, err = run("import", str(nodes), str(pipes), "-o", str(out))
+    assert code == 1 and stdout == ""
+    # the 'tag' header cell is at 1:9; 'partnr' at 2:5; 'dingtak' at 2:5 of pipes.csv
+    assert err.splitlines() == [
+        f"{nodes}:1:9: unknown column 'tag' (did you mean 'tags'?); expected one of: id, kind, "
+        "label, parent, users, inflow, outflow, tags, genes, description, source, "
+        "inflow.capital, outflow.capital, inflow.goods, outflow.goods, inflow.data, "
+        "outflow.data, or attrs.<key> for a free-form attribute",
+        f"{nodes}:2:5: nodes.erp.kind: unknown kind 'partnr' (did you mean 'partner'?); "
+        "expected one of platform, sub-ecosystem, partner, pool, channel, producer, fund",
+        f"{pipes}:2:5: pipes[0].to: unknown node 'dingtak'",
+    ]
+    assert out.read_text() == "old\n"  # untouched
+    assert not list(tmp_path.glob(".ecograph-*"))  # no temporary file left behind
+
+
+def test_import_warnings_go_to_stderr(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("id,kind\nlonely,pool\n", "utf-8")
+    pipes = tmp_path / "pipes.csv"
+    pipes.write_text("from,to\n", "utf-8")
+    code, _, err = run("import", str(nodes), str(pipes), "-o", str(tmp_path / "m.yaml"))
+    assert code == 0
+    assert err == (
+        f"{nodes}:2:1: warning: nodes.lonely: node 'lonely' has no pipes: "
+        "it is connected to nothing\n"
+    )
+
+
+def test_import_bad_command_lines(tmp_path: Path) -> None:
+    tables = ("ecosystems/tables/nodes.csv", "ecosystems/tables/pipes.csv")
+    out = str(tmp_path / "m.yaml")
+    code, _, err = run("import", *tables, "-o", out, "--unit", "trafic=visits")
+    assert code == 2 and "expected CURRENCY=UNIT" in err
+    code, _, err = run("import", *tables, "-o", out, "--name", "bad name")
+    assert code == 2 and "map name 'bad name'" in err
+    assert run("import", *tables, "-o", out, "--period", "daily")[0] == 2
+    assert run("import", tables[0], "-o", out)[0] == 2  # PIPES.csv is required
+    code, _, err = run("import", "none.csv", tables[1], "-o", out)
+    assert (code, err) == (1, "none.csv: no such file\n")
+    assert not Path(out).exists()
+
+
+def test_default_name_from_an_output_that_is_not_a_name(tmp_path: Path) -> None:
+    out = tmp_path / "生态 map.yaml"
+    code, _, _ = run("import", "ecosystems/tables/nodes.csv", "ecosystems/tables/pipes.csv",
+                     "-o", str(out))  # fmt: skip
+    assert code == 0
+    assert ecograph.load(out).name == "imported"
+
+
+def test_help() -> None:
+    code, out, _ = run("export", "--help")
+    assert code == 0 and "graphml" in out and "Example: ecograph export" in out
+    code, out, _ = run("import", "--help")
+    assert code == 0 and "NODES.csv PIPES.csv" in out and "Example: ecograph import" in out
+    code, out, _ = run("--help")
+    assert "export" in out and "import" in out
+
+
+def test_gexf_file_is_read_by_networkx_from_disk(tmp_path: Path) -> None:
+    out = tmp_path / "m.gexf"
+    run("export", "ecosystems/alibaba.yaml", "-o", str(out))
+    G = nx.read_gexf(io.BytesIO(out.read_bytes()))
+    assert G.nodes["dingtalk"]["pid"] == "alibaba"
