@@ -22,18 +22,28 @@ Examples
 """
 
 from ecograph.analysis import (
+    FitReport,
+    LongTail,
     bottlenecks,
     centrality,
     dependency,
     diagnose,
+    fit,
     flow,
+    longtail,
     max_flow,
     reach,
 )
+from ecograph.analysis.longtail import chart as longtail_chart
+from ecograph.compare import compare, diff, whatif
 from ecograph.errors import Diagnostic, EcographError, ExitCode, MapError, UsageError
+from ecograph.exchange import export, import_tables, load_tables
 from ecograph.graph import flow_layer, to_graph
 from ecograph.model import CURRENCIES, NODE_KINDS, PERIODS, Ecosystem, Location, Node, Pipe
 from ecograph.render import render
+from ecograph.render.report import report
+from ecograph.scenario import Scenario, load_scenario, loads_scenario
+from ecograph.scenario import apply as apply_scenario
 from ecograph.validate import check, load, loads, schema
 
 __version__ = "0.1.0"
@@ -46,24 +56,40 @@ __all__ = [
     "EcographError",
     "Ecosystem",
     "ExitCode",
+    "FitReport",
     "Location",
+    "LongTail",
     "MapError",
     "Node",
     "Pipe",
+    "Scenario",
     "UsageError",
     "__version__",
+    "apply_scenario",
     "bottlenecks",
     "centrality",
     "check",
+    "compare",
     "dependency",
     "diagnose",
+    "diff",
+    "export",
+    "fit",
     "flow",
     "flow_layer",
+    "import_tables",
     "load",
+    "load_scenario",
+    "load_tables",
     "loads",
+    "loads_scenario",
+    "longtail",
+    "longtail_chart",
     "max_flow",
     "reach",
     "render",
+    "report",
     "schema",
     "to_graph",
+    "whatif",
 ]

@@ -4,7 +4,9 @@ from ecograph.analysis.bottlenecks import bottlenecks, max_flow
 from ecograph.analysis.centrality import METRICS, centrality
 from ecograph.analysis.dependency import Dependency, dependency
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
+from ecograph.analysis.fit import FitReport, fit
 from ecograph.analysis.flow import FlowAnalysis, flow
+from ecograph.analysis.longtail import LongTail, longtail
 from ecograph.analysis.reach import Reach, reach
 
 __all__ = [
@@ -12,13 +14,17 @@ __all__ = [
     "STATUSES",
     "Dependency",
     "Diagnosis",
+    "FitReport",
     "FlowAnalysis",
+    "LongTail",
     "Reach",
     "bottlenecks",
     "centrality",
     "dependency",
     "diagnose",
+    "fit",
     "flow",
+    "longtail",
     "max_flow",
     "reach",
 ]

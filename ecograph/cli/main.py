@@ -276,4 +276,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- command modules: each registers its commands on `cli` when imported ------------------
 
-from ecograph.cli import compare, diagnosis, flows, network, render  # noqa: E402, F401
+from ecograph.cli import (  # noqa: E402, F401
+    compare,
+    diagnosis,
+    exchange,
+    fit,
+    flows,
+    longtail,
+    network,
+    render,
+    report,
+)
