@@ -1,0 +1,5 @@
+"""Fixtures shared by the test modules."""
+
+from chromium import browser
+
+__all__ = ["browser"]
