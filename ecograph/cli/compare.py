@@ -116,10 +116,17 @@ def _sections(result: dict[str, Any]) -> str:
     "sender (lost), or the sender's other outlets share it (spread). Default: the scenario's "
     "reroute, else lost.",
 )
+@click.option(
+    "--save",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also write the changed map, volumes re-traced, as one YAML map (includes flattened).",
+)
 @_comparison_options
 def whatif(
     paths: tuple[str, ...],
     reroute: str | None,
+    save: str | None,
     targets: tuple[str, ...],
     metric: str,
     top: int,
@@ -137,6 +144,7 @@ def whatif(
     traffic and reach of the nodes the changes name, every node whose traffic
     changed, max-flow to the targets, flow indices, the ranking with rank moves,
     diagnosis statuses and pipe volumes. MAP defaults to the scenario's 'base'.
+    --save writes the changed map, to render or analyse further.
 
     Example: ecograph whatif ecosystems/toutiao.yaml ecosystems/scenarios/xiaoqiao-quits.yaml
     """
@@ -163,6 +171,18 @@ def whatif(
     else:
         map_path = scenario.base
     eco = load_map(map_path)
+    if save is not None:
+        from ecograph._io import write_atomic
+        from ecograph.exchange import to_yaml
+        from ecograph.scenario import apply
+
+        changed = apply(eco, scenario, reroute=reroute)
+        write_atomic(save, to_yaml(changed).encode("utf-8"))
+        click.echo(
+            f"{save}: the changed map written ({len(changed.nodes)} nodes, "
+            f"{len(changed.pipes)} pipes)",
+            err=True,
+        )
     result = run_whatif(
         eco,
         scenario,

@@ -101,7 +101,9 @@ from ecograph.exchange.tables import (
     convert_tables,
     import_tables,
     load_tables,
+    map_data,
     map_yaml,
+    to_yaml,
 )
 
 __all__ = [
@@ -114,6 +116,7 @@ __all__ = [
     "format_of",
     "import_tables",
     "load_tables",
+    "map_data",
     "map_yaml",
     "table_columns",
     "to_flat_graph",
@@ -121,4 +124,5 @@ __all__ = [
     "to_graphml",
     "to_node_link",
     "to_tables",
+    "to_yaml",
 ]

@@ -33,7 +33,15 @@ from ecograph.loader import resolve_plain
 from ecograph.model import CURRENCIES, PERIODS, Ecosystem, Location
 from ecograph.validate import loads
 
-__all__ = ["TableImport", "convert_tables", "import_tables", "load_tables", "map_yaml"]
+__all__ = [
+    "TableImport",
+    "convert_tables",
+    "import_tables",
+    "load_tables",
+    "map_data",
+    "map_yaml",
+    "to_yaml",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _BOUNDARY = tuple(f"{side}.{c}" for c in CURRENCIES for side in ("inflow", "outflow"))
@@ -120,6 +128,103 @@ def map_yaml(data: Mapping[str, Any]) -> str:
     if pipes:
         parts.append(_dump({"pipes": [_Flow(p) for p in pipes]}))
     return "\n".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _flows(flows: Mapping[str, float]) -> Any:
+    return dict(flows)
+
+
+def map_data(eco: Ecosystem) -> dict[str, Any]:
+    """A map's data (what its YAML file holds) from a model: the inverse of loading.
+
+    Defaults are left out (``kind: traffic``, ``status: open``, a label equal to
+    the id); a pipe keeps its key as ``id`` unless the key is the one the loader
+    would give it anyway. Includes are flattened: everything is in one map.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool, inflow: 5}, "
+    ...     "b: {kind: partner, outflow: 5}}\\npipes: [{from: a, to: b, volume: 5}]\\n")
+    >>> map_data(eco)["pipes"]
+    [{'from': 'a', 'to': 'b', 'volume': 5.0}]
+    """
+    data: dict[str, Any] = {"ecograph": 1, "name": eco.name}
+    if eco.title != eco.name:
+        data["title"] = eco.title
+    if eco.description is not None:
+        data["description"] = eco.description
+    data["period"] = eco.period
+    if eco.units:
+        data["units"] = dict(eco.units)
+    nodes: dict[str, Any] = {}
+    for node in eco.nodes.values():
+        record: dict[str, Any] = {"kind": node.kind}
+        if node.label != node.id:
+            record["label"] = node.label
+        for name in ("parent", "users", "description", "source"):
+            if getattr(node, name) is not None:
+                record[name] = getattr(node, name)
+        for name in ("inflow", "outflow"):
+            if getattr(node, name):
+                record[name] = _flows(getattr(node, name))
+        for name in ("tags", "genes"):
+            if getattr(node, name):
+                record[name] = list(getattr(node, name))
+        if node.attrs:
+            record["attrs"] = _plain(node.attrs)
+        nodes[node.id] = record
+    if nodes:
+        data["nodes"] = nodes
+    pipes = []
+    for pipe in eco.pipes:
+        record = {}
+        if pipe.key != f"{pipe.from_node}->{pipe.to_node}:{pipe.kind}":
+            record["id"] = pipe.key
+        record["from"], record["to"] = pipe.from_node, pipe.to_node
+        if pipe.kind != "traffic":
+            record["kind"] = pipe.kind
+        for name in ("volume", "capacity", "conversion", "cost"):
+            if getattr(pipe, name) is not None:
+                record[name] = getattr(pipe, name)
+        if pipe.status != "open":
+            record["status"] = pipe.status
+        for name in ("label", "description", "source"):
+            if getattr(pipe, name) is not None:
+                record[name] = getattr(pipe, name)
+        if pipe.attrs:
+            record["attrs"] = _plain(pipe.attrs)
+        pipes.append(record)
+    if pipes:
+        data["pipes"] = pipes
+    return data
+
+
+def to_yaml(eco: Ecosystem) -> str:
+    """A model as the text of one YAML map that loads back to the same nodes and pipes.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {'1.10': {kind: pool}}\\n")
+    >>> print(to_yaml(eco))
+    ecograph: 1
+    name: t
+    period: month
+    <BLANKLINE>
+    nodes:
+      '1.10': {kind: pool}
+    <BLANKLINE>
+    """
+    return map_yaml(map_data(eco))
 
 
 # -- reading the tables ------------------------------------------------------------------
