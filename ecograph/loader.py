@@ -158,13 +158,15 @@ class Document:
         line, column = self.locate(path)
         if self._line_starts is None:
             starts = [0]
-            starts.extend(m.end() for m in re.finditer("\n", self.text))
+            # the line breaks libyaml counts in its marks (YAML 1.1): also CR, NEL, LS, PS
+            starts.extend(m.end() for m in _LINE_BREAK.finditer(self.text))
             self._line_starts = starts
         offset = self._line_starts[line - 1] + column - 1
         match = _RAW_TOKEN.match(self.text, offset)
         return match.group(0) if match else ""
 
 
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _RAW_TOKEN = re.compile(r"[^\s,\[\]{}#]*")
 
 # YAML 1.2 core schema, with '_' digit separators accepted as PyYAML users expect.

@@ -154,3 +154,15 @@ def test_only_a_plain_double_angle_key_merges() -> None:
     doc = parse_text('a: &x {k: 1}\nb: {<<: *x, j: 2}\nc: {"<<": 3}\n', "m.yaml")
     assert doc.data["b"] == {"k": 1, "j": 2}
     assert doc.data["c"] == {"<<": 3}
+
+
+@pytest.mark.parametrize("brk", ["\x85", "\u2028", "\u2029", "\r"])
+def test_ids_read_as_numbers_are_recovered_after_unusual_line_breaks(brk: str) -> None:
+    # libyaml counts NEL, LS, PS and a lone CR as line breaks in its positions; the text of
+    # `08` (an int in YAML 1.2) must still be found where libyaml says it is
+    text = (
+        "ecograph: 1\nname: g\nnodes:\n"
+        f'  "1": {{kind: platform, label: "a{brk}b"}}\n'
+        '  "08": {kind: platform}\npipes:\n- {from: "1", to: 08, volume: 0}\n'
+    )
+    assert [p.to_node for p in ecograph.loads(text).pipes] == ["08"]
