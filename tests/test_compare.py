@@ -255,3 +255,37 @@ def test_to_yaml_round_trips_every_example(path: Path) -> None:
     # includes are flattened; every field of the map, each node and each pipe is the same
     assert diff(eco, again, diagnosis=False)["identical"]
     assert [p.key for p in again.pipes] == [p.key for p in eco.pipes]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_whatif_and_diff_run_on_every_example_map(path: Path, tmp_path: Path) -> None:
+    eco = ecograph.load(path)
+    partner = next(n for n, node in eco.nodes.items() if node.kind in ("partner", "producer"))
+    pipe = next(p.key for p in eco.pipes if p.is_open)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"scenario: 1\ntargets: ['{partner}']\nchanges:\n  - block: '{pipe}'\n"
+        f"  - set: {{node: '{partner}', users: 5}}\n",
+        encoding="utf-8",
+    )
+    saved = tmp_path / "changed.yaml"
+    code, out, err = run(
+        "whatif", str(path), str(scenario), "--save", str(saved), "--format", "json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["max_flow"][0]["target"] == partner
+    # the blocked pipe's volume changed exactly when it carried something
+    carried = next(p.volume or 0.0 for p in eco.pipes if p.key == pipe)
+    assert (pipe in {r["key"] for r in result["volumes"]}) == (carried > 0)
+    # diff of the map and its changed copy names the blocked pipe and the node's users
+    code, out, _ = run("diff", str(path), str(saved), "--format", "json")
+    assert code == 1
+    changed = json.loads(out)
+    assert {"pipe": pipe, "field": "status", "old": "open", "new": "blocked"} in changed["pipes"][
+        "changed"
+    ]
+    assert any(
+        r["node"] == partner and r["field"] == "users" and r["new"] == 5.0
+        for r in changed["nodes"]["changed"]
+    )
