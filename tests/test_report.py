@@ -681,3 +681,25 @@ def test_command_line_options_reach_the_page(tmp_path: Path) -> None:
     assert "folded into summary nodes" in page.texts["map-notes"]
     drawn = describe(eco, max_nodes=10)
     assert str(page.one("iframe")["srcdoc"]) == to_html(drawn)
+
+
+def test_no_diagnosis_leaves_only_that_section_out(tmp_path: Path) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / "toutiao.yaml")
+    full, short = report_html(eco), report_html(eco, diagnosis=False)
+
+    def cut(page: str, key: str) -> str:
+        start = page.index(f'<section id="{key}">')
+        return page[start : page.index("</section>", start)]
+
+    assert "stool-maker" in cut(full, "diagnosis") and "narrow-pipe" in cut(full, "diagnosis")
+    assert "stool-maker" not in cut(short, "diagnosis")
+    assert "Left out of this report (--no-diagnosis)" in cut(short, "diagnosis")
+    # every other section is the same text
+    for key in SECTIONS:
+        if key != "diagnosis":
+            assert cut(full, key) == cut(short, key)
+    out = tmp_path / "r.html"
+    code, _, _ = run(
+        "report", str(ROOT / "ecosystems" / "toutiao.yaml"), "-o", str(out), "--no-diagnosis"
+    )
+    assert code == 0 and out.read_text(encoding="utf-8") == short

@@ -42,7 +42,20 @@ __all__ = ["report"]
     show_default=True,
     help="Node budget of the map: above it, each group's long tail is folded into one node.",
 )
-def report(map_path: str, output: str, kind: str, metric: str, top: int, max_nodes: int) -> None:
+@click.option(
+    "--no-diagnosis",
+    is_flag=True,
+    help="Leave the diagnosis out (the slowest part on maps of thousands of partners).",
+)
+def report(
+    map_path: str,
+    output: str,
+    kind: str,
+    metric: str,
+    top: int,
+    max_nodes: int,
+    no_diagnosis: bool,
+) -> None:
     """Write one self-contained HTML report of a map, to read, forward or print.
 
     The page holds the map's counts, the interactive map (as 'ecograph render'
@@ -57,7 +70,15 @@ def report(map_path: str, output: str, kind: str, metric: str, top: int, max_nod
     from ecograph.render.report import report as write_report
 
     eco = load_map(map_path)
-    path = write_report(eco, output, kind=kind, metric=metric, top=top, max_nodes=max_nodes)
+    path = write_report(
+        eco,
+        output,
+        kind=kind,
+        metric=metric,
+        top=top,
+        max_nodes=max_nodes,
+        diagnosis=not no_diagnosis,
+    )
     click.echo(
         f"{path}: report on {eco.title} ({len(eco.nodes):,} nodes, {len(eco.pipes):,} pipes; "
         f"{kind}, top {top} by {metric})",

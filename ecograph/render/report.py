@@ -538,6 +538,7 @@ def report_html(
     top: int = 10,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    diagnosis: bool = True,
 ) -> str:
     """The report page of a map, as HTML text.
 
@@ -556,6 +557,10 @@ def report_html(
     max_rows : int, default 500
         Most nodes listed in the diagnosis table (the least severe are left out,
         with a note saying how many).
+    diagnosis : bool, default True
+        False leaves the diagnosis out, with a note saying so: on maps of
+        thousands of partners it is by far the slowest part (it runs a
+        dependency analysis per node and a max-flow per narrow candidate).
 
     Returns
     -------
@@ -605,7 +610,14 @@ def report_html(
         lambda: _header(eco),
         lambda: _map_section(eco, drawing, page),
         lambda: _flow_section(eco, kind, flow(eco, kind=kind)),
-        lambda: _diagnosis_section(eco, kind, diagnose(eco, kind=kind), max_rows),
+        lambda: (
+            _diagnosis_section(eco, kind, diagnose(eco, kind=kind), max_rows)
+            if diagnosis
+            else _section(
+                "diagnosis",
+                [_note("Left out of this report (--no-diagnosis); 'ecograph diagnose' gives it.")],
+            )
+        ),
         lambda: _rankings_section(
             eco, kind, metric, top, centrality(eco, metric, kind=kind, top=top)
         ),
@@ -650,6 +662,7 @@ def report(
     top: int = 10,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    diagnosis: bool = True,
 ) -> Path:
     """Write the report page of a map (see :func:`report_html`) to a file, atomically.
 
@@ -660,7 +673,7 @@ def report(
     path : str or path-like
         The HTML file to write. Its directory must exist; an existing file is
         replaced only once the new one is complete, and never a file of the map.
-    kind, metric, top, max_nodes, max_rows
+    kind, metric, top, max_nodes, max_rows, diagnosis
         As for :func:`report_html`.
 
     Returns
@@ -692,7 +705,13 @@ def report(
     if _is_map_file(eco, target):
         raise UsageError(f"will not write {target}: it is a file of the map itself")
     text = report_html(
-        eco, kind=kind, metric=metric, top=top, max_nodes=max_nodes, max_rows=max_rows
+        eco,
+        kind=kind,
+        metric=metric,
+        top=top,
+        max_nodes=max_nodes,
+        max_rows=max_rows,
+        diagnosis=diagnosis,
     )
     write_atomic(target, text.encode("utf-8"))
     return target
