@@ -11,7 +11,10 @@
 - export CSV tables (large map, in memory): against the csv module writing five cells a row;
 - import (CSV tables to a valid map, smaller map): against ``ecograph.loads`` of the YAML
   text it produces (import = reading cells + writing YAML + that validation);
-- report page (smaller map): against ``ecograph render`` of the same map (the page embeds it).
+- report page without diagnosis (smaller map): against ``ecograph render`` of the same map
+  (the page embeds it);
+- diagnose (2,000 partners): against one node's dependency + bottlenecks (it does about that
+  per node).
 
 Run: ``python benchmarks/bench_reports.py [--partners 100000] [--pipes 1000000]
 [--small-partners 10000] [--small-pipes 30000]``. Prints a Markdown table for
@@ -141,9 +144,28 @@ def main(argv: list[str] | None = None) -> int:
         ours, text = best(lambda: import_tables(nodes_csv, pipes_csv, name="small"), r)
         ref, _ = best(lambda: ecograph.loads(text), r)
         rows.append(("import CSV tables (small map)", ours, "ecograph.loads of its YAML", ref))
-        ours, _ = best(lambda: report(small, out / "report.html"), r)
+        ours, _ = best(lambda: report(small, out / "report.html", diagnosis=False), r)
         ref, _ = best(lambda: render(small, out / "map.html"), r)
-        rows.append(("report page (small map)", ours, "render of the same map", ref))
+        rows.append(
+            ("report page, --no-diagnosis (small map)", ours, "render of the same map", ref)
+        )
+
+    # diagnose runs a dependency analysis per node and a max-flow per narrow candidate:
+    # timed on a map small enough to finish (10,000 partners did not finish in 4 minutes)
+    tiny = generate(seed=args.seed, partners=2_000, pipes=6_000)
+    ours, result = best(lambda: ecograph.diagnose(tiny), r)
+    target = next(iter(result))
+    ref, _ = best(
+        lambda: (ecograph.dependency(tiny, target), ecograph.bottlenecks(tiny, target)), r
+    )
+    rows.append(
+        (
+            f"diagnose, {len(result):,} nodes (2,000 partners)",
+            ours,
+            "dependency + bottlenecks, 1 node",
+            ref,
+        )
+    )
 
     header = ("step", "ecograph (s)", "reference", "reference (s)", "ratio")
     print(f"| {' | '.join(header)} |")
