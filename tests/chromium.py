@@ -49,3 +49,36 @@ def browser() -> Iterator[Any]:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+def watch(page: Any, opened: Any) -> None:
+    """Record on ``opened`` (lists ``external``, ``errors``, ``dialogs``) every request that
+    leaves ``file:``, every failed request, console error, page error and dialog of ``page``;
+    requests that would leave the machine are aborted, dialogs dismissed."""
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            opened.external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on(
+        "request",
+        lambda req: (
+            opened.external.append(req.url)
+            if not req.url.startswith(("file:", "data:", "about:", "blob:"))
+            and req.url not in opened.external
+            else None
+        ),
+    )
+    page.on("requestfailed", lambda req: opened.errors.append(f"failed: {req.url}"))
+    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
+
+    def dialog(d: Any) -> None:
+        opened.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from chromium import READY
+from chromium import READY, watch
 
 import ecograph
 from ecograph.model import Ecosystem, Node, Pipe
@@ -52,33 +52,7 @@ def open_page(browser: Any) -> Iterator[Any]:
         contexts.append(context)
         page = context.new_page()
         opened = Opened(page)
-
-        def route(r: Any) -> None:
-            if r.request.url.startswith("file:"):
-                r.continue_()
-            else:
-                opened.external.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.on(
-            "request",
-            lambda req: (
-                opened.external.append(req.url)
-                if not req.url.startswith(("file:", "data:", "about:", "blob:"))
-                and req.url not in opened.external
-                else None
-            ),
-        )
-        page.on("requestfailed", lambda req: opened.errors.append(f"failed: {req.url}"))
-        page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: opened.errors.append(str(e)))
-
-        def dialog(d: Any) -> None:
-            opened.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", dialog)
+        watch(page, opened)
         page.goto(path.resolve().as_uri())
         page.wait_for_selector(READY, state="attached", timeout=60_000)
         return opened
