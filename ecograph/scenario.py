@@ -56,6 +56,7 @@ keep their figures exactly.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 import math
@@ -792,35 +793,16 @@ def apply(
                 applier.node(target, ("targets", j))
         if applier.problems:
             raise MapError(applier.problems)
-        pipes = tuple(applier.pipes.values())  # indices are set when re-traced
-        changed = Ecosystem(
-            name=eco.name,
-            title=eco.title,
-            period=eco.period,
+        changed = dataclasses.replace(
+            eco,
             nodes=applier.nodes,
-            pipes=pipes,
+            pipes=tuple(applier.pipes.values()),  # indices are set when re-traced
             files=(*eco.files, scenario.file),
-            units=eco.units,
-            description=eco.description,
+            warnings=(),
         )
         changed = retrace(eco, changed, reroute=mode)
         warnings = sort_diagnostics(_warnings(changed, tolerance))
-        return replace_warnings(changed, warnings)
-
-
-def replace_warnings(eco: Ecosystem, warnings: Iterable[Diagnostic]) -> Ecosystem:
-    """A copy of ``eco`` with other warnings."""
-    return Ecosystem(
-        name=eco.name,
-        title=eco.title,
-        period=eco.period,
-        nodes=eco.nodes,
-        pipes=eco.pipes,
-        files=eco.files,
-        units=eco.units,
-        description=eco.description,
-        warnings=tuple(warnings),
-    )
+        return dataclasses.replace(changed, warnings=warnings)
 
 
 # -- re-tracing ---------------------------------------------------------------------------------
@@ -945,17 +927,7 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
                 node, inflow=MappingProxyType(new_in), outflow=MappingProxyType(new_out)
             )
     pipes_out = tuple(_retraced(p, volumes, k) for k, p in enumerate(changed.pipes))
-    return Ecosystem(
-        name=changed.name,
-        title=changed.title,
-        period=changed.period,
-        nodes=nodes,
-        pipes=pipes_out,
-        files=changed.files,
-        units=changed.units,
-        description=changed.description,
-        warnings=changed.warnings,
-    )
+    return dataclasses.replace(changed, nodes=nodes, pipes=pipes_out)
 
 
 def _retraced(pipe: Pipe, volumes: Mapping[str, float], index: int) -> Pipe:

@@ -31,7 +31,7 @@ from ecograph.exchange._cells import (
 from ecograph.exchange.export import NODE_COLUMNS, PIPE_COLUMNS
 from ecograph.loader import resolve_plain
 from ecograph.model import CURRENCIES, PERIODS, Ecosystem, Location
-from ecograph.validate import loads
+from ecograph.validate import _plain, loads
 
 __all__ = [
     "TableImport",
@@ -130,18 +130,6 @@ def map_yaml(data: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _flows(flows: Mapping[str, float]) -> Any:
-    return dict(flows)
-
-
 def map_data(eco: Ecosystem) -> dict[str, Any]:
     """A map's data (what its YAML file holds) from a model: the inverse of loading.
 
@@ -175,7 +163,7 @@ def map_data(eco: Ecosystem) -> dict[str, Any]:
                 record[name] = getattr(node, name)
         for name in ("inflow", "outflow"):
             if getattr(node, name):
-                record[name] = _flows(getattr(node, name))
+                record[name] = dict(getattr(node, name))
         for name in ("tags", "genes"):
             if getattr(node, name):
                 record[name] = list(getattr(node, name))
