@@ -37,7 +37,7 @@ from typing import Any
 import networkx as nx
 
 from ecograph._perf import gc_paused
-from ecograph.model import Ecosystem, check_currency
+from ecograph.model import Ecosystem, check_currency, register_view
 
 __all__ = ["flow_layer", "to_graph"]
 
@@ -191,3 +191,6 @@ def flow_layer(
             edge["capacity"] += data["capacity"]
             edge["blocked"] = False
     return D
+
+
+register_view("graph", to_graph)

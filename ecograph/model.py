@@ -9,15 +9,12 @@ is a tree over the nodes; helpers here walk it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ecograph.errors import Diagnostic, UsageError
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 __all__ = [
     "CURRENCIES",
@@ -28,6 +25,7 @@ __all__ = [
     "Node",
     "Pipe",
     "check_currency",
+    "register_view",
 ]
 
 #: Node kinds, in the order legends and summaries list them.
@@ -66,6 +64,34 @@ def check_currency(kind: str) -> str:
             f"expected one of {', '.join(CURRENCIES)}"
         )
     return kind
+
+
+#: Builders of the derived views of a map (``graph``, ``html``), registered by the
+#: modules that own them so that the model imports neither networkx nor the renderer.
+_VIEWS: dict[str, Callable[[Ecosystem], Any]] = {}
+
+
+def register_view(name: str, build: Callable[[Ecosystem], Any]) -> None:
+    """Register the builder of a derived view of every map (``"graph"``, ``"html"``).
+
+    :mod:`ecograph.graph` registers ``graph`` (the networkx graph behind
+    :attr:`Ecosystem.graph`) and :mod:`ecograph.render` registers ``html`` (the
+    notebook display); the model itself knows neither.
+
+    Examples
+    --------
+    >>> register_view("graph", _VIEWS["graph"])  # what ecograph.graph does on import
+    >>> "graph" in _VIEWS
+    True
+    """
+    _VIEWS[name] = build
+
+
+def _view(name: str) -> Callable[[Ecosystem], Any]:
+    try:
+        return _VIEWS[name]
+    except KeyError:  # pragma: no cover - ecograph/__init__ imports the owners
+        raise RuntimeError(f"no {name!r} view registered: import ecograph first") from None
 
 
 def _empty() -> Mapping[str, Any]:
@@ -196,6 +222,77 @@ class Pipe:
         return self.status == "open"
 
 
+class LazyNodes(Mapping[str, Node]):
+    """A read-only id -> :class:`Node` mapping that makes each node when first asked.
+
+    Maps loaded from tables keep their nodes as columns; the objects are made
+    only for the nodes somebody looks at (all at once for ``values()``).
+
+    Examples
+    --------
+    >>> nodes = LazyNodes(("a", "b"), lambda i: Node("ab"[i], "partner"))
+    >>> len(nodes), list(nodes), nodes["b"].id
+    (2, ['a', 'b'], 'b')
+    """
+
+    def __init__(self, ids: tuple[str, ...], make: Callable[[int], Node]) -> None:
+        self._ids = ids
+        self._make = make
+        self._made: dict[str, Node] = {}
+        self._index: dict[str, int] | None = None
+
+    def __getitem__(self, key: str) -> Node:
+        found = self._made.get(key)
+        if found is None:
+            if self._index is None:
+                self._index = {node: i for i, node in enumerate(self._ids)}
+            found = self._made[key] = self._make(self._index[key])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        if self._index is None:
+            self._index = {node: i for i, node in enumerate(self._ids)}
+        return key in self._index
+
+
+class LazyPipes(Sequence[Pipe]):
+    """A read-only sequence of :class:`Pipe` made all at once when first read.
+
+    Its length is known without making any pipe.
+
+    Examples
+    --------
+    >>> pipes = LazyPipes(1, lambda: (Pipe("p", "a", "b"),))
+    >>> len(pipes), pipes[0].key, [p.key for p in pipes]
+    (1, 'p', ['p'])
+    """
+
+    def __init__(self, count: int, make: Callable[[], tuple[Pipe, ...]]) -> None:
+        self._count = count
+        self._make = make
+        self._made: tuple[Pipe, ...] | None = None
+
+    def _all(self) -> tuple[Pipe, ...]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[Pipe]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return self._count
+
+
 @dataclass(frozen=True, eq=False)
 class Ecosystem:
     """A validated ecosystem map.
@@ -210,7 +307,8 @@ class Ecosystem:
     period : str
     nodes : Mapping[str, Node]
         In the order the files define them.
-    pipes : tuple of Pipe
+    pipes : sequence of Pipe
+        A tuple, or for maps loaded from tables a :class:`LazyPipes`.
     files : tuple of str
         The root file first, then every included file, as opened.
     units : Mapping[str, str]
@@ -233,14 +331,20 @@ class Ecosystem:
     title: str = ""
     period: str = "month"
     nodes: Mapping[str, Node] = field(default_factory=dict)
-    pipes: tuple[Pipe, ...] = ()
+    pipes: Sequence[Pipe] = ()
     files: tuple[str, ...] = ()
     units: Mapping[str, str] = field(default_factory=_empty)
     description: str | None = None
     warnings: tuple[Diagnostic, ...] = ()
+    #: Everything derived from the map and kept with it: its compiled form
+    #: (:func:`ecograph.compiled.compiled`), its networkx graph... One cache per
+    #: map, as networkx keeps ``__networkx_cache__``; a changed copy
+    #: (``dataclasses.replace``) starts with an empty one.
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+        if not isinstance(self.nodes, MappingProxyType | LazyNodes):
+            object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
         if not self.title:
             object.__setattr__(self, "title", self.name)
 
@@ -384,22 +488,22 @@ class Ecosystem:
 
     # -- derived views ---------------------------------------------------------
 
-    @functools.cached_property
-    def graph(self) -> nx.MultiDiGraph:
+    @property
+    def graph(self) -> Any:
         """The map as a networkx ``MultiDiGraph`` (built once, then cached).
 
         See :mod:`ecograph.graph` for the attribute names. Treat it as read-only;
-        use :func:`ecograph.to_graph` for a fresh copy to modify.
+        use :func:`ecograph.to_graph` for a fresh copy to modify. No analysis
+        needs it: they read the compiled map.
         """
-        from ecograph.graph import to_graph
-
-        return to_graph(self)
+        found = self._cache.get("graph")
+        if found is None:
+            found = self._cache["graph"] = _view("graph")(self)
+        return found
 
     def _repr_html_(self) -> str:
         """Show the map inline in Jupyter (an interactive, self-contained drawing)."""
-        from ecograph.render import repr_html
-
-        return repr_html(self)
+        return str(_view("html")(self))
 
     def summary(self) -> dict[str, Any]:
         """Counts for a quick overview: nodes per kind, pipes and volume per currency, depth.

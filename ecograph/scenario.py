@@ -77,6 +77,7 @@ from scipy.sparse import csgraph
 
 from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester
+from ecograph.compiled import compiled
 from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
 from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe
@@ -818,13 +819,11 @@ def _boundary(eco: Ecosystem, kind: str, which: str) -> FloatArray:
 
 def _declared(eco: Ecosystem, kind: str) -> tuple[FloatArray, FloatArray]:
     """Declared total in and out (boundary plus open pipes) per node, in map order."""
-    from ecograph.analysis.bottlenecks import pipe_arrays
-
-    arr = pipe_arrays(eco, kind)
-    n = len(arr.nodes)
+    arr = compiled(eco).layer(kind)
+    n = arr.n
     vol = np.where(arr.is_open, arr.volume, 0.0)
-    ins = _boundary(eco, kind, "inflow") + np.bincount(arr.dst, weights=vol, minlength=n)
-    outs = _boundary(eco, kind, "outflow") + np.bincount(arr.src, weights=vol, minlength=n)
+    ins = arr.inflow + np.bincount(arr.dst, weights=vol, minlength=n)
+    outs = arr.outflow + np.bincount(arr.src, weights=vol, minlength=n)
     return ins, outs
 
 
@@ -851,7 +850,6 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
     [10.0, 0.0]
     """
     from ecograph.analysis._linalg import Solver, tidy
-    from ecograph.analysis.bottlenecks import pipe_arrays
 
     if reroute not in REROUTE:
         raise ValueError(f"reroute must be one of {REROUTE}")
@@ -873,8 +871,8 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
         deficit = np.maximum(was_out - was_in, 0.0)
         denominator = (np.maximum(was_out, c_out) if reroute == "lost" else c_out) + surplus
         boundary = _boundary(changed, kind, "inflow") + deficit
-        arr = pipe_arrays(changed, kind)
-        pipes = [p for p, is_open in zip(arr.pipes, arr.is_open.tolist(), strict=True) if is_open]
+        arr = compiled(changed).layer(kind)
+        pipes = [changed.pipes[i] for i in arr.rows[arr.is_open].tolist()]
         src, dst, vol = arr.src[arr.is_open], arr.dst[arr.is_open], arr.volume[arr.is_open]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(denominator[src] > 0, vol / denominator[src], 0.0)

@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import maximum_flow
 
 from ecograph import Ecosystem, Node, Pipe, UsageError, flow_layer, to_graph
 from ecograph.analysis import bottlenecks, max_flow
+from ecograph.compiled import compiled
 
 B = importlib.import_module("ecograph.analysis.bottlenecks")
 ENAR = Path("/work/shared/data/enar-models.json")
@@ -331,7 +332,7 @@ def test_engines_agree_on_float_capacities(seed: int) -> None:
     # default is igraph; networkx must agree on value and on both residual sets.
     rng = np.random.default_rng(100 + seed)
     eco = random_eco(rng, 25, 90, integer=False)
-    arr = B.pipe_arrays(eco, "traffic")
+    arr = compiled(eco).layer("traffic")
     for t in rng.choice(25, 4, replace=False).tolist():
         _, target, src = B._resolve(eco, f"n{t}", None, "traffic")
         results = {e: B._max_flow(arr, target, src, engine=e) for e in ("igraph", "networkx")}
@@ -348,7 +349,7 @@ def test_engines_agree_on_float_capacities(seed: int) -> None:
 def test_engines_agree_on_integer_capacities(seed: int) -> None:
     rng = np.random.default_rng(200 + seed)
     eco = random_eco(rng, 40, 200)
-    arr = B.pipe_arrays(eco, "traffic")
+    arr = compiled(eco).layer("traffic")
     for t in rng.choice(40, 4, replace=False).tolist():
         _, target, src = B._resolve(eco, f"n{t}", None, "traffic")
         out = [B._max_flow(arr, target, src, engine=e) for e in B.ENGINES]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import random
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -305,6 +306,10 @@ def spectral_cases() -> list[tuple[str, Ecosystem]]:
 @pytest.mark.filterwarnings("ignore:More than 30% of hub or authority scores")
 @pytest.mark.parametrize("metric", ["eigenvector", "hubs", "authorities"])
 def test_spectral_metrics_against_networkx_and_igraph(metric: str) -> None:
+    # igraph's ARPACK starts from a random vector drawn from igraph's own generator:
+    # seeded here so that the reference is the same on every run (unseeded, it failed
+    # about one run in three with a LAPACK error on one map)
+    ig.set_random_number_generator(random.Random(12345))
     cases = spectral_cases()
     assert len(cases) >= 20
     for name, eco in cases:

@@ -1,13 +1,13 @@
 """Compiled arrays of one currency layer, shared by reach, flow and dependency.
 
 :func:`layer_arrays` turns one currency of a map into scipy sparse matrices
-once, and caches them for as long as the :class:`~ecograph.model.Ecosystem`
-lives (weakly keyed by the map object; the graph is never touched). The arrays
+once, from the map's compiled layer, and keeps them in that layer's cache (so for
+as long as the map lives; the networkx graph is never touched). The arrays
 follow the graph contract of :func:`ecograph.graph.flow_layer` exactly: open
 pipes of that currency only, parallel pipes summed, a missing volume counts 0,
-a missing capacity is unbounded (``inf``). They are built from the model rather
-than from ``eco.graph`` because building the networkx graph of a million pipes
-costs seconds and hundreds of megabytes that these analyses do not need.
+a missing capacity is unbounded (``inf``). They are built from the compiled map
+rather than from ``eco.graph`` because building the networkx graph of a million
+pipes costs seconds and hundreds of megabytes that these analyses do not need.
 
 Throughflow and the open boundary
 ---------------------------------
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import math
-import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +46,8 @@ import scipy.sparse.linalg as spla
 from scipy.sparse import csgraph
 
 from ecograph._suggest import did_you_mean
+from ecograph.compiled import Layer, compiled
 from ecograph.errors import EcographError, UsageError
-from ecograph.model import check_currency
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -90,8 +89,6 @@ RTOL = 1e-12
 #: its throughflow counts as closed (flow circulates in it without end).
 CLOSED_TOL = 1e-12
 
-_CACHE: weakref.WeakKeyDictionary[Ecosystem, dict[str, FlowArrays]] = weakref.WeakKeyDictionary()
-
 
 def tidy(values: FloatArray) -> FloatArray:
     """Round to 12 significant digits, dropping the last bits of rounding noise.
@@ -114,7 +111,7 @@ def tidy(values: FloatArray) -> FloatArray:
 
 
 def layer_arrays(eco: Ecosystem, kind: str = "traffic") -> FlowArrays:
-    """The cached :class:`FlowArrays` of one currency of ``eco`` (built on first use).
+    """The :class:`FlowArrays` of one currency of ``eco``, kept in the compiled layer's cache.
 
     Examples
     --------
@@ -128,16 +125,8 @@ def layer_arrays(eco: Ecosystem, kind: str = "traffic") -> FlowArrays:
     >>> layer_arrays(eco) is arrays
     True
     """
-    check_currency(kind)
-    per_map = _CACHE.get(eco)
-    if per_map is None:
-        per_map = {}
-        _CACHE[eco] = per_map
-    arrays = per_map.get(kind)
-    if arrays is None:
-        arrays = FlowArrays(eco, kind)
-        per_map[kind] = arrays
-    return arrays
+    layer = compiled(eco).layer(kind)
+    return layer.cached("flow", lambda: FlowArrays(layer))
 
 
 def _csr(
@@ -152,7 +141,8 @@ def _csr(
 
 
 class FlowArrays:
-    """One currency of a map as sparse arrays (see the module docstring).
+    """One currency of a map as sparse arrays (see the module docstring), from its
+    compiled :class:`~ecograph.compiled.Layer`.
 
     Attributes
     ----------
@@ -181,31 +171,18 @@ class FlowArrays:
         Boundary flows after closing the imbalance (see the module docstring).
     """
 
-    def __init__(self, eco: Ecosystem, kind: str) -> None:
-        self.kind = kind
-        self.ids: tuple[str, ...] = tuple(eco.nodes)
-        self.index: dict[str, int] = {node: i for i, node in enumerate(self.ids)}
-        n = self.n = len(self.ids)
-        index = self.index
-        pipes = [p for p in eco.pipes if p.kind == kind and p.status == "open"]
-        m = len(pipes)
-        src = np.fromiter((index[p.from_node] for p in pipes), dtype=np.int64, count=m)
-        dst = np.fromiter((index[p.to_node] for p in pipes), dtype=np.int64, count=m)
-        vol = np.fromiter(
-            (p.volume if p.volume is not None else 0.0 for p in pipes), dtype=np.float64, count=m
-        )
-        cap = np.fromiter(
-            (p.capacity if p.capacity is not None else math.inf for p in pipes),
-            dtype=np.float64,
-            count=m,
-        )
-        nodes = eco.nodes.values()
-        self.inflow: FloatArray = np.fromiter(
-            (float(node.inflow.get(kind, 0.0)) for node in nodes), dtype=np.float64, count=n
-        )
-        self.outflow: FloatArray = np.fromiter(
-            (float(node.outflow.get(kind, 0.0)) for node in nodes), dtype=np.float64, count=n
-        )
+    def __init__(self, layer: Layer) -> None:
+        kind = self.kind = layer.kind
+        self.ids: tuple[str, ...] = layer.ids
+        self.index: dict[str, int] = layer.index
+        n = self.n = layer.n
+        live = layer.is_open
+        src, dst, vol = layer.src[live], layer.dst[live], layer.volume[live]
+        cap = layer.capacity[live]
+        m = len(src)
+        self.inflow: FloatArray = layer.inflow
+        self.outflow: FloatArray = layer.outflow
+        self._cm = layer.cm
         if (vol < 0).any() or (self.inflow < 0).any() or (self.outflow < 0).any():
             raise UsageError(f"negative {kind} volume or boundary flow: flows must be >= 0")
         self.structure = _csr(src, dst, np.ones(m), n, drop_zeros=False)
@@ -232,16 +209,9 @@ class FlowArrays:
         except KeyError:
             raise UsageError(f"unknown node {node!r}{did_you_mean(node, self.index)}") from None
 
-    @functools.cached_property
-    def _id_array(self) -> NDArray[np.object_]:
-        return np.array(self.ids, dtype=object)
-
     def names(self, positions: Iterable[int]) -> list[str]:
         """Node ids of array positions."""
-        if isinstance(positions, np.ndarray):
-            return list(self._id_array[positions].tolist())
-        ids = self.ids
-        return [ids[i] for i in positions]
+        return self._cm.names(positions)
 
     # -- derived matrices -----------------------------------------------------------
 

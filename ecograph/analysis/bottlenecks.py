@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -26,9 +24,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
-from ecograph._suggest import did_you_mean
+from ecograph.compiled import Layer, compiled
 from ecograph.errors import UsageError
-from ecograph.model import Ecosystem, Pipe, check_currency
+from ecograph.model import Ecosystem
 
 __all__ = ["bottlenecks", "max_flow"]
 
@@ -42,90 +40,8 @@ _MAX_DECIMALS = 6
 _EXACT = 2.0**53
 
 
-# -- compiled arrays of one currency, built once per map ----------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class PipeArrays:
-    """The pipes of one currency as numpy arrays (all statuses, file order).
-
-    Built from the model with the conventions of :mod:`ecograph.graph`
-    (volume 0.0 when not given, capacity ``inf`` when unbounded), once per map
-    and currency; see :func:`pipe_arrays`.
-
-    Attributes
-    ----------
-    nodes : tuple of str
-        Every node id of the map, in map order; arrays index into it.
-    pipes : tuple of Pipe
-        The pipes of the currency, in file order.
-    src, dst : ndarray of int64
-    capacity : ndarray of float64
-        ``inf`` where unbounded.
-    volume : ndarray of float64
-        0.0 where not given.
-    volume_given, is_open : ndarray of bool
-    index : Mapping[str, int]
-        Node id -> position in ``nodes``.
-    extra : dict
-        Things derived from the arrays and cached with them (the live arcs,
-        centrality layers).
-    """
-
-    nodes: tuple[str, ...]
-    index: Mapping[str, int]
-    pipes: tuple[Pipe, ...]
-    src: IntArray
-    dst: IntArray
-    capacity: FloatArray
-    volume: FloatArray
-    volume_given: BoolArray
-    is_open: BoolArray
-    extra: dict[str, Any]
-
-
-_ARRAYS: weakref.WeakKeyDictionary[Ecosystem, dict[str, PipeArrays]] = weakref.WeakKeyDictionary()
-
-
-def pipe_arrays(eco: Ecosystem, kind: str) -> PipeArrays:
-    """The compiled arrays of one currency of ``eco`` (cached per map).
-
-    Examples
-    --------
-    >>> from ecograph.model import Node
-    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
-    ...     pipes=(Pipe("p", "a", "b", volume=2.0),))
-    >>> arr = pipe_arrays(eco, "traffic")
-    >>> arr.src.tolist(), arr.dst.tolist(), arr.capacity.tolist()
-    ([0], [1], [inf])
-    """
-    check_currency(kind)
-    per_map = _ARRAYS.setdefault(eco, {})
-    if kind in per_map:
-        return per_map[kind]
-    nodes = tuple(eco.nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    pipes = tuple(p for p in eco.pipes if p.kind == kind)
-    m = len(pipes)
-    src = np.fromiter(map(index.__getitem__, map(attrgetter("from_node"), pipes)), np.int64, m)
-    dst = np.fromiter(map(index.__getitem__, map(attrgetter("to_node"), pipes)), np.int64, m)
-    # None becomes nan in a float array
-    capacity = np.array(list(map(attrgetter("capacity"), pipes)), dtype=np.float64).reshape(m)
-    capacity[np.isnan(capacity)] = math.inf
-    volume = np.array(list(map(attrgetter("volume"), pipes)), dtype=np.float64).reshape(m)
-    given = ~np.isnan(volume)
-    volume[~given] = 0.0
-    is_open = np.fromiter(map("open".__eq__, map(attrgetter("status"), pipes)), np.bool_, m)
-    arrays = PipeArrays(nodes, index, pipes, src, dst, capacity, volume, given, is_open, {})
-    per_map[kind] = arrays
-    return arrays
-
-
-def _node_index(arr: PipeArrays, node: str, role: str) -> int:
-    try:
-        return arr.index[node]
-    except KeyError:
-        raise UsageError(f"unknown {role} node {node!r}{did_you_mean(node, arr.index)}") from None
+def _node_index(arr: Layer, node: str, role: str) -> int:
+    return arr.cm.row(node, role)
 
 
 def _reachable(n: int, tails: IntArray, heads: IntArray, starts: Iterable[int]) -> BoolArray:
@@ -254,7 +170,7 @@ def _net_flow(
 
 
 def _max_flow(
-    arr: PipeArrays, target: int, sources: IntArray, *, engine: str | None = None
+    arr: Layer, target: int, sources: IntArray, *, engine: str | None = None
 ) -> tuple[float, _Cut | None]:
     """The max-flow and its residual picture; ``(inf, None)`` if unbounded, 0 without sources.
 
@@ -262,12 +178,10 @@ def _max_flow(
     scipy when the capacities scale to exact int32 numbers, else igraph when
     installed, else networkx.
     """
-    n = len(arr.nodes)
+    n = arr.n
     if not len(sources):
         return 0.0, None
-    live = arr.extra.get("live")
-    if live is None:
-        live = arr.extra["live"] = np.flatnonzero(arr.is_open & (arr.src != arr.dst))
+    live = arr.cached("live", lambda: np.flatnonzero(arr.is_open & (arr.src != arr.dst)))
     tails, heads, cap = arr.src[live], arr.dst[live], arr.capacity[live]
     unbounded = np.isinf(cap)
     if _reachable(n, tails[unbounded], heads[unbounded], sources.tolist())[target]:
@@ -309,15 +223,11 @@ def _max_flow(
 
 def _resolve(
     eco: Ecosystem, to: str, sources: Iterable[str] | None, kind: str
-) -> tuple[PipeArrays, int, IntArray]:
-    arr = pipe_arrays(eco, kind)
+) -> tuple[Layer, int, IntArray]:
+    arr = compiled(eco).layer(kind)
     target = _node_index(arr, to, "target")
     if sources is None:
-        src = [
-            i
-            for i, node in enumerate(eco.nodes.values())
-            if node.inflow.get(kind, 0.0) > 0 and i != target
-        ]
+        src = [i for i in np.flatnonzero(arr.inflow > 0).tolist() if i != target]
     else:
         if isinstance(sources, str):
             sources = [sources]
@@ -355,7 +265,7 @@ def max_flow(
 
     Examples
     --------
-    >>> from ecograph.model import Node
+    >>> from ecograph.model import Node, Pipe
     >>> eco = Ecosystem("m", nodes={"pool": Node("pool", "pool", inflow={"traffic": 9.0}),
     ...                             "shop": Node("shop", "partner")},
     ...     pipes=(Pipe("a", "pool", "shop", capacity=3.0),
@@ -371,8 +281,8 @@ def max_flow(
     return math.fsum(arr.capacity[cut_pipes].tolist())
 
 
-def _cut_mask(arr: PipeArrays, cut: _Cut) -> BoolArray:
-    side = cut.to_target[: len(arr.nodes)]
+def _cut_mask(arr: Layer, cut: _Cut) -> BoolArray:
+    side = cut.to_target[: arr.n]
     mask: BoolArray = arr.is_open & ~side[arr.src] & side[arr.dst]
     return mask
 
@@ -472,7 +382,7 @@ def bottlenecks(
     Two pools feed a shop through a platform; the platform's pipe to the shop
     is the bottleneck (capacity 4 < 10 + 6 arriving):
 
-    >>> from ecograph.model import Node
+    >>> from ecograph.model import Node, Pipe
     >>> eco = Ecosystem("m", nodes={
     ...     "users": Node("users", "pool", inflow={"traffic": 10.0}),
     ...     "fans": Node("fans", "pool", inflow={"traffic": 6.0}),
@@ -495,25 +405,26 @@ def bottlenecks(
     if not threshold > 0:
         raise UsageError(f"threshold must be above 0, got {threshold!r}")
     arr, target, src = _resolve(eco, to, sources, kind)
-    n = len(arr.nodes)
+    n = arr.n
     value, cut = _max_flow(arr, target, src)
-    nodes = arr.nodes
-    pipes = arr.pipes
+    nodes = arr.ids
+    keys = arr.keys
+    src_ids = arr.cm.names(arr.src)
+    dst_ids = arr.cm.names(arr.dst)
     open_ = arr.is_open
     toward = _reachable(n, arr.dst, arr.src, [target])  # heads that lead to the target
     head_ok = toward[arr.dst]
     wet = _reachable(n, arr.src[open_], arr.dst[open_], src.tolist())
 
     def base(i: int) -> dict[str, Any]:
-        p = pipes[i]
-        return {"key": p.key, "from": p.from_node, "to": p.to_node}
+        return {"key": keys[i], "from": src_ids[i], "to": dst_ids[i]}
 
     def cap(i: int) -> float:
         return float(arr.capacity[i])
 
     min_cut: list[dict[str, Any]] = []
     widening: list[dict[str, Any]] = []
-    raises: BoolArray = np.zeros(len(pipes), np.bool_)
+    raises: BoolArray = np.zeros(len(keys), np.bool_)
     if cut is not None:
         cut_idx = np.flatnonzero(_cut_mask(arr, cut)).tolist()
         value = math.fsum(arr.capacity[cut_idx].tolist())
@@ -545,7 +456,7 @@ def bottlenecks(
         }
         for i in np.flatnonzero(emp).tolist()
     ]
-    supply = math.fsum(eco.nodes[nodes[i]].inflow.get(kind, 0.0) for i in src.tolist())
+    supply = math.fsum(arr.inflow[src].tolist())
     return {
         "target": to,
         "kind": kind,

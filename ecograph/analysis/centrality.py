@@ -39,7 +39,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ecograph._suggest import did_you_mean
-from ecograph.analysis.bottlenecks import pipe_arrays
+from ecograph.compiled import Layer as CompiledLayer
+from ecograph.compiled import compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
 
@@ -98,24 +99,28 @@ def layer(eco: Ecosystem, kind: str = "traffic", *, by_group: bool = False) -> L
     >>> layer(eco).W.toarray().tolist()
     [[0.0, 5.0], [0.0, 0.0]]
     """
-    arr = pipe_arrays(eco, kind)
-    key = f"layer:{by_group}"
-    cached = arr.extra.get(key)
-    if isinstance(cached, Layer):
-        return cached
+    arr = compiled(eco).layer(kind)
+    return arr.cached(f"weighted:{by_group}", lambda: _weighted(arr, by_group))
+
+
+def _weighted(arr: CompiledLayer, by_group: bool) -> Layer:
     open_ = arr.is_open
     src, dst, vol = arr.src[open_], arr.dst[open_], arr.volume[open_]
     if by_group:
-        group_ids = [eco.group_of(node) or node for node in arr.nodes]
-        order = {g: None for g in group_ids}
-        nodes = tuple(order)
-        position = {g: i for i, g in enumerate(nodes)}
-        of = np.fromiter((position[g] for g in group_ids), np.int64, len(group_ids))
+        group = arr.cm.group_rows()
+        group = np.where(group >= 0, group, np.arange(arr.n))
+        # groups in the order of their first member, as the ids list them
+        first = np.unique(group, return_index=True)
+        order = first[0][np.argsort(first[1], kind="stable")]
+        nodes = tuple(arr.cm.names(order))
+        position = np.empty(arr.n, np.int64)
+        position[order] = np.arange(len(order))
+        of = position[group]
         src, dst = of[src], of[dst]
         between = src != dst
         src, dst, vol = src[between], dst[between], vol[between]
     else:
-        nodes = arr.nodes
+        nodes = arr.ids
     n = len(nodes)
     W = sp.csr_array((vol, (src, dst)), shape=(n, n))
     W.sum_duplicates()
@@ -124,9 +129,7 @@ def layer(eco: Ecosystem, kind: str = "traffic", *, by_group: bool = False) -> L
     A.sum_duplicates()
     A.data[:] = 1.0
     weighted = W.nnz > 0
-    result = Layer(nodes, W if weighted else A.copy(), A, weighted)
-    arr.extra[key] = result
-    return result
+    return Layer(nodes, W if weighted else A.copy(), A, weighted)
 
 
 # -- the metrics, each from a Layer to one value per node ------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from ecograph._io import write_atomic
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
-from ecograph.model import Ecosystem
+from ecograph.model import Ecosystem, register_view
 from ecograph.render.describe import DEFAULT_MAX_NODES, describe
 from ecograph.render.drawing import Drawing
 from ecograph.render.html import to_html
@@ -190,3 +190,6 @@ def repr_html(eco: Ecosystem) -> str:
     True
     """
     return frame(to_html(describe(eco)).encode("utf-8"), "html")
+
+
+register_view("html", repr_html)

@@ -8,12 +8,12 @@ the folded tail's pipes up) runs on these arrays instead of Python objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 
-from ecograph.model import CURRENCIES, Ecosystem
+from ecograph.compiled import compiled
+from ecograph.model import Ecosystem
 
 __all__ = ["PipeTable", "pipe_table"]
 
@@ -72,7 +72,7 @@ class PipeTable:
 
 
 def pipe_table(eco: Ecosystem) -> PipeTable:
-    """Build the arrays of a map.
+    """The arrays of a map, read from its compiled form.
 
     Examples
     --------
@@ -84,43 +84,22 @@ def pipe_table(eco: Ecosystem) -> PipeTable:
     >>> t.volume_in[1].tolist(), t.pipes_out.tolist(), t.through()[0].tolist()
     ([5.0, 0.0, 0.0, 0.0], [2, 0], [7.0, 0.0, 0.0, 0.0])
     """
-    ids = tuple(eco.nodes)
-    n, k, m = len(ids), len(CURRENCIES), len(eco.pipes)
-    index = {node: i for i, node in enumerate(ids)}
-    code = {currency: c for c, currency in enumerate(CURRENCIES)}
-    pipes = eco.pipes
-    source = np.fromiter(map(index.__getitem__, map(attrgetter("from_node"), pipes)), np.int64, m)
-    target = np.fromiter(map(index.__getitem__, map(attrgetter("to_node"), pipes)), np.int64, m)
-    currency = np.fromiter(map(code.__getitem__, map(attrgetter("kind"), pipes)), np.int64, m)
-    raw = np.array(list(map(attrgetter("volume"), pipes)), dtype=np.float64).reshape(m)
-    given = ~np.isnan(raw)
-    volume = np.where(given, raw, 0.0)
-    is_open = np.array(list(map(attrgetter("status"), pipes)), dtype=object).reshape(m) == "open"
-    carried = np.where(is_open, volume, 0.0)
-
-    def per_node(nodes: Ints) -> Floats:
-        sums = np.bincount(nodes * k + currency, weights=carried, minlength=n * k)
-        return sums.reshape(n, k).astype(np.float64)
-
-    inflow = np.zeros((n, k))
-    outflow = np.zeros((n, k))
-    for i, node in enumerate(eco.nodes.values()):
-        for currency_name, amount in node.inflow.items():
-            inflow[i, code[currency_name]] = amount
-        for currency_name, amount in node.outflow.items():
-            outflow[i, code[currency_name]] = amount
+    cm = compiled(eco)
+    volume_in, volume_out = cm.pipe_sums
+    given = ~np.isnan(cm.volume)
+    currency = cm.currency.astype(np.int64)
     return PipeTable(
-        ids=ids,
-        source=source,
-        target=target,
+        ids=cm.ids,
+        source=cm.src,
+        target=cm.dst,
         currency=currency,
-        volume=volume,
+        volume=np.where(given, cm.volume, 0.0),
         given=given,
-        open=is_open,
-        volume_in=per_node(target),
-        volume_out=per_node(source),
-        pipes_in=np.bincount(target, minlength=n),
-        pipes_out=np.bincount(source, minlength=n),
-        inflow=inflow,
-        outflow=outflow,
+        open=cm.open,
+        volume_in=volume_in,
+        volume_out=volume_out,
+        pipes_in=np.bincount(cm.dst, minlength=cm.n),
+        pipes_out=np.bincount(cm.src, minlength=cm.n),
+        inflow=cm.inflow,
+        outflow=cm.outflow,
     )
