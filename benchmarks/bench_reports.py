@@ -40,9 +40,10 @@ from generate import generate
 
 import ecograph
 from ecograph.analysis.fit import fit, host_of
-from ecograph.analysis.longtail import chart, longtail, received
+from ecograph.analysis.longtail import longtail, received
 from ecograph.exchange import export, import_tables, to_flat_graph, to_tables
 from ecograph.render import render
+from ecograph.render.charts import chart
 from ecograph.render.report import report
 
 

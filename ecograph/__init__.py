@@ -21,6 +21,7 @@ Examples
 ['shop', 'users']
 """
 
+from ecograph._version import __version__
 from ecograph.analysis import (
     FitReport,
     LongTail,
@@ -34,19 +35,17 @@ from ecograph.analysis import (
     max_flow,
     reach,
 )
-from ecograph.analysis.longtail import chart as longtail_chart
 from ecograph.compare import compare, diff, whatif
 from ecograph.errors import Diagnostic, EcographError, ExitCode, MapError, UsageError
 from ecograph.exchange import export, import_tables, load_tables
 from ecograph.graph import flow_layer, to_graph
 from ecograph.model import CURRENCIES, NODE_KINDS, PERIODS, Ecosystem, Location, Node, Pipe
 from ecograph.render import render
+from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
 from ecograph.validate import check, load, loads, schema
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CURRENCIES",

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 import ecograph
-from ecograph.analysis.longtail import CHART_SIZE, longtail
+from ecograph.analysis.longtail import longtail
 from ecograph.cli import main
 from ecograph.formatting import to_json
+from ecograph.render.charts import CHART_SIZE
 
 EXAMPLES = sorted(glob.glob("ecosystems/*.yaml"))
 

@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import ecograph
-from ecograph.analysis.longtail import CHART_SIZE, LongTail, chart, gini, longtail, received
+from ecograph.analysis.longtail import LongTail, gini, longtail, received
 from ecograph.errors import UsageError
 from ecograph.formatting import to_json
 from ecograph.graph import flow_layer
 from ecograph.model import Ecosystem, Node
+from ecograph.render.charts import CHART_SIZE, chart
 
 EXAMPLES = sorted(glob.glob("ecosystems/*.yaml"))
 

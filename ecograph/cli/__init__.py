@@ -1,5 +1,17 @@
 """The ``ecograph`` command line: a thin mirror of the library (see :mod:`ecograph.cli.main`)."""
 
+# command modules: each registers its commands on `cli` when imported
+from ecograph.cli import (  # noqa: F401
+    compare,
+    diagnosis,
+    exchange,
+    fit,
+    flows,
+    longtail,
+    network,
+    render,
+    report,
+)
 from ecograph.cli.main import cli, main
 
 __all__ = ["cli", "main", "run"]

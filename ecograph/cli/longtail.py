@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from ecograph.analysis.longtail import CHART_FORMATS, CHART_STYLES, DEFAULT_KINDS, LongTail, chart
+from ecograph.analysis.longtail import DEFAULT_KINDS, LongTail
 from ecograph.analysis.longtail import longtail as run_longtail
 from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
 from ecograph.formatting import format_number, to_table
 from ecograph.model import NODE_KINDS
+from ecograph.render.charts import CHART_FORMATS, CHART_STYLES, chart
 
 __all__ = ["longtail"]
 

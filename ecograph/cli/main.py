@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ecograph import __version__
+from ecograph._version import __version__
 from ecograph.errors import EcographError, ExitCode, MapError, UsageError
 from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
@@ -272,18 +272,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         _current_map.clear()
     return int(ExitCode.OK)
-
-
-# -- command modules: each registers its commands on `cli` when imported ------------------
-
-from ecograph.cli import (  # noqa: E402, F401
-    compare,
-    diagnosis,
-    exchange,
-    fit,
-    flows,
-    longtail,
-    network,
-    render,
-    report,
-)

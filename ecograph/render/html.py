@@ -92,7 +92,7 @@ def to_html(drawing: Drawing) -> str:
     >>> re.findall(r'(?:src|href)="([^"]*)"', page)  # nothing is loaded from anywhere
     ['data:,']
     """
-    from ecograph import __version__
+    from ecograph._version import __version__
 
     vis = _asset("vis-network.min.js")
     page = _asset("page.js")

@@ -444,7 +444,8 @@ def _rankings_section(
 
 
 def _longtail_section(eco: Ecosystem, kind: str, top: int) -> str:
-    from ecograph.analysis.longtail import DEFAULT_KINDS, chart, longtail
+    from ecograph.analysis.longtail import DEFAULT_KINDS, longtail
+    from ecograph.render.charts import chart
 
     heading = f"Long tail: {kind} over partners and producers"
     who = " or ".join(f"{k}s" for k in DEFAULT_KINDS)
@@ -588,7 +589,7 @@ def report_html(
     >>> page == report_html(eco)
     True
     """
-    from ecograph import __version__
+    from ecograph._version import __version__
 
     _check(kind, metric, top, max_rows)
     drawing = describe(eco, max_nodes=max_nodes)

@@ -37,7 +37,14 @@ CJK_FONTS = (
 LABEL_LIMIT = 300
 
 
-def _fonts() -> list[str]:
+def chart_fonts() -> list[str]:
+    """Font families for matplotlib pictures: DejaVu Sans, then every CJK font installed.
+
+    Examples
+    --------
+    >>> chart_fonts()[0]
+    'DejaVu Sans'
+    """
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
@@ -112,7 +119,7 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     points_per_unit = inches * 72.0 / (span * 1.25)
 
     with (
-        matplotlib.rc_context({"font.family": _fonts(), "svg.hashsalt": "ecograph"}),
+        matplotlib.rc_context({"font.family": chart_fonts(), "svg.hashsalt": "ecograph"}),
         warnings.catch_warnings(),
     ):
         warnings.filterwarnings("ignore", message=r"Glyph .* missing")
