@@ -17,9 +17,17 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ecograph._perf import gc_paused
+from ecograph.compiled import compiled
 from ecograph.errors import UsageError
-from ecograph.model import Ecosystem, Pipe, check_currency
+from ecograph.model import Ecosystem, check_currency
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 __all__ = ["FLOW_INDICES", "SECTIONS", "compare", "diff", "whatif"]
 
@@ -235,13 +243,11 @@ def _compare(
     out["affected_not_shown"] = max(0, len(named) - AFFECTED_LIMIT)
 
     traffic: list[dict[str, Any]] = []
-    for node in dict.fromkeys([*before.nodes, *after.nodes]):
-        a, b = t_before.get(node), t_after.get(node)
-        if a is None or b is None or _differ(a, b):
-            change = None if not a or b is None else (b - a) / a
-            traffic.append(
-                {"node": node, "before": a, "after": b, "delta": _delta(a, b), "change": change}
-            )
+    for node, a, b in _changed_values(t_before, t_after):
+        change = None if not a or b is None else (b - a) / a
+        traffic.append(
+            {"node": node, "before": a, "after": b, "delta": _delta(a, b), "change": change}
+        )
     traffic.sort(key=_size)
     out["traffic"] = traffic
 
@@ -302,23 +308,27 @@ def _compare(
     out["diagnosis"] = statuses
 
     volumes: list[dict[str, Any]] = []
-    pb = {p.key: p for p in before.pipes if p.kind == kind}
-    pa = {p.key: p for p in after.pipes if p.kind == kind}
-    for key in dict.fromkeys([*pb, *pa]):
-        a = _carried(pb.get(key))
-        b = _carried(pa.get(key))
-        if a is None or b is None or _differ(a, b):
-            pipe = pa.get(key) or pb[key]
-            volumes.append(
-                {
-                    "key": key,
-                    "from": pipe.from_node,
-                    "to": pipe.to_node,
-                    "before": a,
-                    "after": b,
-                    "delta": _delta(a, b),
-                }
-            )
+    la, lb = compiled(before).layer(kind), compiled(after).layer(kind)
+    carried_a = dict(zip(la.keys, np.where(la.is_open, la.volume, 0.0).tolist(), strict=True))
+    carried_b = dict(zip(lb.keys, np.where(lb.is_open, lb.volume, 0.0).tolist(), strict=True))
+    ends_a = dict(
+        zip(la.keys, zip(la.cm.names(la.src), la.cm.names(la.dst), strict=True), strict=True)
+    )
+    ends_b = dict(
+        zip(lb.keys, zip(lb.cm.names(lb.src), lb.cm.names(lb.dst), strict=True), strict=True)
+    )
+    for key, a, b in _changed_values(carried_a, carried_b):
+        source, target = ends_b.get(key) or ends_a[key]
+        volumes.append(
+            {
+                "key": key,
+                "from": source,
+                "to": target,
+                "before": a,
+                "after": b,
+                "delta": _delta(a, b),
+            }
+        )
     volumes.sort(key=_size)
     out["volumes"] = volumes
 
@@ -366,10 +376,28 @@ def _size(record: dict[str, Any]) -> float:
     return -abs(float(value)) if value is not None and math.isfinite(value) else -math.inf
 
 
-def _carried(pipe: Pipe | None) -> float | None:
-    if pipe is None:
-        return None
-    return (pipe.volume or 0.0) if pipe.is_open else 0.0
+def _changed_values(
+    before: Mapping[str, float], after: Mapping[str, float]
+) -> Iterable[tuple[str, float | None, float | None]]:
+    """(key, before, after) where the two differ (:func:`_differ`) or one side lacks the key;
+    keys of ``before`` first, then those only ``after`` has. Compared as arrays."""
+    keys_a, keys_b = list(before), list(after)
+    va = np.fromiter(before.values(), np.float64, len(keys_a))
+    vb = np.fromiter(after.values(), np.float64, len(keys_b))
+    rows_a, rows_b = _join(keys_a, keys_b)
+    other = np.full(len(keys_a), np.nan)
+    other[rows_a] = vb[rows_b]
+    missing = np.ones(len(keys_a), dtype=np.bool_)
+    missing[rows_a] = False
+    # nan stands for a missing key here; values themselves are never nan
+    differ = missing | _floats_differ(va, np.where(missing, 0.0, other))
+    for i in np.flatnonzero(differ).tolist():
+        key = keys_a[i]
+        yield key, before[key], after.get(key)
+    only_b = np.ones(len(keys_b), dtype=np.bool_)
+    only_b[rows_b] = False
+    for j in np.flatnonzero(only_b).tolist():
+        yield keys_b[j], None, after[keys_b[j]]
 
 
 def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
@@ -502,14 +530,14 @@ def _plain_value(value: Any) -> Any:
     return value
 
 
+_TEXT_FIELDS = ("label", "description", "source", "attrs")
+_NUMBER_FIELDS = ("volume", "capacity", "conversion", "cost")
 _NODE_GETTER = operator.attrgetter(*_NODE_FIELDS)
-_PIPE_GETTER = operator.attrgetter(*_PIPE_FIELDS)
 _SHOWN = {"from_node": "from", "to_node": "to"}
 
 
 def _field_changes(old: Any, new: Any, names: Sequence[str], key: str, ident: str) -> list[Any]:
-    getter = _NODE_GETTER if names is _NODE_FIELDS else _PIPE_GETTER
-    a_values, b_values = getter(old), getter(new)
+    a_values, b_values = _NODE_GETTER(old), _NODE_GETTER(new)
     if a_values == b_values:
         return []
     return [
@@ -522,6 +550,85 @@ def _field_changes(old: Any, new: Any, names: Sequence[str], key: str, ident: st
         for name, a, b in zip(names, a_values, b_values, strict=True)
         if _differ(a, b)
     ]
+
+
+def _join(old_keys: Sequence[str], new_keys: Sequence[str]) -> tuple[IntArray, IntArray]:
+    """Rows of the keys found in both, in the old order: (rows in old, rows in new)."""
+    where_new = {key: i for i, key in enumerate(new_keys)}
+    found = [where_new.get(key, -1) for key in old_keys]
+    new_rows = np.asarray(found, dtype=np.int64).reshape(len(found))
+    old_rows = np.flatnonzero(new_rows >= 0)
+    return old_rows, new_rows[old_rows]
+
+
+def _floats_differ(a: FloatArray, b: FloatArray) -> BoolArray:
+    """:func:`_differ` over float columns where ``nan`` stands for "not given"."""
+    na, nb = np.isnan(a), np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+        apart = np.abs(a - b) > _REL * scale
+        infinite = np.isinf(a) | np.isinf(b)
+        apart = np.where(infinite, a != b, apart)
+    return np.asarray((na != nb) | (~na & ~nb & apart), dtype=np.bool_)
+
+
+def _pipe_changes(old: Ecosystem, new: Ecosystem) -> list[dict[str, Any]]:
+    """Field-by-field changes of the pipes both maps have, in the old map's order.
+
+    The numeric fields, the ends, the currency and the status are compared as
+    columns of the compiled maps; the text fields pair by pair; records are made
+    only for the fields that differ.
+    """
+    a, b = compiled(old), compiled(new)
+    rows_a, rows_b = _join(a.keys, b.keys)
+    differs: dict[str, BoolArray] = {
+        "from_node": a.id_array[a.src[rows_a]] != b.id_array[b.src[rows_b]],
+        "to_node": a.id_array[a.dst[rows_a]] != b.id_array[b.dst[rows_b]],
+        "kind": a.currency[rows_a] != b.currency[rows_b],
+        "status": a.open[rows_a] != b.open[rows_b],
+    }
+    for name in ("volume", "capacity", "conversion", "cost"):
+        differs[name] = _floats_differ(getattr(a, name)[rows_a], getattr(b, name)[rows_b])
+    text = operator.attrgetter(*_TEXT_FIELDS)
+    old_pipes, new_pipes = old.pipes, new.pipes
+    loose = [
+        text(old_pipes[i]) != text(new_pipes[j])
+        for i, j in zip(rows_a.tolist(), rows_b.tolist(), strict=True)
+    ]
+    loose_mask = np.asarray(loose, dtype=np.bool_).reshape(len(loose))
+    for name in _TEXT_FIELDS:
+        differs[name] = loose_mask  # narrowed below, pair by pair
+    # records field by field (numbers straight from the columns), then in the old map's
+    # order: by pipe, then in field order
+    width = len(_PIPE_FIELDS)
+    order: list[int] = []
+    out: list[dict[str, Any]] = []
+    keys = a.keys
+    for f, name in enumerate(_PIPE_FIELDS):
+        pairs = np.flatnonzero(differs[name])
+        if not len(pairs):
+            continue
+        left, right = rows_a[pairs].tolist(), rows_b[pairs].tolist()
+        shown = _SHOWN.get(name, name)
+        if name in _NUMBER_FIELDS:
+            olds = _optional(getattr(a, name)[rows_a[pairs]], name)
+            news = _optional(getattr(b, name)[rows_b[pairs]], name)
+        else:
+            olds = [_plain_value(getattr(old_pipes[i], name)) for i in left]
+            news = [_plain_value(getattr(new_pipes[j], name)) for j in right]
+        for pair, i, before, after in zip(pairs.tolist(), left, olds, news, strict=True):
+            if name in _TEXT_FIELDS and not _differ(before, after):
+                continue
+            order.append(pair * width + f)
+            out.append({"pipe": keys[i], "field": shown, "old": before, "new": after})
+    return [out[i] for i in np.argsort(np.asarray(order, dtype=np.int64), kind="stable").tolist()]
+
+
+def _optional(values: FloatArray, name: str) -> list[float | None]:
+    """A float column as the model's values: None where not given (``nan``; ``inf`` for an
+    unbounded capacity)."""
+    missing = np.isinf(values) if name == "capacity" else np.isnan(values)
+    return [None if m else v for m, v in zip(missing.tolist(), values.tolist(), strict=True)]
 
 
 def diff(
@@ -603,30 +710,25 @@ def _diff(
                     old.nodes[node_id], new.nodes[node_id], _NODE_FIELDS, "node", node_id
                 )
             )
-    p_old = {p.key: p for p in old.pipes}
-    p_new = {p.key: p for p in new.pipes}
-    pipes_changed: list[Any] = []
-    for key in p_old:
-        if key in p_new:
-            pipes_changed.extend(_field_changes(p_old[key], p_new[key], _PIPE_FIELDS, "pipe", key))
+    a, b = compiled(old), compiled(new)
+    keys_old, keys_new = a.pipe_index, b.pipe_index
+    pipes_changed = _pipe_changes(old, new)
     nodes = {
         "added": [n for n in new.nodes if n not in old.nodes],
         "removed": [n for n in old.nodes if n not in new.nodes],
         "changed": nodes_changed,
     }
-    pipes = {
-        "added": [k for k in p_new if k not in p_old],
-        "removed": [k for k in p_old if k not in p_new],
-        "changed": pipes_changed,
-    }
+    added = [k for k in b.keys if k not in keys_old]
+    removed = [k for k in a.keys if k not in keys_new]
+    pipes = {"added": added, "removed": removed, "changed": pipes_changed}
     identical = not top_level and not any(nodes.values()) and not any(pipes.values())
     focus = [*nodes["added"], *nodes["removed"], *(r["node"] for r in nodes_changed)]
     # the focus is the edited structure; pipes whose volume alone changed (edited by hand or
     # re-traced) are listed in the traffic and volumes sections
-    edited = {r["pipe"] for r in pipes_changed if r["field"] != "volume"}
-    for key in {*pipes["added"], *pipes["removed"], *edited}:
-        pipe = p_new.get(key) or p_old[key]
-        focus.extend((pipe.from_node, pipe.to_node))
+    edited: list[str] = [r["pipe"] for r in pipes_changed if r["field"] != "volume"]
+    for key in {*added, *removed, *edited}:
+        cm, row = (b, keys_new[key]) if key in keys_new else (a, keys_old[key])
+        focus.extend((cm.ids[cm.src[row]], cm.ids[cm.dst[row]]))
     result = compare(
         old,
         new,
