@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 import click
 
 from ecograph.analysis.centrality import METRICS
-from ecograph.cli.main import _current_map, cli, kind_option, load_map
+from ecograph.cli.main import (
+    _current_map,
+    allow_outside_option,
+    allow_outside_requested,
+    cli,
+    kind_option,
+    load_map,
+)
 from ecograph.compare import SECTIONS
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
@@ -55,6 +62,7 @@ def _comparison_options(func: F) -> F:
                 help="Skip comparing diagnosis statuses (the slowest part on large maps).",
             ),
             kind_option,
+            allow_outside_option,
             click.option(
                 "--format",
                 "fmt",
@@ -154,7 +162,7 @@ def whatif(
         raise click.UsageError(f"expected [MAP] SCENARIO, got {len(paths)} paths")
     scenario_path = paths[-1]
     _current_map[:] = [scenario_path]
-    scenario = load_scenario(scenario_path)
+    scenario = load_scenario(scenario_path, allow_outside=allow_outside_requested())
     if len(paths) == 2:
         map_path = paths[0]
         if scenario.base is not None and not _same_file(scenario.base, map_path):

@@ -13,6 +13,7 @@ Other command modules (``flows``, ``network``, ``render``...) import
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import traceback
@@ -29,12 +30,25 @@ from ecograph.validate import DEFAULT_TOLERANCE, load
 from ecograph.validate import check as check_maps
 from ecograph.validate import schema as map_schema
 
-__all__ = ["cli", "emit", "format_option", "kind_option", "load_map", "main", "map_argument"]
+__all__ = [
+    "FiniteFloatRange",
+    "allow_outside_option",
+    "allow_outside_requested",
+    "cli",
+    "emit",
+    "format_option",
+    "kind_option",
+    "load_map",
+    "main",
+    "map_argument",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The map file of the command being run, for locating errors about node ids.
 _current_map: list[str] = []
+#: Set by ``--allow-outside`` for the command being run (reset when it ends).
+_allow_outside: list[bool] = []
 
 
 @click.group(
@@ -55,9 +69,56 @@ def cli() -> None:
 # -- shared options -------------------------------------------------------------------
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A :class:`click.FloatRange` that also refuses ``nan`` and ``inf`` (a usage error).
+
+    Examples
+    --------
+    >>> FiniteFloatRange(min=0).convert("0.5", None, None)
+    0.5
+    >>> FiniteFloatRange(min=0).convert("nan", None, None)
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: 'nan' is not a finite number.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        result = super().convert(value, param, ctx)
+        if not math.isfinite(result):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return result
+
+
+def _remember_allow_outside(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _allow_outside[:] = [True]
+    return value
+
+
+def allow_outside_option(func: F) -> F:
+    """``--allow-outside``: read included maps and a scenario's base outside the map's folder.
+
+    Every command that reads a map or a scenario takes it; :func:`load_map` and
+    :func:`allow_outside_requested` see it.
+    """
+    return click.option(
+        "--allow-outside",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_allow_outside,
+        help="Also read included maps (and a scenario's base) outside the map's folder.",
+    )(func)
+
+
+def allow_outside_requested() -> bool:
+    """True when the command being run was given ``--allow-outside``."""
+    return bool(_allow_outside)
+
+
 def map_argument(func: F) -> F:
-    """The MAP argument: a YAML map file."""
-    return click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
+    """The MAP argument: a YAML map file (and ``--allow-outside``, for its includes)."""
+    func = click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
+    return allow_outside_option(func)
 
 
 def format_option(func: F) -> F:
@@ -89,7 +150,7 @@ def load_map(path: str, *, strict: bool = False) -> Ecosystem:
     Warnings are summarised on standard error in one line.
     """
     _current_map[:] = [path]
-    eco = load(path, strict=strict)
+    eco = load(path, strict=strict, allow_outside=allow_outside_requested())
     if eco.warnings:
         n = len(eco.warnings)
         click.echo(
@@ -117,7 +178,7 @@ def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None =
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option(
     "--tolerance",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=DEFAULT_TOLERANCE,
     show_default=True,
     help="Relative tolerance of the flow-balance warning.",
@@ -131,6 +192,7 @@ def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None =
     help="table: problems on stderr, summaries on stdout; json: one document on stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summaries.")
+@allow_outside_option
 def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet: bool) -> None:
     """Validate maps (globs allowed) and summarise each valid one.
 
@@ -141,7 +203,12 @@ def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet
     Example: ecograph check ecosystems/*.yaml
     """
     try:
-        results = check_maps(list(maps), strict=strict, tolerance=tolerance)
+        results = check_maps(
+            list(maps),
+            strict=strict,
+            tolerance=tolerance,
+            allow_outside=allow_outside_requested(),
+        )
     except UsageError as exc:  # a glob that matches nothing
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
@@ -271,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
     finally:
         _current_map.clear()
+        _allow_outside.clear()
     return int(ExitCode.OK)
 
 
