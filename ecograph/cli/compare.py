@@ -20,7 +20,7 @@ from ecograph.cli.main import (
 from ecograph.compare import SECTIONS
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
-from ecograph.errors import ExitCode, MapError, UsageError
+from ecograph.errors import ExitCode, MapError, UsageError, one_line
 from ecograph.formatting import format_number, to_json, to_table
 
 __all__ = ["diff", "whatif"]
@@ -167,8 +167,10 @@ def whatif(
         map_path = paths[0]
         if scenario.base is not None and not _same_file(scenario.base, map_path):
             click.echo(
-                f"{scenario_path}: note: the scenario's base is {scenario.base}; "
-                f"applying it to {map_path} as asked",
+                one_line(
+                    f"{scenario_path}: note: the scenario's base is {scenario.base}; "
+                    f"applying it to {map_path} as asked"
+                ),
                 err=True,
             )
     elif scenario.base is None:
@@ -298,7 +300,7 @@ def diff(
             click.echo(str(diagnostic), err=True)
         raise SystemExit(ExitCode.USAGE) from None
     except UsageError as exc:
-        click.echo(f"{old} {new}: error: {exc}", err=True)
+        click.echo(one_line(f"{old} {new}: error: {exc}"), err=True)
         raise SystemExit(ExitCode.USAGE) from None
     if fmt == "json":
         click.echo(to_json(result))

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from ecograph import __version__
-from ecograph.errors import EcographError, ExitCode, MapError, UsageError
+from ecograph.errors import EcographError, ExitCode, MapError, UsageError, one_line
 from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.validate import DEFAULT_TOLERANCE, load
@@ -154,7 +154,7 @@ def load_map(path: str, *, strict: bool = False) -> Ecosystem:
     if eco.warnings:
         n = len(eco.warnings)
         click.echo(
-            f"{path}: {n} warning{'s' if n != 1 else ''} (see 'ecograph check {path}')",
+            one_line(f"{path}: {n} warning{'s' if n != 1 else ''} (see 'ecograph check {path}')"),
             err=True,
         )
     return eco
@@ -244,14 +244,14 @@ def _summary_text(file: str, s: dict[str, Any]) -> str:
     blocked = f" ({s['blocked_pipes']} blocked)" if s["blocked_pipes"] else ""
     volume = ", ".join(f"{k} {format_number(v)}" for k, v in s["volume"].items()) or "none"
     lines = [
-        f"{file}: valid — {s['title']} (per {s['period']})",
+        one_line(f"{file}: valid — {s['title']} (per {s['period']})"),
         f"  nodes   {n_nodes:,}: {_counts(s['nodes'])}",
         f"  pipes   {n_pipes:,}: {_counts(s['pipes'])}{blocked}",
         f"  nesting depth {s['depth']}",
         f"  volume  {volume} per {s['period']}",
     ]
     if len(s["files"]) > 1:
-        lines.append(f"  files   {', '.join(s['files'])}")
+        lines.append(one_line(f"  files   {', '.join(s['files'])}"))
     return "\n".join(lines)
 
 
@@ -300,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
+        vars(exc)["message"] = one_line(exc.message)  # typed Final by click; ours to escape
         exc.show()
         return int(ExitCode.USAGE)
     except click.exceptions.Abort:
@@ -314,10 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INVALID)
     except UsageError as exc:
         where = f"{_current_map[0]}: " if _current_map else "ecograph: "
-        click.echo(f"{where}error: {exc}", err=True)
+        click.echo(one_line(f"{where}error: {exc}"), err=True)
         return int(ExitCode.INVALID)
     except EcographError as exc:
-        click.echo(f"ecograph: error: {exc}", err=True)
+        click.echo(one_line(f"ecograph: error: {exc}"), err=True)
         return int(ExitCode.INVALID)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else int(ExitCode.INVALID)
@@ -330,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("ECOGRAPH_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"ecograph: internal error: {type(exc).__name__}: {exc}\n"
+            one_line(f"ecograph: internal error: {type(exc).__name__}: {exc}") + "\n"
             "This is a bug in ecograph, not in your map. Please report it with the command "
             "you ran and the map (set ECOGRAPH_DEBUG=1 to see the traceback).",
             err=True,
