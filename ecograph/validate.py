@@ -205,6 +205,9 @@ class _Checker:
         # one error per place: where the loader reported one (a number too large, a
         # duplicate key), the schema's view of the same value is not repeated
         self.reported: set[tuple[int, int]] = {(d.line, d.column) for d in doc.diagnostics}
+        # and each problem once (jsonschema gives one 'required' error per missing key,
+        # each listing all of them)
+        self.said: set[tuple[int, int, str]] = set()
 
     def add(
         self,
@@ -219,6 +222,9 @@ class _Checker:
             self.bad.add(tuple(path))
             if (line, column) in self.reported:
                 return
+        if (line, column, message) in self.said:
+            return
+        self.said.add((line, column, message))
         self.out.append(
             Diagnostic(severity, self.doc.file, line, column, format_path(path), message)
         )
