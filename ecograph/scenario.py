@@ -450,10 +450,13 @@ def _check_base(check: _Checker, base_dir: Path, allow_outside: bool) -> None:
         check.add(("base",), f"base map {base!r} is not a regular file (a device, FIFO or socket)")
 
 
-def _from_document(doc: Document, base_dir: Path, allow_outside: bool = False) -> Scenario:
+def _from_document(
+    doc: Document, base_dir: Path, allow_outside: bool = False, check_base: bool = True
+) -> Scenario:
     check = _Checker(doc)
     _check_structure(check)
-    _check_base(check, base_dir, allow_outside)
+    if check_base:
+        _check_base(check, base_dir, allow_outside)
     errors = [d for d in check.out if d.severity == "error"]
     if errors:
         raise MapError(check.out)
@@ -490,7 +493,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) -> Scenario:
+def load_scenario(
+    path: str | os.PathLike[str], *, allow_outside: bool = False, check_base: bool = True
+) -> Scenario:
     """Read and check a scenario file.
 
     Parameters
@@ -499,6 +504,10 @@ def load_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) 
     allow_outside : bool, default False
         Accept a ``base`` map outside both the scenario's folder and the current
         folder (symbolic links resolved); by default that is an error at ``base:``.
+    check_base : bool, default True
+        Check the ``base`` map (inside the allowed folders, an existing regular
+        file); False when the scenario is applied to another map and ``base`` is
+        not read.
 
     Returns
     -------
@@ -522,7 +531,7 @@ def load_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) 
         doc = parse_file(shown, shown)
     except LoadFailure as failure:
         raise MapError(failure.diagnostics) from None
-    return _from_document(doc, Path(shown).parent, allow_outside)
+    return _from_document(doc, Path(shown).parent, allow_outside, check_base)
 
 
 def loads_scenario(
@@ -531,6 +540,7 @@ def loads_scenario(
     filename: str = "<string>",
     base_dir: str | os.PathLike[str] = ".",
     allow_outside: bool = False,
+    check_base: bool = True,
 ) -> Scenario:
     """Read and check a scenario given as text.
 
@@ -541,7 +551,7 @@ def loads_scenario(
         Name used in messages.
     base_dir : path-like, default "."
         Directory the ``base`` map is relative to.
-    allow_outside : bool, default False
+    allow_outside, check_base : bool
         As for :func:`load_scenario`.
 
     Examples
@@ -558,7 +568,7 @@ def loads_scenario(
         doc = parse_text(read_text(text.encode("utf-8"), filename), filename)
     except LoadFailure as failure:
         raise MapError(failure.diagnostics) from None
-    return _from_document(doc, Path(base_dir), allow_outside)
+    return _from_document(doc, Path(base_dir), allow_outside, check_base)
 
 
 # -- applying ---------------------------------------------------------------------------------

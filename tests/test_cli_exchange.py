@@ -221,3 +221,15 @@ def test_import_too_long_title_is_a_usage_error(tmp_path: Path) -> None:
     assert code == 2
     assert "the title is 5,000 characters long; at most 1,000 allowed" in err
     assert str(nodes) not in err
+
+
+def test_import_too_long_unit_is_a_usage_error(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("id,kind\na,pool\n")
+    (tmp_path / "pipes.csv").write_text("from,to\n")
+    args = ["import", str(nodes), str(tmp_path / "pipes.csv"), "-o", "-"]
+    code, _, err = run(*args, "--unit", "traffic=" + "v" * 101)
+    assert code == 2
+    assert "the unit of 'traffic' is 101 characters long; at most 100 allowed" in err
+    code, _, _ = run(*args, "--unit", "traffic=" + "v" * 100)
+    assert code == 0

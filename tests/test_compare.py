@@ -312,3 +312,12 @@ def test_whatif_missing_or_outside_base_is_located_at_base(
     code, out, _ = run("whatif", "--allow-outside", "s.yaml")
     assert code == 0
     assert "remove kiwi-grower" in out
+
+
+def test_whatif_with_a_map_given_does_not_need_the_base(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("scenario: 1\nbase: nowhere.yaml\nchanges:\n  - remove: kiwi-grower\n")
+    code, out, err = run("whatif", str(ROOT / "ecosystems" / "toutiao.yaml"), str(scenario))
+    assert code == 0
+    assert "the scenario's base is" in err
+    assert "remove kiwi-grower" in out

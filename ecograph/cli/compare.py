@@ -162,7 +162,9 @@ def whatif(
         raise click.UsageError(f"expected [MAP] SCENARIO, got {len(paths)} paths")
     scenario_path = paths[-1]
     _current_map[:] = [scenario_path]
-    scenario = load_scenario(scenario_path, allow_outside=allow_outside_requested())
+    scenario = load_scenario(
+        scenario_path, allow_outside=allow_outside_requested(), check_base=len(paths) == 1
+    )
     if len(paths) == 2:
         map_path = paths[0]
         if scenario.base is not None and not _same_file(scenario.base, map_path):

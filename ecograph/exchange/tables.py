@@ -680,7 +680,11 @@ def convert_tables(
     3
     """
     _check_options(name, period, title, description)
-    for currency in units or {}:
+    for currency, unit in (units or {}).items():
+        if len(unit) > 100:
+            raise UsageError(
+                f"the unit of {currency!r} is {len(unit):,} characters long; at most 100 allowed"
+            )
         if currency not in CURRENCIES:
             raise UsageError(
                 f"unknown currency {currency!r}{did_you_mean(currency, CURRENCIES)} in units; "
