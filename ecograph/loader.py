@@ -12,7 +12,15 @@ builds the data itself instead of calling ``yaml.safe_load``. That gives:
 * no recursion (libyaml's own composer recurses and crashes the interpreter on
   deeply nested input), a nesting limit, a line-length limit, and an alias
   budget that stops "billion laughs" documents before they expand;
-* plain data only: explicit tags other than the core ones are errors.
+* plain data only: explicit tags other than the core ones are errors;
+* the written text of every scalar YAML reads as a number, boolean or null, kept
+  beside it (anchors, tags and aliases are not part of it), so text fields keep
+  ``2024`` or ``1.10`` as written; numbers beyond ±:data:`MAX_NUMBER` are errors;
+* positions as an editor shows them (libyaml also breaks lines at NEL, LS, PS).
+
+:func:`read_file` is the one place ecograph opens an input file (a map, an
+included map, a scenario, a CSV table): regular files only, never blocking, at
+most :data:`MAX_FILE_SIZE` bytes.
 
 Building from events is also faster than ``yaml.compose`` (measured on a
 14 MB map with 100,000 nodes: 5.4 s for the events against 39 s to compose).
