@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the imports follow quiet_interrupt() on purpose)
 """ecograph: ecosystem maps as code.
 
 Load a YAML map of a platform ecosystem, validate it with located errors, get
@@ -20,6 +21,11 @@ Examples
 >>> sorted(eco.graph.nodes)
 ['shop', 'users']
 """
+
+# first of all: a Ctrl-C while the libraries below load ends the command in one line
+from ecograph._start import quiet_interrupt
+
+quiet_interrupt()
 
 from ecograph._version import __version__
 from ecograph.analysis import (

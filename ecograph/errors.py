@@ -21,6 +21,7 @@ __all__ = [
     "MapError",
     "UsageError",
     "format_path",
+    "one_line",
 ]
 
 
@@ -44,7 +45,46 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-_ONE_LINE = {0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\x85"}
+_ONE_LINE: dict[int, str] = {
+    # C0 and C1 controls and DEL (line breaks among them), then characters that break
+    # the line or change how the rest of it is shown: LS and PS, bidi embeddings,
+    # overrides, isolates and marks, zero-width characters and the byte order mark
+    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0D: "\\r",
+    **{
+        c: f"\\u{c:04x}"
+        for c in (
+            0x061C,
+            *range(0x200B, 0x2010),
+            0x2028,
+            0x2029,
+            *range(0x202A, 0x202F),
+            *range(0x2066, 0x206A),
+            0xFEFF,
+        )
+    },
+}
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print as (part of) one line of a message.
+
+    Line breaks, other control characters, bidi overrides and isolates and
+    zero-width characters are written as escapes, so a file name or a value can
+    neither start a new line nor reorder or hide what the terminal shows.
+
+    Examples
+    --------
+    >>> one_line("a\\nb")
+    'a\\\\nb'
+    >>> one_line("evil\\u202egnp.yaml") == "evil\\\\u202egnp.yaml"
+    True
+    """
+    return text.translate(_ONE_LINE)
+
+
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -123,7 +163,7 @@ class Diagnostic:
             parts.append(self.path)
         parts.append(self.message)
         # one line, whatever the map's keys or values hold
-        return ": ".join(parts).translate(_ONE_LINE)
+        return one_line(": ".join(parts))
 
     def to_dict(self) -> dict[str, str | int]:
         """Return the diagnostic as a JSON-ready dict.

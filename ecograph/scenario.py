@@ -61,6 +61,7 @@ import functools
 import json
 import math
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -85,14 +86,16 @@ from ecograph.validate import (
     DEFAULT_TOLERANCE,
     _Checker,
     _keep_raw,
-    _parse_file,
     _translate,
     _warnings,
     build_node,
     build_pipe,
+    inside,
     normalise_parts,
+    parse_file,
     part_errors,
     pipe_key,
+    real_path,
 )
 from ecograph.validate import _schema as map_schema
 
@@ -414,9 +417,47 @@ def _check_change(check: _Checker, i: int, action: str, value: Any) -> None:
                 check.add((*at, key), f"must be a finite number, found {amount!r}")
 
 
-def _from_document(doc: Document, base_dir: Path) -> Scenario:
+def _check_base(check: _Checker, base_dir: Path, allow_outside: bool) -> None:
+    """The ``base`` map must be a regular file inside the scenario's folder or the current
+    folder (unless ``allow_outside``); each problem is located at the ``base:`` value."""
+    data = check.doc.data
+    base = data.get("base") if isinstance(data, YMap) else None
+    if not isinstance(base, str) or check.is_bad(("base",)):
+        return
+    try:
+        target = real_path(base_dir / base)
+    except ValueError:
+        check.add(("base",), f"base map {base!r} contains a NUL byte")
+        return
+    folders = [real_path(base_dir), real_path(os.getcwd())]
+    if not allow_outside and not any(inside(target, folder) for folder in folders):
+        check.add(
+            ("base",),
+            f"base map {base!r} is outside the scenario's folder and the current folder; "
+            "not read (allow it with --allow-outside, or allow_outside=True)",
+        )
+        return
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        check.add(("base",), f"base map {base!r} does not exist")
+        return
+    except OSError as exc:
+        check.add(("base",), f"base map {base!r} cannot be read ({exc.strerror})")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        check.add(("base",), f"base map {base!r} is a directory")
+    elif not stat.S_ISREG(info.st_mode):
+        check.add(("base",), f"base map {base!r} is not a regular file (a device, FIFO or socket)")
+
+
+def _from_document(
+    doc: Document, base_dir: Path, allow_outside: bool = False, check_base: bool = True
+) -> Scenario:
     check = _Checker(doc)
     _check_structure(check)
+    if check_base:
+        _check_base(check, base_dir, allow_outside)
     errors = [d for d in check.out if d.severity == "error"]
     if errors:
         raise MapError(check.out)
@@ -453,12 +494,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario(
+    path: str | os.PathLike[str], *, allow_outside: bool = False, check_base: bool = True
+) -> Scenario:
     """Read and check a scenario file.
 
     Parameters
     ----------
     path : str or path-like
+    allow_outside : bool, default False
+        Accept a ``base`` map outside both the scenario's folder and the current
+        folder (symbolic links resolved); by default that is an error at ``base:``.
+    check_base : bool, default True
+        Check the ``base`` map (inside the allowed folders, an existing regular
+        file); False when the scenario is applied to another map and ``base`` is
+        not read.
 
     Returns
     -------
@@ -479,14 +529,19 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     shown = os.fspath(path)
     try:
-        doc = _parse_file(Path(shown), shown)
+        doc = parse_file(shown, shown)
     except LoadFailure as failure:
         raise MapError(failure.diagnostics) from None
-    return _from_document(doc, Path(shown).parent)
+    return _from_document(doc, Path(shown).parent, allow_outside, check_base)
 
 
 def loads_scenario(
-    text: str, *, filename: str = "<string>", base_dir: str | os.PathLike[str] = "."
+    text: str,
+    *,
+    filename: str = "<string>",
+    base_dir: str | os.PathLike[str] = ".",
+    allow_outside: bool = False,
+    check_base: bool = True,
 ) -> Scenario:
     """Read and check a scenario given as text.
 
@@ -497,6 +552,8 @@ def loads_scenario(
         Name used in messages.
     base_dir : path-like, default "."
         Directory the ``base`` map is relative to.
+    allow_outside, check_base : bool
+        As for :func:`load_scenario`.
 
     Examples
     --------
@@ -512,7 +569,7 @@ def loads_scenario(
         doc = parse_text(read_text(text.encode("utf-8"), filename), filename)
     except LoadFailure as failure:
         raise MapError(failure.diagnostics) from None
-    return _from_document(doc, Path(base_dir))
+    return _from_document(doc, Path(base_dir), allow_outside, check_base)
 
 
 # -- applying ---------------------------------------------------------------------------------

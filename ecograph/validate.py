@@ -36,13 +36,35 @@ import jsonschema
 from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester, did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
-from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
+from ecograph.loader import (
+    Document,
+    LoadFailure,
+    ReadFailure,
+    YMap,
+    YSeq,
+    parse_text,
+    read_file,
+    read_text,
+)
 from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe
 
-__all__ = ["DEFAULT_TOLERANCE", "CheckResult", "check", "load", "loads", "schema"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "MAX_INCLUDE_DEPTH",
+    "CheckResult",
+    "check",
+    "inside",
+    "load",
+    "loads",
+    "parse_file",
+    "real_path",
+    "schema",
+]
 
 #: Relative tolerance of the balance warning: |in - out| > tolerance * max(in, out).
 DEFAULT_TOLERANCE = 1e-3
+#: Longest chain of includes (a map including a map including a map...).
+MAX_INCLUDE_DEPTH = 64
 
 _SCHEMA_FILE = "ecograph-1.schema.json"
 _TEXT_FIELDS_NODE = ("label", "description", "parent", "source")
@@ -122,20 +144,52 @@ def _errors(part: str, data: Any) -> Iterable[jsonschema.ValidationError]:
 # -- reading files -------------------------------------------------------------
 
 
-def _parse_file(path: Path, shown: str) -> Document:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise LoadFailure([Diagnostic("error", shown, 0, 0, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise LoadFailure(
-            [Diagnostic("error", shown, 0, 0, "", "is a directory, not a map file")]
-        ) from None
-    except OSError as exc:
-        raise LoadFailure(
-            [Diagnostic("error", shown, 0, 0, "", f"cannot read: {exc.strerror}")]
-        ) from None
-    return parse_text(read_text(data, shown), shown)
+def parse_file(path: str | os.PathLike[str], shown: str) -> Document:
+    """Read (see :func:`ecograph.loader.read_file`) and parse one YAML file.
+
+    Raises
+    ------
+    LoadFailure
+        The file cannot be read, or is not one YAML document of plain data.
+
+    Examples
+    --------
+    >>> parse_file("/dev/null", "null.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ecograph.loader.ReadFailure: null.yaml: is not a regular file (a device, FIFO or socket); ...
+    """
+    return parse_text(read_text(read_file(path, shown), shown), shown)
+
+
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """The absolute path with every symbolic link resolved (never raises on a link loop).
+
+    Raises
+    ------
+    ValueError
+        When the path contains a NUL byte.
+
+    Examples
+    --------
+    >>> real_path("/") == Path("/")
+    True
+    """
+    text = os.fspath(path)
+    if "\x00" in text:
+        raise ValueError("the path contains a NUL byte")
+    return Path(os.path.realpath(text))
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies below it (both resolved).
+
+    Examples
+    --------
+    >>> inside(Path("/a/b/c.yaml"), Path("/a")), inside(Path("/ab.yaml"), Path("/a"))
+    (True, False)
+    """
+    return path == folder or folder in path.parents
 
 
 # -- pass 1: structure -----------------------------------------------------------
@@ -148,6 +202,12 @@ class _Checker:
         self.doc = doc
         self.out: list[Diagnostic] = list(doc.diagnostics)
         self.bad: set[tuple[str | int, ...]] = set()
+        # one error per place: where the loader reported one (a number too large, a
+        # duplicate key), the schema's view of the same value is not repeated
+        self.reported: set[tuple[int, int]] = {(d.line, d.column) for d in doc.diagnostics}
+        # and each problem once (jsonschema gives one 'required' error per missing key,
+        # each listing all of them)
+        self.said: set[tuple[int, int, str]] = set()
 
     def add(
         self,
@@ -158,11 +218,16 @@ class _Checker:
         severity: str = "error",
     ) -> None:
         line, column = self.doc.locate(tuple(path), key=key)
+        if severity == "error":
+            self.bad.add(tuple(path))
+            if (line, column) in self.reported:
+                return
+        if (line, column, message) in self.said:
+            return
+        self.said.add((line, column, message))
         self.out.append(
             Diagnostic(severity, self.doc.file, line, column, format_path(path), message)
         )
-        if severity == "error":
-            self.bad.add(tuple(path))
 
     def is_bad(self, path: Sequence[str | int]) -> bool:
         """True when ``path`` or one of its parents already has an error."""
@@ -492,16 +557,32 @@ def _display(path: Path, base: Path, given: str | None) -> str:
 
 
 def _load_tree(
-    root: Path, shown_root: str, cwd: Path, root_doc: Document | None = None
+    root: Path,
+    shown_root: str,
+    cwd: Path,
+    root_doc: Document | None = None,
+    *,
+    allow_outside: bool = False,
+    folder: Path | None = None,
 ) -> tuple[list[_Loaded], list[Diagnostic]]:
-    """Parse the root file and every file it includes, depth-first, includes first."""
+    """Parse the root file and every file it includes, depth-first, includes first.
+
+    Included files must lie inside ``folder`` (default: the root file's folder),
+    symbolic links resolved, unless ``allow_outside``.
+    """
     order: list[_Loaded] = []
     problems: list[Diagnostic] = []
     seen: dict[Path, _Loaded] = {}
+    tree = folder if folder is not None else root.parent
 
-    def visit(path: Path, shown: str, chain: tuple[Path, ...]) -> None:
+    def visit(path: Path, shown: str, chain: tuple[Path, ...], data: bytes | None = None) -> None:
         try:
-            doc = root_doc if (root_doc is not None and not chain) else _parse_file(path, shown)
+            if root_doc is not None and not chain:
+                doc = root_doc
+            elif data is not None:
+                doc = parse_text(read_text(data, shown), shown)
+            else:
+                doc = parse_file(path, shown)
         except LoadFailure as failure:
             problems.extend(failure.diagnostics)
             return
@@ -509,26 +590,47 @@ def _load_tree(
         _schema_errors(check)
         loaded = _Loaded(doc, check, path)
         seen[path] = loaded
-        data = doc.data
-        includes = data.get("include") if isinstance(data, Mapping) else None
+        includes = doc.data.get("include") if isinstance(doc.data, Mapping) else None
         if isinstance(includes, list):
             for i, item in enumerate(includes):
                 if not isinstance(item, str) or check.is_bad(("include", i)):
                     continue
-                target = (path.parent / item).resolve()
+                at = ("include", i)
+                try:
+                    target = real_path(path.parent / item)
+                except ValueError:
+                    check.add(at, f"included path {item!r} contains a NUL byte")
+                    continue
                 if target in chain or target == path:
                     cycle = " -> ".join(_display(p, cwd, None) for p in (*chain, path, target))
-                    check.add(("include", i), f"include cycle: {cycle}")
+                    check.add(at, f"include cycle: {cycle}")
                     continue
                 if target in seen:
                     continue
-                if not target.exists():
-                    check.add(("include", i), f"included file {item!r} does not exist")
+                if not allow_outside and not inside(target, tree):
+                    check.add(
+                        at,
+                        f"included file {item!r} is outside the map's folder "
+                        f"{_display(tree, cwd, None)}; not read (allow it with --allow-outside, "
+                        "or allow_outside=True)",
+                    )
                     continue
-                if target.is_dir():
-                    check.add(("include", i), f"included path {item!r} is a directory")
+                if len(chain) + 1 >= MAX_INCLUDE_DEPTH:
+                    check.add(at, f"includes nest deeper than {MAX_INCLUDE_DEPTH} files; not read")
                     continue
-                visit(target, _display(target, cwd, None), (*chain, path))
+                target_shown = _display(target, cwd, None)
+                try:
+                    content = read_file(target, target_shown)
+                except ReadFailure as failure:
+                    reason = {"does not exist": "does not exist", "is a directory": ""}.get(
+                        failure.reason, failure.reason
+                    )
+                    if reason:
+                        check.add(at, f"included file {item!r} {reason}")
+                    else:
+                        check.add(at, f"included path {item!r} is a directory")
+                    continue
+                visit(target, target_shown, (*chain, path), content)
         order.append(loaded)
 
     visit(root, shown_root, ())
@@ -834,9 +936,20 @@ def _warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
 
 
 def _load(
-    path: Path, shown: str, *, tolerance: float, cwd: Path, root_doc: Document | None = None
+    path: Path | None,
+    shown: str,
+    *,
+    tolerance: float,
+    cwd: Path,
+    root_doc: Document | None = None,
+    allow_outside: bool = False,
+    folder: Path | None = None,
 ) -> tuple[Ecosystem | None, list[Diagnostic]]:
-    files, problems = _load_tree(path, shown, cwd, root_doc)
+    if path is None:  # a path that cannot name a file (a NUL byte)
+        return None, [Diagnostic("error", shown, 0, 0, "", "the path contains a NUL byte")]
+    files, problems = _load_tree(
+        path, shown, cwd, root_doc, allow_outside=allow_outside, folder=folder
+    )
     if not files:
         return None, problems
     root = files[-1]
@@ -868,11 +981,19 @@ def _fields(eco: Ecosystem) -> dict[str, Any]:
     }
 
 
+def _real_or_none(path: str) -> Path | None:
+    try:
+        return real_path(path)
+    except ValueError:
+        return None
+
+
 def load(
     path: str | os.PathLike[str],
     *,
     strict: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
+    allow_outside: bool = False,
 ) -> Ecosystem:
     """Load and validate a map file (and every file it includes).
 
@@ -885,6 +1006,9 @@ def load(
         Treat warnings as errors.
     tolerance : float, default 1e-3
         Relative tolerance of the flow-balance warning.
+    allow_outside : bool, default False
+        Read included files outside the map's folder (symbolic links resolved);
+        by default such an include is an error and the file is not read.
 
     Returns
     -------
@@ -910,7 +1034,13 @@ def load(
     shown = os.fspath(path)
     cwd = Path.cwd()
     with gc_paused():
-        eco, problems = _load(Path(shown).resolve(), shown, tolerance=tolerance, cwd=cwd)
+        eco, problems = _load(
+            _real_or_none(shown),
+            shown,
+            tolerance=tolerance,
+            cwd=cwd,
+            allow_outside=allow_outside,
+        )
     if eco is None or (strict and problems):
         raise MapError(problems)
     return eco
@@ -923,6 +1053,7 @@ def loads(
     strict: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
     base_dir: str | os.PathLike[str] | None = None,
+    allow_outside: bool = False,
 ) -> Ecosystem:
     """Load and validate a map given as text.
 
@@ -936,6 +1067,9 @@ def loads(
         As for :func:`load`.
     base_dir : path-like, optional
         Directory that ``include`` paths are relative to (default: the current one).
+        Included files must lie inside it unless ``allow_outside``.
+    allow_outside : bool, default False
+        As for :func:`load`.
 
     Examples
     --------
@@ -952,8 +1086,19 @@ def loads(
         doc = parse_text(read_text(text.encode("utf-8"), filename), filename)
     except LoadFailure as failure:
         raise MapError(failure.diagnostics) from None
-    root = (base / "<string>").resolve()
-    eco, problems = _load(root, filename, tolerance=tolerance, cwd=base, root_doc=doc)
+    try:
+        folder = real_path(base)
+    except ValueError:
+        raise UsageError("base_dir contains a NUL byte") from None
+    eco, problems = _load(
+        folder / "<string>",
+        filename,
+        tolerance=tolerance,
+        cwd=base,
+        root_doc=doc,
+        allow_outside=allow_outside,
+        folder=folder,
+    )
     if eco is None or (strict and problems):
         raise MapError(problems)
     return eco
@@ -1019,6 +1164,7 @@ def check(
     *,
     strict: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
+    allow_outside: bool = False,
 ) -> list[CheckResult]:
     """Validate one or more map files and summarise the valid ones.
 
@@ -1030,6 +1176,8 @@ def check(
         A map with warnings is not ok.
     tolerance : float, default 1e-3
         Relative tolerance of the flow-balance warning.
+    allow_outside : bool, default False
+        As for :func:`load`.
 
     Returns
     -------
@@ -1045,7 +1193,13 @@ def check(
         paths = [paths]
     results: list[CheckResult] = []
     for shown in expand_paths(os.fspath(p) for p in paths):
-        eco, problems = _load(Path(shown).resolve(), shown, tolerance=tolerance, cwd=Path.cwd())
+        eco, problems = _load(
+            _real_or_none(shown),
+            shown,
+            tolerance=tolerance,
+            cwd=Path.cwd(),
+            allow_outside=allow_outside,
+        )
         diagnostics = sort_diagnostics(problems)
         ok = eco is not None and not (strict and diagnostics)
         results.append(

@@ -131,3 +131,77 @@ def test_console_script_and_python_m_agree() -> None:
     assert proc.returncode == 1
     assert "a pipe cannot run from node 'a' to itself" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# -- hostile reading through the command line ----------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1"])
+def test_tolerance_must_be_a_finite_number_0_or_more(value: str) -> None:
+    code, out, err = run("check", "--tolerance", value, str(CORPUS / "warnings" / "imbalance.yaml"))
+    assert code == 2
+    assert out == ""
+    assert "Invalid value for '--tolerance'" in err
+
+
+def test_devices_and_fifos_on_the_command_line_exit_1(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        code, _, err = run("flow", path)
+        assert code == 1
+        assert err == (
+            f"{path}: is not a regular file (a device, FIFO or socket); a map file is read "
+            "from a regular file only\n"
+        )
+
+
+def test_allow_outside_is_on_every_command_that_reads_a_map(tmp_path: Path) -> None:
+    (tmp_path / "part.yaml").write_text("ecograph: 1\nname: p\nnodes: {a: {kind: pool}}\n")
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    root = folder / "map.yaml"
+    root.write_text("ecograph: 1\nname: m\ninclude: [../part.yaml]\nnodes: {b: {kind: pool}}\n")
+    for command in ("check", "flow", "centrality", "render", "export", "report", "diagnose"):
+        assert "--allow-outside" in run(command, "--help")[1], command
+    code, _, err = run("check", str(root))
+    assert code == 1
+    assert "include[0]: included file '../part.yaml' is outside the map's folder" in err
+    code, out, _ = run("check", "--allow-outside", str(root))
+    assert code == 0
+    assert "nodes   2" in out
+    code, _, _ = run("flow", str(root))
+    assert code == 1
+    code, _, _ = run("flow", str(root), "--allow-outside")
+    assert code == 0
+
+
+def test_bidi_and_zero_width_characters_in_paths_are_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "evil\u202egnp\u200b.yaml"
+    path.write_text("ecograph: 1\nname: x\nnodes: {a: {kind: pol}}\n")
+    code, _, err = run("check", str(path))
+    assert code == 1
+    assert "\u202e" not in err and "\u200b" not in err
+    assert "evil\\u202egnp\\u200b.yaml:3:19: nodes.a.kind: unknown kind 'pol'" in err
+
+
+def test_ctrl_c_while_the_libraries_load_is_one_line_exit_130() -> None:
+    import signal
+    import time
+
+    script = Path(sys.executable).parent / "ecograph"
+    if not script.exists():  # pragma: no cover - not installed as a console script
+        pytest.skip("the ecograph console script is not installed")
+    for delay in (0.05, 0.2, 0.4):
+        process = subprocess.Popen(
+            [str(script), "check", str(ROOT / "ecosystems" / "minimal.yaml")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        if process.returncode == 0:  # finished before the signal: nothing to see
+            continue
+        assert process.returncode == 130, err
+        assert err.decode() == "ecograph: interrupted\n"

@@ -179,3 +179,57 @@ def test_gexf_file_is_read_by_networkx_from_disk(tmp_path: Path) -> None:
     run("export", "ecosystems/alibaba.yaml", "-o", str(out))
     G = nx.read_gexf(io.BytesIO(out.read_bytes()))
     assert G.nodes["dingtalk"]["pid"] == "alibaba"
+
+
+def test_import_huge_numbers_are_errors_at_their_cells(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    pipes = tmp_path / "pipes.csv"
+    out = tmp_path / "map.yaml"
+    nodes.write_text("id,kind,users\na,pool," + "9" * 5000 + "\nb,pool,0x" + "F" * 300 + "\n")
+    pipes.write_text("from,to,volume\na,b,1.7e308\n")
+    code, stdout, err = run("import", str(nodes), str(pipes), "-o", str(out))
+    assert code == 1
+    assert stdout == ""
+    tail = "numbers must lie between -1e300 and 1e300 (quote it to make it text)"
+    assert err.splitlines() == [
+        f"{nodes}:2:8: nodes.a.users: number too large (5,000 characters); {tail}",
+        f"{nodes}:3:8: nodes.b.users: number too large (302 characters); {tail}",
+        f"{pipes}:2:5: pipes[0].volume: number too large (7 characters); {tail}",
+    ]
+    assert not out.exists()
+
+
+def test_import_refuses_fifos_and_devices(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "nodes.csv"
+    os.mkfifo(fifo)
+    code, _, err = run("import", str(fifo), "/dev/zero", "-o", str(tmp_path / "m.yaml"))
+    assert code == 1
+    reason = "is not a regular file (a device, FIFO or socket); a CSV file is read from a "
+    assert sorted(err.splitlines()) == sorted(
+        [f"{fifo}: {reason}regular file only", f"/dev/zero: {reason}regular file only"]
+    )
+
+
+def test_import_too_long_title_is_a_usage_error(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    pipes = tmp_path / "pipes.csv"
+    nodes.write_text("id,kind\na,pool\n")
+    pipes.write_text("from,to\n")
+    code, _, err = run("import", str(nodes), str(pipes), "-o", "-", "--title", "t" * 5000)
+    assert code == 2
+    assert "the title is 5,000 characters long; at most 1,000 allowed" in err
+    assert str(nodes) not in err
+
+
+def test_import_too_long_unit_is_a_usage_error(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("id,kind\na,pool\n")
+    (tmp_path / "pipes.csv").write_text("from,to\n")
+    args = ["import", str(nodes), str(tmp_path / "pipes.csv"), "-o", "-"]
+    code, _, err = run(*args, "--unit", "traffic=" + "v" * 101)
+    assert code == 2
+    assert "the unit of 'traffic' is 101 characters long; at most 100 allowed" in err
+    code, _, _ = run(*args, "--unit", "traffic=" + "v" * 100)
+    assert code == 0

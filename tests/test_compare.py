@@ -289,3 +289,35 @@ def test_whatif_and_diff_run_on_every_example_map(path: Path, tmp_path: Path) ->
         r["node"] == partner and r["field"] == "users" and r["new"] == 5.0
         for r in changed["nodes"]["changed"]
     )
+
+
+def test_whatif_missing_or_outside_base_is_located_at_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("scenario: 1\nbase: nowhere.yaml\nchanges:\n  - remove: x\n")
+    code, out, err = run("whatif", "s.yaml")
+    assert code == 1
+    assert out == ""
+    assert err == "s.yaml:2:7: base: base map 'nowhere.yaml' does not exist\n"
+    outside = tmp_path.parent / f"{tmp_path.name}-map.yaml"
+    outside.write_text(Path(ROOT / "ecosystems" / "toutiao.yaml").read_text("utf-8"))
+    scenario.write_text(
+        f"scenario: 1\nbase: ../{outside.name}\nchanges:\n  - remove: kiwi-grower\n"
+    )
+    code, _, err = run("whatif", "s.yaml")
+    assert code == 1
+    assert err.startswith(f"s.yaml:2:7: base: base map '../{outside.name}' is outside the ")
+    code, out, _ = run("whatif", "--allow-outside", "s.yaml")
+    assert code == 0
+    assert "remove kiwi-grower" in out
+
+
+def test_whatif_with_a_map_given_does_not_need_the_base(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("scenario: 1\nbase: nowhere.yaml\nchanges:\n  - remove: kiwi-grower\n")
+    code, out, err = run("whatif", str(ROOT / "ecosystems" / "toutiao.yaml"), str(scenario))
+    assert code == 0
+    assert "the scenario's base is" in err
+    assert "remove kiwi-grower" in out

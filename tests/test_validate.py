@@ -7,6 +7,8 @@ file (line and column counted by hand), not by running the loader.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 
@@ -180,3 +182,81 @@ def test_check_reports_summary_and_problems() -> None:
     assert result.summary is not None
     assert result.summary["pipes"] == {"traffic": 2, "data": 1}
     assert result.summary["volume"] == {"traffic": 30.0, "data": 0.0}
+
+
+# -- includes: regular files inside the map's folder, at most MAX_INCLUDE_DEPTH deep -------
+
+
+def _include_errors(root: Path, **kwargs: object) -> list[str]:
+    with pytest.raises(MapError) as info:
+        ecograph.load(root, **kwargs)  # type: ignore[arg-type]
+    return [d.message for d in info.value.diagnostics]
+
+
+def _map_including(folder: Path, item: str) -> Path:
+    root = folder / "map.yaml"
+    root.write_text(f"ecograph: 1\nname: m\ninclude: [{json.dumps(item)}]\n")
+    return root
+
+
+def test_an_include_outside_the_folder_is_not_read_and_never_quoted(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET-LINE\n")
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    root = _map_including(folder, "../secret.txt")
+    (message,) = _include_errors(root)
+    assert message.startswith("included file '../secret.txt' is outside the map's folder ")
+    assert "TOP-SECRET" not in message
+    # a symbolic link inside the folder that points outside is outside too
+    (folder / "link.yaml").symlink_to(secret)
+    root = _map_including(folder, "link.yaml")
+    (message,) = _include_errors(root)
+    assert "is outside the map's folder" in message
+    assert "TOP-SECRET" not in message
+    # allowed, it is read (and is not a map)
+    messages = _include_errors(root, allow_outside=True)
+    assert any("the top level must be a mapping" in m for m in messages)
+
+
+def test_includes_that_are_not_regular_files_are_errors_at_the_include(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    for item, reason in [
+        ("fifo.yaml", "is not a regular file (a device, FIFO or socket)"),
+        ("loop.yaml", "is a symlink loop"),
+        ("a\x00b.yaml", None),
+    ]:
+        root = _map_including(tmp_path, item)
+        (message,) = _include_errors(root)
+        if reason is None:
+            assert message == "included path 'a\\x00b.yaml' contains a NUL byte"
+        else:
+            assert message == f"included file {item!r} {reason}"
+    root = _map_including(tmp_path, "/dev/zero")
+    assert _include_errors(root, allow_outside=True) == [
+        "included file '/dev/zero' is not a regular file (a device, FIFO or socket)"
+    ]
+
+
+def test_a_thousand_includes_deep_stops_at_the_depth_limit(tmp_path: Path) -> None:
+    from ecograph.validate import MAX_INCLUDE_DEPTH
+
+    for i in range(1000):
+        (tmp_path / f"m{i}.yaml").write_text(
+            f"ecograph: 1\nname: m{i}\ninclude: [m{i + 1}.yaml]\nnodes: {{n{i}: {{kind: pool}}}}\n"
+        )
+    with pytest.raises(MapError) as info:
+        ecograph.load(tmp_path / "m0.yaml")
+    (diag,) = info.value.errors
+    assert diag.message == f"includes nest deeper than {MAX_INCLUDE_DEPTH} files; not read"
+    assert Path(diag.file).name == f"m{MAX_INCLUDE_DEPTH - 1}.yaml"
+    assert (diag.line, diag.column) == (3, 11)
+
+
+def test_loads_keeps_includes_inside_base_dir(tmp_path: Path) -> None:
+    (tmp_path / "part.yaml").write_text("ecograph: 1\nname: p\nnodes: {a: {kind: pool}}\n")
+    text = "ecograph: 1\nname: t\ninclude: [part.yaml]\n"
+    assert "a" in ecograph.loads(text, base_dir=tmp_path).nodes
+    with pytest.raises(MapError, match="is outside the map's folder"):
+        ecograph.loads(text.replace("part.yaml", "../part.yaml"), base_dir=tmp_path / "x")

@@ -18,7 +18,14 @@ __all__ = ["cli", "main", "run"]
 
 
 def run() -> None:
-    """Console-script entry point: run :func:`main` and exit with its code."""
+    """Console-script entry point: run :func:`main` and exit with its code.
+
+    Ctrl-C from here on is handled by :func:`main` (exit 130, one line); before,
+    while the libraries load, by :mod:`ecograph._start`.
+    """
     import sys
 
+    from ecograph._start import restore_interrupt
+
+    restore_interrupt()
     sys.exit(main())

@@ -9,11 +9,18 @@ from typing import Any, TypeVar
 import click
 
 from ecograph.analysis.centrality import METRICS
-from ecograph.cli.main import _current_map, cli, kind_option, load_map
+from ecograph.cli.main import (
+    _current_map,
+    allow_outside_option,
+    allow_outside_requested,
+    cli,
+    kind_option,
+    load_map,
+)
 from ecograph.compare import SECTIONS
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
-from ecograph.errors import ExitCode, MapError, UsageError
+from ecograph.errors import ExitCode, MapError, UsageError, one_line
 from ecograph.formatting import format_number, to_json, to_table
 
 __all__ = ["diff", "whatif"]
@@ -55,6 +62,7 @@ def _comparison_options(func: F) -> F:
                 help="Skip comparing diagnosis statuses (the slowest part on large maps).",
             ),
             kind_option,
+            allow_outside_option,
             click.option(
                 "--format",
                 "fmt",
@@ -154,13 +162,17 @@ def whatif(
         raise click.UsageError(f"expected [MAP] SCENARIO, got {len(paths)} paths")
     scenario_path = paths[-1]
     _current_map[:] = [scenario_path]
-    scenario = load_scenario(scenario_path)
+    scenario = load_scenario(
+        scenario_path, allow_outside=allow_outside_requested(), check_base=len(paths) == 1
+    )
     if len(paths) == 2:
         map_path = paths[0]
         if scenario.base is not None and not _same_file(scenario.base, map_path):
             click.echo(
-                f"{scenario_path}: note: the scenario's base is {scenario.base}; "
-                f"applying it to {map_path} as asked",
+                one_line(
+                    f"{scenario_path}: note: the scenario's base is {scenario.base}; "
+                    f"applying it to {map_path} as asked"
+                ),
                 err=True,
             )
     elif scenario.base is None:
@@ -290,7 +302,7 @@ def diff(
             click.echo(str(diagnostic), err=True)
         raise SystemExit(ExitCode.USAGE) from None
     except UsageError as exc:
-        click.echo(f"{old} {new}: error: {exc}", err=True)
+        click.echo(one_line(f"{old} {new}: error: {exc}"), err=True)
         raise SystemExit(ExitCode.USAGE) from None
     if fmt == "json":
         click.echo(to_json(result))

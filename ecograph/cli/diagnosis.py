@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from ecograph.analysis.diagnose import diagnose as run_diagnosis
-from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.cli.main import (
+    FiniteFloatRange,
+    cli,
+    emit,
+    format_option,
+    kind_option,
+    load_map,
+    map_argument,
+)
 from ecograph.formatting import format_number
 
 __all__ = ["diagnose"]
@@ -14,7 +22,7 @@ __all__ = ["diagnose"]
 def _share(name: str, default: float, text: str) -> click.Option:
     return click.Option(
         [f"--{name}"],
-        type=click.FloatRange(0, 1),
+        type=FiniteFloatRange(0, 1),
         default=default,
         show_default=True,
         help=text,

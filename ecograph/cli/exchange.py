@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ecograph.cli.main import cli, load_map, map_argument
-from ecograph.errors import UsageError
+from ecograph.errors import UsageError, one_line
 from ecograph.exchange import FORMATS, convert_tables, export, format_of
 from ecograph.model import CURRENCIES, PERIODS
 
@@ -134,4 +134,4 @@ def import_command(
 
     write_atomic(output, result.text.encode("utf-8"))
     eco = result.ecosystem
-    click.echo(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid")
+    click.echo(one_line(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid"))

@@ -9,7 +9,15 @@ import click
 
 from ecograph.analysis.fit import MEASURES, FitReport
 from ecograph.analysis.fit import fit as run_fit
-from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.cli.main import (
+    FiniteFloatRange,
+    cli,
+    emit,
+    format_option,
+    kind_option,
+    load_map,
+    map_argument,
+)
 
 __all__ = ["fit"]
 
@@ -87,14 +95,14 @@ def _rows(report: FitReport, sep: str, *, table: bool) -> dict[str, Any]:
 )
 @click.option(
     "--threshold",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloatRange(0, 1),
     default=0.25,
     show_default=True,
     help="poor-fit when the score is below this.",
 )
 @click.option(
     "--overuse",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloatRange(0, 1),
     default=0.5,
     show_default=True,
     help="overuse: a partner drawing more than this share of what a pool sends.",

@@ -13,6 +13,7 @@ Other command modules (``flows``, ``network``, ``render``...) import
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import traceback
@@ -22,19 +23,32 @@ from typing import Any, TypeVar
 import click
 
 from ecograph._version import __version__
-from ecograph.errors import EcographError, ExitCode, MapError, UsageError
+from ecograph.errors import EcographError, ExitCode, MapError, UsageError, one_line
 from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.validate import DEFAULT_TOLERANCE, load
 from ecograph.validate import check as check_maps
 from ecograph.validate import schema as map_schema
 
-__all__ = ["cli", "emit", "format_option", "kind_option", "load_map", "main", "map_argument"]
+__all__ = [
+    "FiniteFloatRange",
+    "allow_outside_option",
+    "allow_outside_requested",
+    "cli",
+    "emit",
+    "format_option",
+    "kind_option",
+    "load_map",
+    "main",
+    "map_argument",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The map file of the command being run, for locating errors about node ids.
 _current_map: list[str] = []
+#: Set by ``--allow-outside`` for the command being run (reset when it ends).
+_allow_outside: list[bool] = []
 
 
 @click.group(
@@ -55,9 +69,56 @@ def cli() -> None:
 # -- shared options -------------------------------------------------------------------
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A :class:`click.FloatRange` that also refuses ``nan`` and ``inf`` (a usage error).
+
+    Examples
+    --------
+    >>> FiniteFloatRange(min=0).convert("0.5", None, None)
+    0.5
+    >>> FiniteFloatRange(min=0).convert("nan", None, None)
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: 'nan' is not a finite number.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        result = super().convert(value, param, ctx)
+        if not math.isfinite(result):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return result
+
+
+def _remember_allow_outside(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _allow_outside[:] = [True]
+    return value
+
+
+def allow_outside_option(func: F) -> F:
+    """``--allow-outside``: read included maps and a scenario's base outside the map's folder.
+
+    Every command that reads a map or a scenario takes it; :func:`load_map` and
+    :func:`allow_outside_requested` see it.
+    """
+    return click.option(
+        "--allow-outside",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_allow_outside,
+        help="Also read included maps (and a scenario's base) outside the map's folder.",
+    )(func)
+
+
+def allow_outside_requested() -> bool:
+    """True when the command being run was given ``--allow-outside``."""
+    return bool(_allow_outside)
+
+
 def map_argument(func: F) -> F:
-    """The MAP argument: a YAML map file."""
-    return click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
+    """The MAP argument: a YAML map file (and ``--allow-outside``, for its includes)."""
+    func = click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
+    return allow_outside_option(func)
 
 
 def format_option(func: F) -> F:
@@ -89,11 +150,11 @@ def load_map(path: str, *, strict: bool = False) -> Ecosystem:
     Warnings are summarised on standard error in one line.
     """
     _current_map[:] = [path]
-    eco = load(path, strict=strict)
+    eco = load(path, strict=strict, allow_outside=allow_outside_requested())
     if eco.warnings:
         n = len(eco.warnings)
         click.echo(
-            f"{path}: {n} warning{'s' if n != 1 else ''} (see 'ecograph check {path}')",
+            one_line(f"{path}: {n} warning{'s' if n != 1 else ''} (see 'ecograph check {path}')"),
             err=True,
         )
     return eco
@@ -117,7 +178,7 @@ def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None =
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option(
     "--tolerance",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=DEFAULT_TOLERANCE,
     show_default=True,
     help="Relative tolerance of the flow-balance warning.",
@@ -131,6 +192,7 @@ def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None =
     help="table: problems on stderr, summaries on stdout; json: one document on stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summaries.")
+@allow_outside_option
 def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet: bool) -> None:
     """Validate maps (globs allowed) and summarise each valid one.
 
@@ -141,7 +203,12 @@ def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet
     Example: ecograph check ecosystems/*.yaml
     """
     try:
-        results = check_maps(list(maps), strict=strict, tolerance=tolerance)
+        results = check_maps(
+            list(maps),
+            strict=strict,
+            tolerance=tolerance,
+            allow_outside=allow_outside_requested(),
+        )
     except UsageError as exc:  # a glob that matches nothing
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
@@ -177,14 +244,14 @@ def _summary_text(file: str, s: dict[str, Any]) -> str:
     blocked = f" ({s['blocked_pipes']} blocked)" if s["blocked_pipes"] else ""
     volume = ", ".join(f"{k} {format_number(v)}" for k, v in s["volume"].items()) or "none"
     lines = [
-        f"{file}: valid — {s['title']} (per {s['period']})",
+        one_line(f"{file}: valid — {s['title']} (per {s['period']})"),
         f"  nodes   {n_nodes:,}: {_counts(s['nodes'])}",
         f"  pipes   {n_pipes:,}: {_counts(s['pipes'])}{blocked}",
         f"  nesting depth {s['depth']}",
         f"  volume  {volume} per {s['period']}",
     ]
     if len(s["files"]) > 1:
-        lines.append(f"  files   {', '.join(s['files'])}")
+        lines.append(one_line(f"  files   {', '.join(s['files'])}"))
     return "\n".join(lines)
 
 
@@ -233,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
+        vars(exc)["message"] = one_line(exc.message)  # typed Final by click; ours to escape
         exc.show()
         return int(ExitCode.USAGE)
     except click.exceptions.Abort:
@@ -247,10 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INVALID)
     except UsageError as exc:
         where = f"{_current_map[0]}: " if _current_map else "ecograph: "
-        click.echo(f"{where}error: {exc}", err=True)
+        click.echo(one_line(f"{where}error: {exc}"), err=True)
         return int(ExitCode.INVALID)
     except EcographError as exc:
-        click.echo(f"ecograph: error: {exc}", err=True)
+        click.echo(one_line(f"ecograph: error: {exc}"), err=True)
         return int(ExitCode.INVALID)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else int(ExitCode.INVALID)
@@ -263,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("ECOGRAPH_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"ecograph: internal error: {type(exc).__name__}: {exc}\n"
+            one_line(f"ecograph: internal error: {type(exc).__name__}: {exc}") + "\n"
             "This is a bug in ecograph, not in your map. Please report it with the command "
             "you ran and the map (set ECOGRAPH_DEBUG=1 to see the traceback).",
             err=True,
@@ -271,4 +339,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
     finally:
         _current_map.clear()
+        _allow_outside.clear()
     return int(ExitCode.OK)

@@ -11,7 +11,15 @@ import click
 from ecograph.analysis.bottlenecks import bottlenecks as find_bottlenecks
 from ecograph.analysis.centrality import DEFAULT_ALPHA, METRICS
 from ecograph.analysis.centrality import centrality as rank
-from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.cli.main import (
+    FiniteFloatRange,
+    cli,
+    emit,
+    format_option,
+    kind_option,
+    load_map,
+    map_argument,
+)
 
 __all__ = ["bottlenecks", "centrality"]
 
@@ -29,7 +37,7 @@ __all__ = ["bottlenecks", "centrality"]
 )
 @click.option(
     "--threshold",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=0.9,
     show_default=True,
     help="A pipe is saturated when its volume is at least this share of its capacity.",
@@ -79,7 +87,7 @@ def bottlenecks(
 @click.option("--seed", type=int, help="Seed of the --samples draw (same as networkx's).")
 @click.option(
     "--alpha",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=FiniteFloatRange(0, 1, min_open=True, max_open=True),
     help=f"PageRank damping or Katz attenuation [default: {DEFAULT_ALPHA}].",
 )
 @kind_option

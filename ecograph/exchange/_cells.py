@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecograph.errors import Diagnostic, MapError
-from ecograph.loader import resolve_plain
+from ecograph.loader import bom_encoding, resolve_plain
 
 __all__ = [
     "Cell",
@@ -116,7 +116,10 @@ def split_words(text: str) -> list[Any] | None:
 def _is_plain_text(text: str) -> bool:
     if not text or text[0] in '[{"':
         return False
-    resolved = resolve_plain(text)
+    try:
+        resolved = resolve_plain(text)
+    except ValueError:  # a number too large to read back
+        return False
     return isinstance(resolved, str) and resolved == text
 
 
@@ -239,8 +242,9 @@ def _decode(data: bytes, file: str) -> str:
     def fail(line: int, column: int, message: str) -> MapError:
         return MapError([Diagnostic("error", file, line, column, "", message)])
 
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise fail(1, 1, "file is UTF-16 text; save it as 'CSV UTF-8'")
+    encoding = bom_encoding(data)
+    if encoding is not None:
+        raise fail(1, 1, f"file is {encoding} text; save it as 'CSV UTF-8'")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1

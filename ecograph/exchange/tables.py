@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -29,7 +28,7 @@ from ecograph.exchange._cells import (
     unescape_formula,
 )
 from ecograph.exchange.export import NODE_COLUMNS, PIPE_COLUMNS
-from ecograph.loader import resolve_plain
+from ecograph.loader import LoadFailure, read_file, resolve_plain
 from ecograph.model import CURRENCIES, PERIODS, Ecosystem, Location
 from ecograph.validate import _plain, loads
 
@@ -74,7 +73,10 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    resolved = resolve_plain(data)
+    try:
+        resolved = resolve_plain(data)
+    except ValueError:  # a number too large to read: quoted, it stays text
+        resolved = None
     ambiguous = data == "<<" or not isinstance(resolved, str) or resolved != data
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'" if ambiguous else None)
 
@@ -260,15 +262,9 @@ def _read_table(source: str | os.PathLike[str], table: str, out: _Builder) -> _T
         out.problems.append(Diagnostic("error", shown, line, column, "", message))
 
     try:
-        data = Path(shown).read_bytes()
-    except FileNotFoundError:
-        fail("no such file")
-        return None
-    except IsADirectoryError:
-        fail("is a directory, not a CSV file")
-        return None
-    except OSError as exc:
-        fail(f"cannot read: {exc.strerror}")
+        data = read_file(shown, shown, what="CSV file")
+    except LoadFailure as failure:
+        out.problems.extend(failure.diagnostics)
         return None
     try:
         rows, problems = read_csv(data, shown)
@@ -334,12 +330,19 @@ def _text(cell: Cell | None, column: str) -> str:
     return cell.text.strip() if column in _STRIPPED else cell.text
 
 
-def _number(cell: Cell | None) -> Any:
-    """A number cell: None when empty, the number, or the text (validation says why not)."""
+def _number(cell: Cell | None, file: str, path: _Path, out: _Builder) -> Any:
+    """A number cell: None when empty, the number, or the text (validation says why not).
+
+    A number too large to read is an error at the cell (and None).
+    """
     if cell is None or not cell.text.strip():
         return None
     text = cell.text.strip()
-    value = resolve_plain(text)
+    try:
+        value = resolve_plain(text)
+    except ValueError as exc:
+        out.error(file, cell, path, str(exc))
+        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return text
@@ -396,14 +399,15 @@ def _nodes(table: _Table, out: _Builder) -> dict[str, dict[str, Any]]:
             if value and not (column == "label" and value == node_id):
                 node[column] = value
         users = table.cell(row, "users")
-        if users is not None and _number(users) is not None:
-            node["users"] = _number(users)
+        amount = _number(users, file, (*base, "users"), out)
+        if users is not None and amount is not None:
+            node["users"] = amount
             out.put(file, (*base, "users"), users)
         for side in ("inflow", "outflow"):
             found: dict[str, tuple[Any, Cell]] = {}
             for currency in CURRENCIES:
                 cell = table.cell(row, side if currency == "traffic" else f"{side}.{currency}")
-                value = _number(cell)
+                value = _number(cell, file, (*base, side, currency), out)
                 if cell is not None and value is not None:
                     found[currency] = (value, cell)
             if list(found) == ["traffic"]:
@@ -454,7 +458,11 @@ def _pipes(table: _Table, out: _Builder) -> list[dict[str, Any]]:
             cell = table.cell(row, column)
             if cell is not None or column in ("from", "to"):
                 out.put(file, (*base, column), cell or start)
-            value = _number(cell) if column in _NUMBERS else (_text(cell, column) or None)
+            value = (
+                _number(cell, file, (*base, column), out)
+                if column in _NUMBERS
+                else (_text(cell, column) or None)
+            )
             if value is None or (column, value) in (("kind", "traffic"), ("status", "open")):
                 continue  # absent, or the default: left out of the YAML
             if column == "id" and cell is not None:
@@ -584,7 +592,12 @@ def _move(diagnostic: Diagnostic, where: Mapping[str, _Where], fallback: str) ->
     return dataclasses.replace(diagnostic, file=file, line=line, column=column)
 
 
-def _check_options(name: str, period: str) -> None:
+def _check_options(name: str, period: str, title: str | None, description: str | None) -> None:
+    for option, value, limit in (("title", title, 1000), ("description", description, 100_000)):
+        if value is not None and len(value) > limit:
+            raise UsageError(
+                f"the {option} is {len(value):,} characters long; at most {limit:,} allowed"
+            )
     if not _NAME.match(name) or len(name) > 200:
         raise UsageError(
             f"map name {name!r} must start with a letter or digit and use only letters, "
@@ -666,8 +679,12 @@ def convert_tables(
     >>> result.ecosystem.nodes["shop"].location.line
     3
     """
-    _check_options(name, period)
-    for currency in units or {}:
+    _check_options(name, period, title, description)
+    for currency, unit in (units or {}).items():
+        if len(unit) > 100:
+            raise UsageError(
+                f"the unit of {currency!r} is {len(unit):,} characters long; at most 100 allowed"
+            )
         if currency not in CURRENCIES:
             raise UsageError(
                 f"unknown currency {currency!r}{did_you_mean(currency, CURRENCIES)} in units; "
