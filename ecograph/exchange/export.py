@@ -3,6 +3,7 @@ and CSV tables of nodes and pipes. See :mod:`ecograph.exchange` for the formats.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -14,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from ecograph._io import write_atomic
+from ecograph._io import check_output, write_atomic
 from ecograph.errors import UsageError
 from ecograph.exchange._cells import (
     encode_attr,
@@ -468,8 +469,8 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     ----------
     eco : Ecosystem
     path : path-like
-        The file to write; for ``csv`` a directory (made if missing) that receives
-        ``nodes.csv`` and ``pipes.csv``.
+        The file to write; for ``csv`` a directory (made if missing, in an existing
+        parent) that receives ``nodes.csv`` and ``pipes.csv``.
     fmt : {"graphml", "gexf", "json", "csv"}, optional
         Default: from the suffix of ``path`` (no suffix: csv), see :func:`format_of`.
 
@@ -483,7 +484,9 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     Raises
     ------
     UsageError
-        An unknown format, or a csv directory that is a file.
+        An unknown format, or an output :func:`ecograph._io.check_output` refuses:
+        a file of the map, a directory (a file, for csv), a device, a missing
+        directory.
 
     Examples
     --------
@@ -505,15 +508,26 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
         )
     target = Path(path)
     if fmt == "csv":
-        if target.exists() and not target.is_dir():
-            raise UsageError(f"{os.fspath(path)!r} is a file; csv export writes a directory")
+        check_output(target, eco.files, directory=True)
+        if target.is_dir():
+            for name in ("nodes.csv", "pipes.csv"):
+                check_output(target / name, eco.files)
         nodes, pipes = to_tables(eco)
-        target.mkdir(parents=True, exist_ok=True)
-        write_atomic(target / "nodes.csv", nodes)
-        write_atomic(target / "pipes.csv", pipes)
+        made = not target.exists()
+        try:
+            target.mkdir(exist_ok=True)
+            write_atomic(target / "nodes.csv", nodes, inputs=eco.files)
+            write_atomic(target / "pipes.csv", pipes, inputs=eco.files)
+        except BaseException:
+            if made:  # leave nothing behind: the directory this call made goes again
+                for name in ("nodes.csv", "pipes.csv"):
+                    with contextlib.suppress(OSError):
+                        (target / name).unlink()
+                with contextlib.suppress(OSError):
+                    target.rmdir()
+            raise
         return target
-    if target.is_dir():
-        raise UsageError(f"{os.fspath(path)!r} is a directory; {fmt} export writes a file")
+    check_output(target, eco.files)
     if fmt == "graphml":
         data = to_graphml(eco)
     elif fmt == "gexf":
@@ -521,5 +535,5 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     else:
         text = json.dumps(to_node_link(eco), ensure_ascii=False, allow_nan=False)
         data = (text + "\n").encode("utf-8")
-    write_atomic(target, data)
+    write_atomic(target, data, inputs=eco.files)
     return target

@@ -1,0 +1,299 @@
+"""Every command that writes a file obeys one rule (ecograph._io.check_output and write_atomic):
+never over an input, never onto a directory or a device (the null device is a sink), only into
+a directory that exists, one line and a non-zero exit code on refusal, nothing left behind,
+SIGTERM included."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ecograph._io import check_output, write_atomic
+from ecograph.cli import main
+from ecograph.errors import UsageError
+
+ROOT = Path(__file__).parent.parent
+MINIMAL = ROOT / "ecosystems" / "minimal.yaml"
+SCENARIO = ROOT / "ecosystems" / "scenarios" / "xiaoqiao-quits.yaml"
+TOUTIAO = ROOT / "ecosystems" / "toutiao.yaml"
+TABLES = ROOT / "ecosystems" / "tables"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    with CliRunner().isolation() as (out, err, _):
+        code = main(list(args))
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()
+    }
+
+
+def copy_map(tmp_path: Path) -> Path:
+    source = tmp_path / "m.yaml"
+    source.write_bytes(MINIMAL.read_bytes())
+    return source
+
+
+def writers(m: Path, out: str) -> dict[str, list[str]]:
+    """Every command that writes a file, writing to ``out``."""
+    return {
+        "render": ["render", str(m), "-o", out],
+        "render-png": ["render", str(m), "-o", out, "--format", "png"],
+        "report": ["report", str(m), "-o", out, "--no-diagnosis"],
+        "export-json": ["export", str(m), "-o", out, "--format", "json"],
+        "export-graphml": ["export", str(m), "-o", out, "--format", "graphml"],
+        "longtail": ["longtail", str(m), "-o", out + ".png" if "." not in Path(out).name else out],
+        "schema": ["schema", "-o", out],
+    }
+
+
+def one_line_refusal(code: int, err: str) -> None:
+    """Exit 1 with one error line, or exit 2 with click's usage message (one 'Error:' line)."""
+    assert code in (1, 2), err
+    assert "Traceback" not in err and "internal error" not in err
+    errors = [line for line in err.splitlines() if "error:" in line.lower()]
+    assert len(errors) == 1, err
+    if code == 1:
+        assert errors[0].count(": error: cannot write ") == 1, err
+
+
+# -- outputs over inputs -------------------------------------------------------------------
+
+
+def test_whatif_save_never_overwrites_the_scenario_or_the_map(tmp_path: Path) -> None:
+    m = tmp_path / "toutiao.yaml"
+    m.write_bytes(TOUTIAO.read_bytes())
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(SCENARIO.read_bytes())
+    before = snapshot(tmp_path)
+    for target in (scenario, m, tmp_path / "." / "s.yaml"):
+        code, _, err = run("whatif", str(m), str(scenario), "--save", str(target))
+        one_line_refusal(code, err)
+        assert "it is an input of this command" in err and str(target.name) in err
+    assert snapshot(tmp_path) == before
+    code, _, err = run("whatif", str(m), str(scenario), "--save", str(tmp_path / "new.yaml"))
+    assert code == 0 and (tmp_path / "new.yaml").exists()
+
+
+def test_import_never_overwrites_its_own_tables(tmp_path: Path) -> None:
+    nodes, pipes = tmp_path / "nodes.csv", tmp_path / "pipes.csv"
+    nodes.write_bytes((TABLES / "nodes.csv").read_bytes())
+    pipes.write_bytes((TABLES / "pipes.csv").read_bytes())
+    before = snapshot(tmp_path)
+    for target in (nodes, pipes):
+        code, _, err = run("import", str(nodes), str(pipes), "-o", str(target))
+        one_line_refusal(code, err)
+        assert f"cannot write {target}: it is an input" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_export_never_overwrites_the_map_or_a_file_it_includes(tmp_path: Path) -> None:
+    part = tmp_path / "part.yaml"
+    part.write_text(
+        "ecograph: 1\nname: part\nnodes:\n  b: {kind: partner, outflow: 1}\n", encoding="utf-8"
+    )
+    m = tmp_path / "m.yaml"
+    m.write_text(
+        "ecograph: 1\nname: m\ninclude: [part.yaml]\nnodes:\n  a: {kind: pool, inflow: 1}\n"
+        "pipes:\n  - {from: a, to: b, volume: 1}\n",
+        encoding="utf-8",
+    )
+    assert run("check", str(m))[0] == 0
+    link = tmp_path / "link.json"
+    link.symlink_to(part)
+    hard = tmp_path / "hard.json"
+    os.link(m, hard)
+    before = snapshot(tmp_path)
+    for target, fmt in ((m, "json"), (part, "graphml"), (link, "json"), (hard, "gexf")):
+        code, _, err = run("export", str(m), "-o", str(target), "--format", fmt)
+        one_line_refusal(code, err)
+        assert "it is an input of this command" in err
+        # render and report follow the same rule
+        for command in ("render", "report"):
+            code, _, err = run(command, str(m), "-o", str(target))
+            one_line_refusal(code, err)
+    assert snapshot(tmp_path) == before
+    assert link.is_symlink()
+
+
+def test_longtail_chart_never_overwrites_the_map(tmp_path: Path) -> None:
+    m = tmp_path / "m.png"  # a map file may have any name
+    m.write_bytes(MINIMAL.read_bytes())
+    before = m.read_bytes()
+    code, _, err = run("longtail", str(m), "-o", str(m))
+    one_line_refusal(code, err)
+    assert m.read_bytes() == before
+
+
+# -- odd targets -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["render", "render-png", "report", "export-json", "schema"])
+def test_a_missing_directory_is_one_line_and_nothing_is_made(tmp_path: Path, command: str) -> None:
+    m = copy_map(tmp_path)
+    before = snapshot(tmp_path)
+    out = str(tmp_path / "missing" / "out.html")
+    code, _, err = run(*writers(m, out)[command])
+    one_line_refusal(code, err)
+    assert "no directory" in err and str(tmp_path / "missing") in err
+    assert snapshot(tmp_path) == before and not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    "command", ["render", "report", "export-json", "export-graphml", "longtail", "schema"]
+)
+def test_a_device_is_refused_and_stays_a_device(tmp_path: Path, command: str) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    m = copy_map(tmp_path)
+    args = writers(m, "/dev/full")[command]
+    if command == "longtail":
+        args = ["longtail", str(m), "-o", "/dev/full"]  # no chart suffix: a usage error first
+    code, _, err = run(*args)
+    one_line_refusal(code, err)
+    if command != "longtail":
+        assert "cannot write /dev/full: not a regular file" in err
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_the_null_device_is_a_sink_and_stays_a_device(tmp_path: Path) -> None:
+    m = copy_map(tmp_path)
+    for command in ("render", "export-json", "schema"):
+        code, _, err = run(*writers(m, os.devnull)[command])
+        assert code == 0, err
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    m = copy_map(tmp_path)
+    target = tmp_path / "d"
+    target.mkdir()
+    for command in ("render", "report", "export-json", "schema"):
+        code, _, err = run(*writers(m, str(target))[command])
+        one_line_refusal(code, err)
+        assert "directory" in err
+    code, _, err = run("export", str(m), "-o", str(m), "--format", "csv")
+    one_line_refusal(code, err)
+    assert list(target.iterdir()) == []
+
+
+def test_a_file_in_a_place_no_file_can_be_made_is_one_line() -> None:
+    # /proc refuses new files even to root (a read-only directory would not stop root)
+    code, _, err = run("render", str(MINIMAL), "-o", "/proc/ecograph-test.html")
+    one_line_refusal(code, err)
+    assert "cannot write /proc/ecograph-test.html" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
+def test_a_read_only_directory_is_one_line_and_nothing_left(tmp_path: Path) -> None:
+    m = copy_map(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        code, _, err = run("render", str(m), "-o", str(locked / "m.html"))
+        one_line_refusal(code, err)
+        assert "cannot write" in err and "ermission denied" in err
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_full_disk_is_one_line_and_the_old_file_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = copy_map(tmp_path)
+    out = tmp_path / "m.json"
+    out.write_text("old", encoding="utf-8")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    code, _, err = run("export", str(m), "-o", str(out))
+    one_line_refusal(code, err)
+    assert f"cannot write {out}: No space left on device" in err
+    assert out.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.yaml"]
+
+
+def test_check_output_rules() -> None:
+    with pytest.raises(UsageError, match="it is a directory"):
+        check_output(ROOT)
+    check_output(ROOT, directory=True)
+    with pytest.raises(UsageError, match="it is a file, not a directory"):
+        check_output(MINIMAL, directory=True)
+    with pytest.raises(UsageError, match="it is an input"):
+        check_output(ROOT / "ecosystems" / ".." / "ecosystems" / "minimal.yaml", [MINIMAL])
+    check_output(os.devnull)
+    with pytest.raises(UsageError, match="no file name"):
+        check_output("")
+
+
+def test_a_partial_csv_export_leaves_no_directory_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = os.replace
+
+    def second_fails(src: str, dst: str) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    code, _, err = run("export", str(MINIMAL), "-o", str(tmp_path / "tables"))
+    one_line_refusal(code, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- SIGTERM while writing ------------------------------------------------------------------
+
+SLOW_WRITER = """
+import os, sys, time
+from ecograph._io import write_atomic
+def slow(fd):
+    print("writing", flush=True)
+    time.sleep(30)
+os.fsync = slow
+write_atomic(sys.argv[1], b"x" * 1000)
+"""
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.html"
+    target.write_text("old", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITER, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "writing\n"
+    assert len(list(tmp_path.glob(".ecograph-*.tmp"))) == 1  # the temporary file exists
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+    assert time.monotonic() - start < 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.html"]
+    assert target.read_text(encoding="utf-8") == "old"
+
+
+def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    write_atomic(tmp_path / "a.txt", b"a")
+    assert signal.getsignal(signal.SIGTERM) == before
