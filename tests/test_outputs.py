@@ -297,3 +297,71 @@ def test_sigterm_handler_is_restored_after_writing(tmp_path: Path) -> None:
     before = signal.getsignal(signal.SIGTERM)
     write_atomic(tmp_path / "a.txt", b"a")
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+# -- CSV injection: every CSV writer escapes the same way --------------------------------
+
+EVIL_CSV_MAP = """ecograph: 1
+name: evil
+nodes:
+  "=cmd": {kind: pool, inflow: 10, label: '=HYPERLINK("http://x","y")'}
+  "+b": {kind: partner, outflow: 6, label: "@SUM(1)"}
+  "-c": {kind: producer, outflow: 4, label: "\\tTab"}
+pipes:
+  - {from: "=cmd", to: "+b", volume: 6, capacity: 6}
+  - {from: "=cmd", to: "-c", volume: 4}
+"""
+
+CSV_COMMANDS = {
+    "longtail": ["longtail"],
+    "diagnose": ["diagnose"],
+    "centrality": ["centrality", "--metric", "pagerank"],
+    "reach": ["reach", "--from", "=cmd"],
+    "flow": ["flow"],
+    "fit": ["fit"],
+    "dependency": ["dependency", "--target", "+b"],
+    "bottlenecks": ["bottlenecks", "--to", "+b"],
+}
+
+
+@pytest.mark.parametrize("command", list(CSV_COMMANDS))
+def test_analysis_csv_never_starts_a_text_cell_with_a_formula(tmp_path: Path, command: str) -> None:
+    import csv
+    import io
+
+    m = tmp_path / "evil.yaml"
+    m.write_text(EVIL_CSV_MAP, encoding="utf-8")
+    name, *options = CSV_COMMANDS[command]
+    code, out, err = run(name, str(m), *options, "--format", "csv")
+    assert code == 0, err
+    cells = [cell for row in csv.reader(io.StringIO(out)) for cell in row]
+    assert cells
+    for cell in cells:
+        try:
+            float(cell)
+            continue  # a number (negative numbers start with '-' and are numbers)
+        except ValueError:
+            pass
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (command, cell)
+    if command in ("longtail", "centrality", "reach"):
+        assert "'+b" in cells and "'-c" in cells  # the ids, escaped, and still there
+
+
+def test_csv_formula_escape_is_one_rule_for_analyses_and_exports(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import ecograph
+    from ecograph.exchange import export
+
+    m = tmp_path / "evil.yaml"
+    m.write_text(EVIL_CSV_MAP, encoding="utf-8")
+    eco = ecograph.load(m)
+    export(eco, tmp_path / "tables")
+    text = (tmp_path / "tables" / "nodes.csv").read_text(encoding="utf-8-sig")
+    table = {row["id"]: row["label"] for row in csv.DictReader(io.StringIO(text))}
+    assert table == {"'=cmd": '\'=HYPERLINK("http://x","y")', "'+b": "'@SUM(1)", "'-c": "'\tTab"}
+    code, out, _ = run("longtail", str(m), "--format", "csv")
+    assert code == 0
+    rows = {row["node"]: row["label"] for row in csv.DictReader(io.StringIO(out))}
+    assert rows == {"'+b": "'@SUM(1)", "'-c": "'\tTab"}
