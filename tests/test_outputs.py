@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from ecograph._io import check_output, write_atomic
 from ecograph.cli import main
 from ecograph.errors import UsageError
+from ecograph.model import Ecosystem
 
 ROOT = Path(__file__).parent.parent
 MINIMAL = ROOT / "ecosystems" / "minimal.yaml"
@@ -365,3 +366,124 @@ def test_csv_formula_escape_is_one_rule_for_analyses_and_exports(tmp_path: Path)
     assert code == 0
     rows = {row["node"]: row["label"] for row in csv.DictReader(io.StringIO(out))}
     assert rows == {"'+b": "'@SUM(1)", "'-c": "'\tTab"}
+
+
+# -- exports: well-formed XML, no merged ids, no silent null --------------------------------
+
+
+def control_map() -> Ecosystem:
+    from ecograph.model import Ecosystem, Node, Pipe
+
+    ids = ["a\x01", "b\x02", "c\x1f", "plain"]
+    nodes = {i: Node(i, "pool", label=f"L\x0b{i}", attrs={"k\x02": "v\x03", "n": 2.5}) for i in ids}
+    pipes = (
+        Pipe("p\x05", "a\x01", "b\x02", volume=1.0),
+        Pipe("q\x06", "a\x01", "b\x02", volume=2.0),
+        Pipe("r", "c\x1f", "plain", volume=3.0),
+    )
+    return Ecosystem("m\x07", title="t\x08", description="d\x0c", nodes=nodes, pipes=pipes)
+
+
+def xml_counts(data: bytes) -> tuple[int, int]:
+    import xml.dom.minidom
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(data)  # well-formed for the stdlib parser
+    doc = xml.dom.minidom.parseString(data)
+    return len(doc.getElementsByTagName("node")), len(doc.getElementsByTagName("edge"))
+
+
+def test_control_characters_give_well_formed_graphml_and_gexf_with_every_node() -> None:
+    import io
+
+    import networkx as nx
+
+    from ecograph.exchange import to_gexf, to_graphml
+
+    eco = control_map()
+    graphml, gexf = to_graphml(eco), to_gexf(eco)
+    assert xml_counts(graphml) == (4, 3)
+    assert xml_counts(gexf) == (4, 3)
+    G = nx.read_graphml(io.BytesIO(graphml), force_multigraph=True)
+    assert sorted(G.nodes) == ["a\ufffd", "b\ufffd", "c\ufffd", "plain"]
+    assert G.number_of_edges() == 3
+    assert sorted(k for *_, k in G.edges(keys=True)) == ["p\ufffd", "q\ufffd", "r"]
+    assert G.nodes["a\ufffd"]["label"] == "L\ufffda\ufffd"
+    assert G.nodes["a\ufffd"]["attr_k\ufffd"] == "v\ufffd"
+    H = nx.read_gexf(io.BytesIO(gexf))
+    assert H.number_of_nodes() == 4 and H.number_of_edges() == 3
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["a\x01", "a\x02"], ["a\x01", "a\ufffd"]],
+    ids=["two-controls", "control-and-replacement"],
+)
+def test_ids_that_would_merge_in_xml_are_refused_not_merged(tmp_path: Path, ids: list[str]) -> None:
+    from ecograph.exchange import export
+    from ecograph.model import Ecosystem, Node
+
+    eco = Ecosystem("m", nodes={i: Node(i, "pool") for i in ids})
+    for fmt in ("graphml", "gexf"):
+        with pytest.raises(UsageError, match=r"node ids .* would both be written as"):
+            export(eco, tmp_path / f"m.{fmt}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pipe_ids_and_attribute_names_that_would_merge_are_refused() -> None:
+    from ecograph.exchange import to_graphml
+    from ecograph.model import Ecosystem, Node, Pipe
+
+    nodes = {"a": Node("a", "pool"), "b": Node("b", "partner")}
+    pipes = (Pipe("p\x05", "a", "b", volume=1.0), Pipe("p\x06", "a", "b", volume=1.0))
+    with pytest.raises(UsageError, match=r"pipe ids .* would both be written as"):
+        to_graphml(Ecosystem("m", nodes=nodes, pipes=pipes))
+    two = {"a": Node("a", "pool", attrs={"k\x01": 1, "k\x02": 2})}
+    with pytest.raises(UsageError, match="attribute names of node 'a'"):
+        to_graphml(Ecosystem("m", nodes=two))
+
+
+def test_non_finite_attrs_round_trip_through_xml_and_are_refused_by_json(tmp_path: Path) -> None:
+    import io
+    import math
+
+    import networkx as nx
+
+    from ecograph.exchange import to_gexf, to_graphml, to_node_link
+
+    m = tmp_path / "m.yaml"
+    m.write_text(
+        "ecograph: 1\nname: m\nnodes:\n"
+        "  a: {kind: pool, attrs: {n: .nan, i: .inf, j: -.inf, ok: 1.5}}\n",
+        encoding="utf-8",
+    )
+    import ecograph
+
+    eco = ecograph.load(m)
+    for data, read in ((to_graphml(eco), nx.read_graphml), (to_gexf(eco), nx.read_gexf)):
+        node = read(io.BytesIO(data)).nodes["a"]
+        assert math.isnan(node["attr_n"])
+        assert node["attr_i"] == math.inf and node["attr_j"] == -math.inf
+        assert node["attr_ok"] == 1.5
+    with pytest.raises(UsageError, match=r"node 'a' attrs\.n is nan, and JSON has no NaN"):
+        to_node_link(eco)
+    code, _, err = run("export", str(m), "-o", str(tmp_path / "m.json"))
+    one_line_refusal(code, err)
+    assert "attrs.n is nan" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+
+
+def test_an_unbounded_capacity_is_null_in_json_and_finite_attrs_are_kept(tmp_path: Path) -> None:
+    import json
+
+    from ecograph.exchange import to_node_link
+    from ecograph.model import Ecosystem, Node, Pipe
+
+    eco = Ecosystem(
+        "m",
+        nodes={"a": Node("a", "pool", attrs={"x": [1.5, {"y": 2}]}), "b": Node("b", "partner")},
+        pipes=(Pipe("a->b:traffic", "a", "b", volume=1.0),),
+    )
+    data = json.loads(json.dumps(to_node_link(eco), allow_nan=False))
+    assert data["edges"][0]["capacity"] is None
+    assert data["nodes"][0]["attrs"] == {"x": [1.5, {"y": 2}]}

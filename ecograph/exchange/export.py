@@ -302,35 +302,72 @@ def _bad_xml(c: str) -> bool:
     )
 
 
-def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    def fix(data: dict[str, Any]) -> None:
-        items = list(data.items())
-        data.clear()
-        for key, value in items:  # attribute names (attr_<key>) and values
-            data[_xml_text(key)] = _xml_text(value) if isinstance(value, str) else value
+def _xml_name(text: str, seen: dict[str, str], what: str) -> str:
+    """``text`` made XML-safe; refuses two different texts that become the same."""
+    safe = _xml_text(text)
+    other = seen.setdefault(safe, text)
+    if other != text:
+        raise UsageError(
+            f"cannot write XML: {what} {other!r} and {text!r} would both be written as "
+            f"{safe!r} (XML cannot hold control characters); rename one of them"
+        )
+    return safe
 
-    fix(G.graph)
-    bad = [n for n in G if isinstance(n, str) and _xml_text(n) != n]
-    for _, data in G.nodes(data=True):
-        fix(data)
-    for *_, data in G.edges(keys=True, data=True):
-        fix(data)
-    if bad:  # ids with control characters: rename them, keeping the edges' keys
-        G = nx.relabel_nodes(G, {n: _xml_text(n) for n in bad})
-    return G
+
+def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``G`` whose every id, key, attribute name and text XML 1.0 can hold.
+
+    Characters XML cannot hold become U+FFFD (:func:`_xml_text`). Two node ids,
+    two edge ids or two attribute names that would become the same are refused
+    with :class:`UsageError`: they would silently merge in the file.
+    """
+
+    def fix(data: dict[str, Any], where: str) -> dict[str, Any]:
+        names: dict[str, str] = {}
+        out: dict[str, Any] = {}
+        for key, value in data.items():  # attribute names (attr_<key>) and values
+            name = _xml_name(key, names, f"attribute names of {where}")
+            out[name] = _xml_text(value) if isinstance(value, str) else value
+        return out
+
+    H = nx.MultiDiGraph()
+    H.graph.update(fix(G.graph, "the map"))
+    ids: dict[str, str] = {}
+    rename = {n: _xml_name(n, ids, "node ids") for n in G}
+    H.add_nodes_from((rename[n], fix(data, f"node {n!r}")) for n, data in G.nodes(data=True))
+    keys: dict[str, str] = {}
+    H.add_edges_from(
+        (rename[u], rename[v], _xml_name(k, keys, "pipe ids"), fix(data, f"pipe {k!r}"))
+        for u, v, k, data in G.edges(keys=True, data=True)
+    )
+    return H
 
 
 # -- node-link JSON ----------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, where: str, path: str = "") -> Any:
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            raise UsageError(
+                f"cannot write node-link JSON: {where} {path} is {value!r}, and JSON has no NaN "
+                "or infinity; export GraphML, GEXF or CSV, which keep it"
+            )
+        return value
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {
+            str(k): _jsonable(v, where, f"{path}.{k}" if path else str(k)) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, where, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
+
+
+def _unbounded(record: dict[str, Any]) -> dict[str, Any]:
+    """An edge record with the unbounded capacity (``inf``) as None."""
+    if record.get("capacity") == math.inf:
+        return {**record, "capacity": None}
+    return record
 
 
 def to_node_link(eco: Ecosystem) -> dict[str, Any]:
@@ -338,10 +375,19 @@ def to_node_link(eco: Ecosystem) -> dict[str, Any]:
 
     ``networkx.node_link_data(eco.graph, edges="edges", source="from", target="to")``
     — an edge's ends are ``from`` and ``to``, because ``source`` is a pipe attribute
-    (where its figures come from) — with tuples as lists and every non-finite
-    number (an unbounded pipe's ``capacity`` of ``inf``) as None.
+    (where its figures come from) — with tuples as lists and an unbounded pipe's
+    ``capacity`` (``inf``) as None.
     ``networkx.node_link_graph(data, edges="edges", source="from", target="to")``
     reads it back.
+
+    JSON has no NaN or infinity, so any other non-finite number (``.nan`` or
+    ``.inf`` in free-form ``attrs``) is refused, never written as ``null``:
+    GraphML, GEXF and the CSV tables keep such values.
+
+    Raises
+    ------
+    UsageError
+        ``cannot write node-link JSON: node 'x' attrs.k is nan, ...``.
 
     Examples
     --------
@@ -353,7 +399,12 @@ def to_node_link(eco: Ecosystem) -> dict[str, Any]:
     ('a->b:traffic', None, ['<string>'])
     """
     link = nx.node_link_data(eco.graph, edges="edges", source="from", target="to")
-    data: dict[str, Any] = _jsonable(link)
+    data: dict[str, Any] = {
+        key: value for key, value in link.items() if key not in ("nodes", "edges")
+    }
+    data = _jsonable(data, "the map")
+    data["nodes"] = [_jsonable(n, f"node {n.get('id')!r}") for n in link["nodes"]]
+    data["edges"] = [_jsonable(_unbounded(e), f"pipe {e.get('key')!r}") for e in link["edges"]]
     return data
 
 
