@@ -487,3 +487,38 @@ def test_an_unbounded_capacity_is_null_in_json_and_finite_attrs_are_kept(tmp_pat
     data = json.loads(json.dumps(to_node_link(eco), allow_nan=False))
     assert data["edges"][0]["capacity"] is None
     assert data["nodes"][0]["attrs"] == {"x": [1.5, {"y": 2}]}
+
+
+# -- deep structures --------------------------------------------------------------------
+
+
+def deep_yaml(tmp_path: Path, depth: int = 1500) -> Path:
+    lines = ["ecograph: 1", "name: deep", "nodes:", "  n0: {kind: platform}"]
+    lines.append("  src: {kind: pool, parent: n0, inflow: 5}")
+    lines += [f"  n{i}: {{kind: sub-ecosystem, parent: n{i - 1}}}" for i in range(1, depth)]
+    lines += [f"  leaf: {{kind: partner, parent: n{depth - 1}, outflow: 5}}"]
+    lines += ["pipes:", "  - {from: src, to: leaf, volume: 5}"]
+    m = tmp_path / "deep.yaml"
+    m.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return m
+
+
+def test_a_1500_deep_chain_renders_and_reports(tmp_path: Path) -> None:
+    import json
+    import math
+    import re
+
+    m = deep_yaml(tmp_path)
+    for name in ("d.html", "d.png", "d.svg"):
+        code, out, err = run("render", str(m), "-o", str(tmp_path / name))
+        assert code == 0, err
+        assert "1,502 nodes and 1 pipes drawn" in out
+    page = (tmp_path / "d.html").read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="ecograph-data">(.*?)</script>', page)
+    assert found is not None
+    data = json.loads(found.group(1))  # strict JSON: no NaN or Infinity
+    assert len(data["nodes"]) == 1502
+    assert all(math.isfinite(n["x"]) and math.isfinite(n["y"]) for n in data["nodes"])
+    code, _, err = run("report", str(m), "-o", str(tmp_path / "r.html"))
+    assert code == 0, err
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

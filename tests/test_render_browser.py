@@ -417,3 +417,30 @@ def test_prototype_names_as_ids_are_drawn_like_any_other(tmp_path: Path, open_pa
     }
     assert opened.api("toggle('toString')") is False  # not a group
     assert opened.errors == []
+
+
+def deep_chain(depth: int = 1500) -> Ecosystem:
+    """A parent chain ``depth`` levels deep, a partner at the bottom fed from the top."""
+    nodes = {"n0": Node("n0", "platform")}
+    for i in range(1, depth):
+        nodes[f"n{i}"] = Node(f"n{i}", "sub-ecosystem", parent=f"n{i - 1}")
+    nodes["src"] = Node("src", "pool", parent="n0", inflow={"traffic": 5.0})
+    nodes["leaf"] = Node("leaf", "partner", parent=f"n{depth - 1}", outflow={"traffic": 5.0})
+    pipe = Pipe("src->leaf:traffic", "src", "leaf", volume=5.0)
+    return Ecosystem("deep", nodes=nodes, pipes=(pipe,))
+
+
+def test_a_1500_deep_chain_is_drawn_whole(tmp_path: Path, open_page: Any) -> None:
+    eco = deep_chain()
+    page_path, drawing = draw(tmp_path, eco)
+    coordinates = [c for n in drawing.nodes for c in (n.x, n.y)]
+    assert all(np.isfinite(coordinates))
+    opened = open_page(page_path)
+    assert opened.errors == []
+    assert opened.counts() == (1502, 1)
+    positions = dict(opened.api("positions()"))
+    assert len(positions) == 1502
+    assert all(np.isfinite([p["x"] for p in positions.values()]))
+    assert opened.api("toggle('n0')") is True  # collapse the whole chain into its top
+    assert opened.api("shown()")["nodes"] == ["n0"]
+    assert opened.errors == []

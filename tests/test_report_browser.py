@@ -199,3 +199,11 @@ def test_a_map_with_prototype_names_as_ids_is_drawn_in_the_report(
     )
     text = opened.page.inner_text("body")
     assert "hasOwnProperty" in text and "__proto__" in text
+
+
+def test_a_1500_deep_chain_is_reported_and_drawn(tmp_path: Path, open_page: Any) -> None:
+    from test_render_browser import deep_chain
+
+    opened = open_page(write(tmp_path, deep_chain()))
+    assert opened.errors == []
+    assert opened.counts() == (1502, 1)
