@@ -522,3 +522,56 @@ def test_a_1500_deep_chain_renders_and_reports(tmp_path: Path) -> None:
     code, _, err = run("report", str(m), "-o", str(tmp_path / "r.html"))
     assert code == 0, err
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# -- charts: '$' is a dollar sign, never mathtext ------------------------------------------
+
+MATH_LABELS = ["$\\frac{", "$x$", "a$b", "$\\sqrt{$ and $$", "${$ costs $5$"]
+MATH_TITLE = "Cost $\\frac{ of $x$"
+
+
+def math_yaml(tmp_path: Path) -> Path:
+    import json
+
+    title = json.dumps(MATH_TITLE)
+    lines = ["ecograph: 1", "name: math", f"title: {title}"]
+    lines += ["nodes:", "  p: {kind: platform, label: 'a$b'}", "  src: {kind: pool, inflow: 10}"]
+    for i, label in enumerate(MATH_LABELS):
+        node = f"{{kind: partner, parent: p, outflow: 2, label: {json.dumps(label)}}}"
+        lines.append(f"  n{i}: {node}")
+    lines.append("pipes:")
+    for i, label in enumerate(MATH_LABELS):
+        lines.append(f"  - {{from: src, to: n{i}, volume: 2, label: {json.dumps(label)}}}")
+    m = tmp_path / "math.yaml"
+    m.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return m
+
+
+def svg_texts(data: bytes) -> list[str]:
+    """The texts matplotlib drew, from the comments it writes before each text's glyphs."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(data)  # well-formed
+    return [t.strip() for t in re.findall(r"<!-- (.*?) -->", data.decode("utf-8"), re.S)]
+
+
+def test_dollar_signs_in_labels_and_titles_draw_as_text_in_every_picture(tmp_path: Path) -> None:
+    from html import unescape
+
+    m = math_yaml(tmp_path)
+    for name in ("m.png", "m.svg"):
+        code, _, err = run("render", str(m), "-o", str(tmp_path / name))
+        assert code == 0, err
+    texts = [unescape(t) for t in svg_texts((tmp_path / "m.svg").read_bytes())]
+    for label in MATH_LABELS:
+        assert any(label in t for t in texts), (label, texts)
+    assert any(MATH_TITLE in t for t in texts)
+    for name, style in (("l.png", "pareto"), ("l.svg", "pareto"), ("z.svg", "lorenz")):
+        code, _, err = run("longtail", str(m), "-o", str(tmp_path / name), "--chart", style)
+        assert code == 0, err
+    chart_texts = [unescape(t) for t in svg_texts((tmp_path / "l.svg").read_bytes())]
+    assert any(t == "$x$" for t in chart_texts), chart_texts  # a bar's tick label
+    code, _, err = run("report", str(m), "-o", str(tmp_path / "r.html"))
+    assert code == 0, err
+    assert (tmp_path / "l.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -54,7 +54,6 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -500,11 +499,10 @@ def chart(
     >>> b"<svg" in chart(lt, "svg", style="lorenz")
     True
     """
-    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from ecograph.render.static import _fonts
+    from ecograph.render.static import picture_style
 
     if fmt not in CHART_FORMATS:
         raise ValueError(f"format must be one of {', '.join(CHART_FORMATS)}, not {fmt!r}")
@@ -513,11 +511,7 @@ def chart(
     heading = _printable(
         title or f"{result.title or 'Long tail'}: {result.kind} per {result.period}"
     )
-    with (
-        matplotlib.rc_context({"font.family": _fonts(), "svg.hashsalt": "ecograph"}),
-        warnings.catch_warnings(),
-    ):
-        warnings.filterwarnings("ignore", message=r"Glyph .* missing")
+    with picture_style():
         width, height = CHART_SIZE
         fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, layout="constrained")
         FigureCanvasAgg(fig)
