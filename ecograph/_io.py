@@ -33,7 +33,7 @@ from types import FrameType
 
 from ecograph.errors import UsageError
 
-__all__ = ["check_output", "write_atomic"]
+__all__ = ["check_output", "is_sink", "sigterm_raises", "write_atomic"]
 
 #: Exit status of a process ended by SIGTERM (128 + 15), as shells report it.
 TERMINATED = 128 + signal.SIGTERM
@@ -141,11 +141,22 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """While a file is written, SIGTERM raises SystemExit(143) so the temporary file is removed.
+def sigterm_raises() -> Iterator[None]:
+    """Inside it, SIGTERM raises ``SystemExit(143)``, so cleanup code runs (files are removed).
 
-    Only the main thread can install signal handlers; elsewhere nothing changes.
-    A handler someone else installed is left in charge.
+    :func:`write_atomic` writes under it; a writer of several files wraps them
+    all. Only the main thread can install signal handlers; elsewhere nothing
+    changes. A handler someone else installed (or an outer ``sigterm_raises``)
+    is left in charge, and the previous handler is restored on the way out.
+
+    Examples
+    --------
+    >>> before = signal.getsignal(signal.SIGTERM)
+    >>> with sigterm_raises():
+    ...     signal.getsignal(signal.SIGTERM) is not before
+    True
+    >>> signal.getsignal(signal.SIGTERM) is before
+    True
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -210,7 +221,7 @@ def write_atomic(
         return
     directory = os.path.dirname(os.path.abspath(target))
     tmp: str | None = None
-    with _sigterm_raises():
+    with sigterm_raises():
         try:
             fd, tmp = tempfile.mkstemp(prefix=".ecograph-", suffix=".tmp", dir=directory)
             with os.fdopen(fd, "wb") as handle:

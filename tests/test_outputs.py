@@ -575,3 +575,34 @@ def test_dollar_signs_in_labels_and_titles_draw_as_text_in_every_picture(tmp_pat
     code, _, err = run("report", str(m), "-o", str(tmp_path / "r.html"))
     assert code == 0, err
     assert (tmp_path / "l.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+SLOW_CSV_EXPORT = """
+import importlib, sys, time
+import ecograph
+module = importlib.import_module("ecograph.exchange.export")
+real = module.write_atomic
+def paused(path, data, **options):
+    if path.name == "pipes.csv":  # between the two files: in no write_atomic
+        print("between", flush=True)
+        time.sleep(30)
+    real(path, data, **options)
+module.write_atomic = paused
+module.export(ecograph.load(sys.argv[1]), sys.argv[2], "csv")
+"""
+
+
+def test_sigterm_between_the_two_csv_files_leaves_no_directory(tmp_path: Path) -> None:
+    out = tmp_path / "tables"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_CSV_EXPORT, str(MINIMAL), str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "between\n"
+    assert (out / "nodes.csv").exists()  # the first file is written
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from ecograph._io import check_output, write_atomic
+from ecograph._io import check_output, sigterm_raises, write_atomic
 from ecograph.errors import UsageError
 from ecograph.exchange._cells import (
     encode_attr,
@@ -566,9 +566,10 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
         nodes, pipes = to_tables(eco)
         made = not target.exists()
         try:
-            target.mkdir(exist_ok=True)
-            write_atomic(target / "nodes.csv", nodes, inputs=eco.files)
-            write_atomic(target / "pipes.csv", pipes, inputs=eco.files)
+            with sigterm_raises():
+                target.mkdir(exist_ok=True)
+                write_atomic(target / "nodes.csv", nodes, inputs=eco.files)
+                write_atomic(target / "pipes.csv", pipes, inputs=eco.files)
         except BaseException:
             if made:  # leave nothing behind: the directory this call made goes again
                 for name in ("nodes.csv", "pipes.csv"):
