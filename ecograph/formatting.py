@@ -12,7 +12,9 @@ Conventions
   number}``) becomes a column of one table keyed by node; each list of records
   becomes a table of its own under a heading.
 * CSV: the same tables, one row per node (or record), with a ``section``
-  column when a result holds several lists of records.
+  column when a result holds several lists of records. Every text cell (and
+  heading) goes through :func:`escape_formula`: a label such as
+  ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,48 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["format_number", "plain", "to_csv", "to_json", "to_table"]
+__all__ = [
+    "escape_formula",
+    "format_number",
+    "plain",
+    "to_csv",
+    "to_json",
+    "to_table",
+    "unescape_formula",
+]
+
+#: What a spreadsheet may run as a formula when a cell starts with it (and ``'``, so
+#: that the escape itself can be undone).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def escape_formula(text: str) -> str:
+    """Put ``'`` before a cell a spreadsheet would run as a formula ("CSV injection").
+
+    The one rule of every CSV ecograph writes (analysis results and exported
+    tables): text starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage
+    return or ``'`` gets a ``'`` in front. Numbers are not text and are not
+    touched. :func:`unescape_formula` undoes it.
+
+    Examples
+    --------
+    >>> escape_formula("=HYPERLINK(1)"), escape_formula("plain"), escape_formula("'x")
+    ("'=HYPERLINK(1)", 'plain', "''x")
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Remove the ``'`` that :func:`escape_formula` added.
+
+    Examples
+    --------
+    >>> unescape_formula("'=HYPERLINK(1)"), unescape_formula("'plain"), unescape_formula("''x")
+    ('=HYPERLINK(1)', "'plain", "'x")
+    """
+    if len(text) >= 2 and text[0] == "'" and text[1:2] in _FORMULA_START:
+        return text[1:]
+    return text
 
 
 def plain(data: Any, *, finite: bool = True) -> Any:
@@ -256,6 +299,9 @@ def to_csv(data: Any, *, key_name: str = "node") -> str:
     node,traffic
     a,10.0
     b,7.5
+    >>> print(to_csv({"traffic": {"=1+1": -2.0}}), end="")
+    node,traffic
+    '=1+1,-2.0
     """
     data = plain(data, finite=False)
     if not isinstance(data, Mapping):
@@ -275,8 +321,18 @@ def to_csv(data: Any, *, key_name: str = "node") -> str:
         rows = [{k: v for k, v in scalars.items()}]
     header = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([escape_formula(str(k)) for k in header])
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in header})
+        writer.writerow([_csv_cell(row.get(k)) for k in header])
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_formula(value)
+    if isinstance(value, int | float):  # bool included: written as True/False
+        return value
+    return escape_formula(str(value))  # a list of scalars, as csv would write it

@@ -144,7 +144,7 @@ def test_the_map_itself_is_never_overwritten(tmp_path: Path) -> None:
     source.write_bytes((ROOT / "ecosystems" / "minimal.yaml").read_bytes())
     before = source.read_bytes()
     code, _, stderr = run("render", str(source), "-o", str(source))
-    assert code == 1 and "it is a file of the map itself" in stderr
+    assert code == 1 and "it is an input of this command" in stderr
     assert source.read_bytes() == before
 
 

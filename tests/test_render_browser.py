@@ -76,7 +76,7 @@ def screen_point(opened: Opened, node: str) -> tuple[float, float]:
     p = opened.page.evaluate(
         """(id) => {
           const n = window.ecograph.network;
-          const dom = n.canvasToDOM(n.getPosition(id));
+          const dom = n.canvasToDOM(n.getPosition(window.ecograph.visId(id)));
           const box = document.getElementById('eg-network').getBoundingClientRect();
           return {x: dom.x + box.left, y: dom.y + box.top};
         }""",
@@ -130,7 +130,7 @@ def test_search_by_label_and_by_id_focuses_the_node(tmp_path: Path, open_page: A
     ]
     page.press("#eg-search", "Enter")
     assert opened.api("focused()") == "erp-vendor"
-    assert opened.api("network.getSelectedNodes()") == ["erp-vendor"]
+    assert opened.api("selected()") == ["erp-vendor"]
     page.fill("#eg-search", "no-such-thing")
     assert page.inner_text("#eg-results") == "no node matches"
     assert opened.errors == []
@@ -271,7 +271,7 @@ def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_
     page_path, _ = draw(tmp_path, alibaba())
     first = open_page(page_path)
     second = open_page(page_path)
-    a, b = first.api("network.getPositions()"), second.api("network.getPositions()")
+    a, b = dict(first.api("positions()")), dict(second.api("positions()"))
     assert a.keys() == b.keys()
     for node in a:
         assert a[node]["x"] == pytest.approx(b[node]["x"], abs=1e-6)
@@ -279,15 +279,15 @@ def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_
     assert first.api("physics()") is True
     first.page.click("#eg-physics")
     assert first.api("physics()") is False
-    frozen = first.api("network.getPositions()")
+    frozen = dict(first.api("positions()"))
     first.page.wait_for_timeout(300)
-    assert first.api("network.getPositions()") == frozen
+    assert dict(first.api("positions()")) == frozen
 
 
 def test_hierarchical_layout_draws_containers_above_members(tmp_path: Path, open_page: Any) -> None:
     eco = alibaba()
     opened = open_page(draw(tmp_path, eco, layout="hierarchical")[0])
-    pos = opened.api("network.getPositions()")
+    pos = dict(opened.api("positions()"))
     for node in eco.nodes.values():
         if node.parent is not None:
             assert pos[node.parent]["y"] < pos[node.id]["y"]
@@ -366,3 +366,81 @@ def test_a_100k_partner_map_folds_its_tail_and_stays_usable(tmp_path: Path, open
     opened.page.fill("#eg-search", folded)
     assert opened.page.eval_on_selector("#eg-results li", "e => e.dataset.folded") == folded
     assert "folded into +" in opened.page.inner_text("#eg-results li")
+
+
+PROTOTYPE_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]
+
+
+def prototype_map() -> Ecosystem:
+    """Nodes and pipes named after JavaScript's prototype properties, in a group."""
+    nodes = {
+        "constructor": Node("constructor", "platform"),
+        "__proto__": Node("__proto__", "pool", parent="constructor", inflow={"traffic": 10.0}),
+        "toString": Node("toString", "partner", parent="constructor", outflow={"traffic": 5.0}),
+        "hasOwnProperty": Node("hasOwnProperty", "partner", outflow={"traffic": 3.0}),
+        "valueOf": Node("valueOf", "producer", outflow={"traffic": 2.0}),
+    }
+    pipes = (
+        Pipe("constructor", "__proto__", "toString", volume=5.0),
+        Pipe("__proto__", "__proto__", "hasOwnProperty", volume=3.0),
+        Pipe("toString", "__proto__", "valueOf", volume=2.0),
+    )
+    return Ecosystem("proto", title="valueOf", nodes=nodes, pipes=pipes)
+
+
+def test_prototype_names_as_ids_are_drawn_like_any_other(tmp_path: Path, open_page: Any) -> None:
+    eco = prototype_map()
+    opened = open_page(draw(tmp_path, eco)[0])
+    assert opened.errors == []
+    assert opened.counts() == (5, 3)
+    positions = dict(opened.api("positions()"))
+    assert sorted(positions) == sorted(PROTOTYPE_NAMES)
+    assert opened.api("shown()")["nodes"] == sorted(PROTOTYPE_NAMES)
+    assert opened.api("shown()")["edges"] == sorted(["constructor", "__proto__", "toString"])
+    opened.api("setPhysics(false)")
+    # a tooltip, a click (neighbourhood), a search and a collapse on prototype names
+    x, y = screen_point(opened, "__proto__")
+    opened.page.mouse.move(x, y)
+    opened.page.wait_for_selector("#eg-tip:not([hidden])")
+    assert opened.page.eval_on_selector("#eg-tip", "e => e.dataset.id") == "__proto__"
+    opened.page.mouse.click(x, y)
+    assert opened.api("focused()") == "__proto__"
+    assert opened.api("neighbourhood()") == sorted(PROTOTYPE_NAMES[1:])
+    opened.page.fill("#eg-search", "hasOwn")
+    opened.page.press("#eg-search", "Enter")
+    assert opened.api("selected()") == ["hasOwnProperty"]
+    assert opened.api("toggle('constructor')") is True
+    assert opened.api("collapsed()") == ["constructor"]
+    assert {(r["from"], r["to"]) for r in opened.api("rolled()")} == {
+        ("constructor", "hasOwnProperty"),
+        ("constructor", "valueOf"),
+    }
+    assert opened.api("toggle('toString')") is False  # not a group
+    assert opened.errors == []
+
+
+def deep_chain(depth: int = 1500) -> Ecosystem:
+    """A parent chain ``depth`` levels deep, a partner at the bottom fed from the top."""
+    nodes = {"n0": Node("n0", "platform")}
+    for i in range(1, depth):
+        nodes[f"n{i}"] = Node(f"n{i}", "sub-ecosystem", parent=f"n{i - 1}")
+    nodes["src"] = Node("src", "pool", parent="n0", inflow={"traffic": 5.0})
+    nodes["leaf"] = Node("leaf", "partner", parent=f"n{depth - 1}", outflow={"traffic": 5.0})
+    pipe = Pipe("src->leaf:traffic", "src", "leaf", volume=5.0)
+    return Ecosystem("deep", nodes=nodes, pipes=(pipe,))
+
+
+def test_a_1500_deep_chain_is_drawn_whole(tmp_path: Path, open_page: Any) -> None:
+    eco = deep_chain()
+    page_path, drawing = draw(tmp_path, eco)
+    coordinates = [c for n in drawing.nodes for c in (n.x, n.y)]
+    assert all(np.isfinite(coordinates))
+    opened = open_page(page_path)
+    assert opened.errors == []
+    assert opened.counts() == (1502, 1)
+    positions = dict(opened.api("positions()"))
+    assert len(positions) == 1502
+    assert all(np.isfinite([p["x"] for p in positions.values()]))
+    assert opened.api("toggle('n0')") is True  # collapse the whole chain into its top
+    assert opened.api("shown()")["nodes"] == ["n0"]
+    assert opened.errors == []

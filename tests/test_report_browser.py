@@ -184,3 +184,26 @@ def test_a_folded_map_draws_what_the_drawing_says(tmp_path: Path, open_page: Any
     opened = open_page(write(tmp_path, eco, max_nodes=20))
     assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
     assert "folded into summary nodes" in opened.page.inner_text("#map-notes")
+
+
+def test_a_map_with_prototype_names_as_ids_is_drawn_in_the_report(
+    tmp_path: Path, open_page: Any
+) -> None:
+    from test_render_browser import PROTOTYPE_NAMES, prototype_map
+
+    opened = open_page(write(tmp_path, prototype_map()))
+    assert opened.errors == []
+    assert opened.counts() == (5, 3)
+    assert sorted(opened.frame.evaluate("() => window.ecograph.shown().nodes")) == sorted(
+        PROTOTYPE_NAMES
+    )
+    text = opened.page.inner_text("body")
+    assert "hasOwnProperty" in text and "__proto__" in text
+
+
+def test_a_1500_deep_chain_is_reported_and_drawn(tmp_path: Path, open_page: Any) -> None:
+    from test_render_browser import deep_chain
+
+    opened = open_page(write(tmp_path, deep_chain()))
+    assert opened.errors == []
+    assert opened.counts() == (1502, 1)

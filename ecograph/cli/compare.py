@@ -184,12 +184,14 @@ def whatif(
         map_path = scenario.base
     eco = load_map(map_path)
     if save is not None:
-        from ecograph._io import write_atomic
+        from ecograph._io import check_output, write_atomic
         from ecograph.exchange import to_yaml
         from ecograph.scenario import apply
 
+        inputs = [scenario_path, *eco.files]
+        check_output(save, inputs)
         changed = apply(eco, scenario, reroute=reroute)
-        write_atomic(save, to_yaml(changed).encode("utf-8"))
+        write_atomic(save, to_yaml(changed).encode("utf-8"), inputs=inputs)
         click.echo(
             f"{save}: the changed map written ({len(changed.nodes)} nodes, "
             f"{len(changed.pipes)} pipes)",

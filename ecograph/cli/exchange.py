@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ecograph._io import check_output, write_atomic
 from ecograph.cli.main import cli, load_map, map_argument
 from ecograph.errors import UsageError, one_line
 from ecograph.exchange import FORMATS, convert_tables, export, format_of
@@ -115,6 +116,8 @@ def import_command(
     Example: ecograph import nodes.csv pipes.csv -o map.yaml --title "My ecosystem"
     """
     unit_map = _units(units)
+    if output != "-":
+        check_output(output, [nodes_csv, pipes_csv])
     if name is None:
         stem = Path(output).stem if output != "-" else ""
         name = stem if stem and (stem[0].isascii() and stem[0].isalnum()) else "imported"
@@ -130,8 +133,6 @@ def import_command(
     if output == "-":
         click.echo(result.text, nl=False)
         return
-    from ecograph._io import write_atomic
-
-    write_atomic(output, result.text.encode("utf-8"))
+    write_atomic(output, result.text.encode("utf-8"), inputs=[nodes_csv, pipes_csv])
     eco = result.ecosystem
     click.echo(one_line(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid"))

@@ -123,6 +123,10 @@ def longtail(
     Example: ecograph longtail ecosystems/alibaba.yaml -o tail.png
     """
     eco = load_map(map_path)
+    if output is not None:
+        from ecograph._io import check_output
+
+        check_output(output, eco.files)
     result = run_longtail(eco, group=group, kind=kind, kinds=node_kinds or DEFAULT_KINDS, top=top)
     if fmt == "table":
         shares = result.share
@@ -160,5 +164,5 @@ def longtail(
         from ecograph._io import write_atomic
 
         image = Path(output).suffix.lower().lstrip(".")
-        write_atomic(output, chart(result, image, style=style))
+        write_atomic(output, chart(result, image, style=style), inputs=eco.files)
         click.echo(f"{output}: {style} chart of {result.n:,} nodes written", err=True)

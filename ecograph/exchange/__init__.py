@@ -34,13 +34,21 @@ GraphML and GEXF
     * a value the map does not give is left out (no empty text, no 0): a GraphML
       reader sees the key's absence, networkx gives no attribute; GEXF the same.
       Characters XML cannot hold (control characters other than tab and line
-      breaks) become U+FFFD.
+      breaks) become U+FFFD, in ids, attribute names and text alike; when that
+      would make two node ids, two pipe ids or two attribute names the same,
+      the export is refused (:class:`~ecograph.errors.UsageError`) instead of
+      merging them. NaN and infinities in ``attrs`` are written as GraphML
+      ``nan``/``inf``/``-inf`` and GEXF ``NaN``/``INF``/``-INF``, which
+      networkx's readers give back as floats.
 
 node-link JSON
     ``networkx.node_link_data(eco.graph, edges="edges")``: every attribute of the
     graph contract (:mod:`ecograph.graph`) as plain JSON — lists stay lists,
-    ``attrs`` stays a mapping, text is UTF-8 (not ``\\u`` escapes), and
-    non-finite numbers (the ``capacity`` of an unbounded pipe) are ``null``.
+    ``attrs`` stays a mapping, text is UTF-8 (not ``\\u`` escapes), and the
+    ``capacity`` of an unbounded pipe (``inf``) is ``null``. JSON has no NaN or
+    infinity: a map with ``.nan`` or ``.inf`` in its free-form ``attrs`` is
+    refused (:class:`~ecograph.errors.UsageError`, naming the node or pipe and
+    the key), never written as ``null``; GraphML, GEXF and CSV keep such values.
 
 CSV tables
     A directory with ``nodes.csv`` and ``pipes.csv`` (UTF-8 with a byte order

@@ -15,7 +15,8 @@ value looks the same in every export:
   are written plainly; lists and mappings as JSON text;
 * any cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return
   or ``'`` gets a ``'`` in front, so a spreadsheet never runs a label as a formula
-  ("CSV injection"); reading removes that one ``'`` again.
+  ("CSV injection"); reading removes that one ``'`` again. The rule is
+  :func:`ecograph.formatting.escape_formula`, the same for every CSV ecograph writes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecograph.errors import Diagnostic, MapError
+from ecograph.formatting import escape_formula, unescape_formula
 from ecograph.loader import bom_encoding, resolve_plain
 
 __all__ = [
@@ -46,7 +48,6 @@ __all__ = [
     "write_csv",
 ]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 #: The byte order mark written at the start of every CSV file (Excel needs it to read
 #: UTF-8 as UTF-8; every other reader skips it).
 BOM = "\ufeff"
@@ -170,30 +171,6 @@ def decode_attr(text: str) -> Any:
                 "to keep it as text, write it as a JSON string"
             ) from None
     return resolve_plain(text)
-
-
-def escape_formula(text: str) -> str:
-    """Put ``'`` before a cell a spreadsheet would run as a formula.
-
-    Examples
-    --------
-    >>> escape_formula("=HYPERLINK(1)"), escape_formula("plain"), escape_formula("'x")
-    ("'=HYPERLINK(1)", 'plain', "''x")
-    """
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def unescape_formula(text: str) -> str:
-    """Remove the ``'`` that :func:`escape_formula` added.
-
-    Examples
-    --------
-    >>> unescape_formula("'=HYPERLINK(1)"), unescape_formula("'plain"), unescape_formula("''x")
-    ('=HYPERLINK(1)', "'plain", "'x")
-    """
-    if len(text) >= 2 and text[0] == "'" and text[1] in "=+-@\t\r'":
-        return text[1:]
-    return text
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

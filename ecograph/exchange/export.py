@@ -3,6 +3,7 @@ and CSV tables of nodes and pipes. See :mod:`ecograph.exchange` for the formats.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -14,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from ecograph._io import write_atomic
+from ecograph._io import check_output, sigterm_raises, write_atomic
 from ecograph.errors import UsageError
 from ecograph.exchange._cells import (
     encode_attr,
@@ -301,35 +302,72 @@ def _bad_xml(c: str) -> bool:
     )
 
 
-def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    def fix(data: dict[str, Any]) -> None:
-        items = list(data.items())
-        data.clear()
-        for key, value in items:  # attribute names (attr_<key>) and values
-            data[_xml_text(key)] = _xml_text(value) if isinstance(value, str) else value
+def _xml_name(text: str, seen: dict[str, str], what: str) -> str:
+    """``text`` made XML-safe; refuses two different texts that become the same."""
+    safe = _xml_text(text)
+    other = seen.setdefault(safe, text)
+    if other != text:
+        raise UsageError(
+            f"cannot write XML: {what} {other!r} and {text!r} would both be written as "
+            f"{safe!r} (XML cannot hold control characters); rename one of them"
+        )
+    return safe
 
-    fix(G.graph)
-    bad = [n for n in G if isinstance(n, str) and _xml_text(n) != n]
-    for _, data in G.nodes(data=True):
-        fix(data)
-    for *_, data in G.edges(keys=True, data=True):
-        fix(data)
-    if bad:  # ids with control characters: rename them, keeping the edges' keys
-        G = nx.relabel_nodes(G, {n: _xml_text(n) for n in bad})
-    return G
+
+def _xml_safe(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``G`` whose every id, key, attribute name and text XML 1.0 can hold.
+
+    Characters XML cannot hold become U+FFFD (:func:`_xml_text`). Two node ids,
+    two edge ids or two attribute names that would become the same are refused
+    with :class:`UsageError`: they would silently merge in the file.
+    """
+
+    def fix(data: dict[str, Any], where: str) -> dict[str, Any]:
+        names: dict[str, str] = {}
+        out: dict[str, Any] = {}
+        for key, value in data.items():  # attribute names (attr_<key>) and values
+            name = _xml_name(key, names, f"attribute names of {where}")
+            out[name] = _xml_text(value) if isinstance(value, str) else value
+        return out
+
+    H = nx.MultiDiGraph()
+    H.graph.update(fix(G.graph, "the map"))
+    ids: dict[str, str] = {}
+    rename = {n: _xml_name(n, ids, "node ids") for n in G}
+    H.add_nodes_from((rename[n], fix(data, f"node {n!r}")) for n, data in G.nodes(data=True))
+    keys: dict[str, str] = {}
+    H.add_edges_from(
+        (rename[u], rename[v], _xml_name(k, keys, "pipe ids"), fix(data, f"pipe {k!r}"))
+        for u, v, k, data in G.edges(keys=True, data=True)
+    )
+    return H
 
 
 # -- node-link JSON ----------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, where: str, path: str = "") -> Any:
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            raise UsageError(
+                f"cannot write node-link JSON: {where} {path} is {value!r}, and JSON has no NaN "
+                "or infinity; export GraphML, GEXF or CSV, which keep it"
+            )
+        return value
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {
+            str(k): _jsonable(v, where, f"{path}.{k}" if path else str(k)) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, where, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
+
+
+def _unbounded(record: dict[str, Any]) -> dict[str, Any]:
+    """An edge record with the unbounded capacity (``inf``) as None."""
+    if record.get("capacity") == math.inf:
+        return {**record, "capacity": None}
+    return record
 
 
 def to_node_link(eco: Ecosystem) -> dict[str, Any]:
@@ -337,10 +375,19 @@ def to_node_link(eco: Ecosystem) -> dict[str, Any]:
 
     ``networkx.node_link_data(eco.graph, edges="edges", source="from", target="to")``
     — an edge's ends are ``from`` and ``to``, because ``source`` is a pipe attribute
-    (where its figures come from) — with tuples as lists and every non-finite
-    number (an unbounded pipe's ``capacity`` of ``inf``) as None.
+    (where its figures come from) — with tuples as lists and an unbounded pipe's
+    ``capacity`` (``inf``) as None.
     ``networkx.node_link_graph(data, edges="edges", source="from", target="to")``
     reads it back.
+
+    JSON has no NaN or infinity, so any other non-finite number (``.nan`` or
+    ``.inf`` in free-form ``attrs``) is refused, never written as ``null``:
+    GraphML, GEXF and the CSV tables keep such values.
+
+    Raises
+    ------
+    UsageError
+        ``cannot write node-link JSON: node 'x' attrs.k is nan, ...``.
 
     Examples
     --------
@@ -352,7 +399,12 @@ def to_node_link(eco: Ecosystem) -> dict[str, Any]:
     ('a->b:traffic', None, ['<string>'])
     """
     link = nx.node_link_data(eco.graph, edges="edges", source="from", target="to")
-    data: dict[str, Any] = _jsonable(link)
+    data: dict[str, Any] = {
+        key: value for key, value in link.items() if key not in ("nodes", "edges")
+    }
+    data = _jsonable(data, "the map")
+    data["nodes"] = [_jsonable(n, f"node {n.get('id')!r}") for n in link["nodes"]]
+    data["edges"] = [_jsonable(_unbounded(e), f"pipe {e.get('key')!r}") for e in link["edges"]]
     return data
 
 
@@ -468,8 +520,8 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     ----------
     eco : Ecosystem
     path : path-like
-        The file to write; for ``csv`` a directory (made if missing) that receives
-        ``nodes.csv`` and ``pipes.csv``.
+        The file to write; for ``csv`` a directory (made if missing, in an existing
+        parent) that receives ``nodes.csv`` and ``pipes.csv``.
     fmt : {"graphml", "gexf", "json", "csv"}, optional
         Default: from the suffix of ``path`` (no suffix: csv), see :func:`format_of`.
 
@@ -483,7 +535,9 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     Raises
     ------
     UsageError
-        An unknown format, or a csv directory that is a file.
+        An unknown format, or an output :func:`ecograph._io.check_output` refuses:
+        a file of the map, a directory (a file, for csv), a device, a missing
+        directory.
 
     Examples
     --------
@@ -505,15 +559,27 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
         )
     target = Path(path)
     if fmt == "csv":
-        if target.exists() and not target.is_dir():
-            raise UsageError(f"{os.fspath(path)!r} is a file; csv export writes a directory")
+        check_output(target, eco.files, directory=True)
+        if target.is_dir():
+            for name in ("nodes.csv", "pipes.csv"):
+                check_output(target / name, eco.files)
         nodes, pipes = to_tables(eco)
-        target.mkdir(parents=True, exist_ok=True)
-        write_atomic(target / "nodes.csv", nodes)
-        write_atomic(target / "pipes.csv", pipes)
+        made = not target.exists()
+        try:
+            with sigterm_raises():
+                target.mkdir(exist_ok=True)
+                write_atomic(target / "nodes.csv", nodes, inputs=eco.files)
+                write_atomic(target / "pipes.csv", pipes, inputs=eco.files)
+        except BaseException:
+            if made:  # leave nothing behind: the directory this call made goes again
+                for name in ("nodes.csv", "pipes.csv"):
+                    with contextlib.suppress(OSError):
+                        (target / name).unlink()
+                with contextlib.suppress(OSError):
+                    target.rmdir()
+            raise
         return target
-    if target.is_dir():
-        raise UsageError(f"{os.fspath(path)!r} is a directory; {fmt} export writes a file")
+    check_output(target, eco.files)
     if fmt == "graphml":
         data = to_graphml(eco)
     elif fmt == "gexf":
@@ -521,5 +587,5 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     else:
         text = json.dumps(to_node_link(eco), ensure_ascii=False, allow_nan=False)
         data = (text + "\n").encode("utf-8")
-    write_atomic(target, data)
+    write_atomic(target, data, inputs=eco.files)
     return target

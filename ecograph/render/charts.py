@@ -9,13 +9,12 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-import warnings
 from typing import Any
 
 import numpy as np
 
 from ecograph.analysis.longtail import LongTail
-from ecograph.render.static import chart_fonts
+from ecograph.render.static import picture_style
 
 __all__ = ["CHART_FORMATS", "CHART_SIZE", "CHART_STYLES", "chart"]
 
@@ -83,7 +82,6 @@ def chart(
     >>> b"<svg" in chart(lt, "svg", style="lorenz")
     True
     """
-    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -94,11 +92,7 @@ def chart(
     heading = _printable(
         title or f"{result.title or 'Long tail'}: {result.kind} per {result.period}"
     )
-    with (
-        matplotlib.rc_context({"font.family": chart_fonts(), "svg.hashsalt": "ecograph"}),
-        warnings.catch_warnings(),
-    ):
-        warnings.filterwarnings("ignore", message=r"Glyph .* missing")
+    with picture_style():
         width, height = CHART_SIZE
         fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, layout="constrained")
         FigureCanvasAgg(fig)

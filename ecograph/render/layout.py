@@ -6,7 +6,10 @@ Two layouts, both pure functions of the drawn nodes (same map, same picture):
     Rings: each group sits at the centre of its members, placed on concentric
     rings around it (largest members innermost), and groups nest inside the
     rings of their own group. The page starts its physics from these positions,
-    so it settles in a few steps. O(n) after sorting.
+    so it settles in a few steps. O(n) after sorting. Each level of nesting
+    can double the radius of its rings, so a tree deeper than rings can hold
+    (past ``MAX_EXTENT`` screen units) is laid out ``hierarchical`` instead:
+    positions are always finite.
 ``hierarchical``
     A tidy tree, top down: platform above its sub-ecosystems above their
     partners; a group's leaf members wrap into rows of at most ``WRAP``.
@@ -29,6 +32,8 @@ GAP = 18.0
 WRAP = 12
 LEVEL_GAP = 170.0
 ROW_GAP = 70.0
+#: The largest radius the ring layout may reach before it gives way to the tree layout.
+MAX_EXTENT = 1e6
 
 
 def _children(
@@ -71,9 +76,16 @@ def ring_layout(
     Returns
     -------
     dict of id to (x, y)
+        Finite: when the rings of a deep tree would grow past ``MAX_EXTENT``,
+        the positions of :func:`hierarchical_layout`.
 
     Examples
     --------
+    >>> chain = [f"n{i}" for i in range(1500)]
+    >>> deep = ring_layout(chain, {n: (chain[i - 1] if i else None) for i, n in
+    ...                    enumerate(chain)}, {n: 10.0 for n in chain})
+    >>> all(math.isfinite(x) and math.isfinite(y) for x, y in deep.values())
+    True
     >>> pos = ring_layout(["p", "a", "b"], {"p": None, "a": "p", "b": "p"},
     ...                   {"p": 20.0, "a": 10.0, "b": 10.0})
     >>> pos["p"]
@@ -123,6 +135,8 @@ def ring_layout(
             start = end
             ring_number += 1
         radius[node] = outer
+        if not outer <= MAX_EXTENT:  # too deep for rings (inf and nan included)
+            return hierarchical_layout(order, parent, size)
     positions: dict[str, tuple[float, float]] = {}
     stack: list[tuple[str | None, float, float]] = [(None, 0.0, 0.0)]
     while stack:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecograph._io import write_atomic
+from ecograph._io import check_output, write_atomic
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, register_view
@@ -121,7 +121,9 @@ def render(
     Raises
     ------
     UsageError
-        For an unknown option value, node or metric, or a missing directory.
+        For an unknown option value, node or metric, or an output that
+        :func:`ecograph._io.check_output` refuses (a file of the map, a
+        directory, a device, a missing directory).
 
     Examples
     --------
@@ -139,12 +141,7 @@ def render(
             f"expected one of {', '.join(FORMATS)}"
         )
     target = Path(path)
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {target}: no directory {target.parent}")
-    if target.is_dir():
-        raise UsageError(f"cannot write {target}: it is a directory")
-    if _is_map_file(eco, target):
-        raise UsageError(f"will not write {target}: it is a file of the map itself")
+    check_output(target, eco.files)
     drawing = describe(
         eco,
         size_by=size_by,
@@ -161,21 +158,8 @@ def render(
         from ecograph.render.static import to_image
 
         content = to_image(drawing, format)
-    write_atomic(target, content)
+    write_atomic(target, content, inputs=eco.files)
     return Rendered(target, format, drawing)
-
-
-def _is_map_file(eco: Ecosystem, target: Path) -> bool:
-    for name in eco.files:
-        source = Path(name)
-        try:
-            if source.resolve() == target.resolve() or (
-                target.exists() and source.exists() and source.samefile(target)
-            ):
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def repr_html(eco: Ecosystem) -> str:

@@ -37,7 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ecograph._io import write_atomic
+from ecograph._io import check_output, write_atomic
 from ecograph._suggest import did_you_mean
 from ecograph.analysis.centrality import METRICS, centrality
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
@@ -48,7 +48,6 @@ from ecograph.model import Ecosystem, check_currency
 from ecograph.render.describe import DEFAULT_MAX_NODES, describe
 from ecograph.render.drawing import Drawing
 from ecograph.render.html import to_html
-from ecograph.render.output import _is_map_file
 
 __all__ = ["DEFAULT_MAX_ROWS", "FLOW_INDICES", "SECTIONS", "report", "report_html"]
 
@@ -699,12 +698,7 @@ def report(
     True
     """
     target = Path(path)
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {target}: no directory {target.parent}")
-    if target.is_dir():
-        raise UsageError(f"cannot write {target}: it is a directory")
-    if _is_map_file(eco, target):
-        raise UsageError(f"will not write {target}: it is a file of the map itself")
+    check_output(target, eco.files)
     text = report_html(
         eco,
         kind=kind,
@@ -714,5 +708,5 @@ def report(
         max_rows=max_rows,
         diagnosis=diagnosis,
     )
-    write_atomic(target, text.encode("utf-8"))
+    write_atomic(target, text.encode("utf-8"), inputs=eco.files)
     return target

@@ -2,22 +2,28 @@
 
 Same nodes, colours, shapes, sizes, pipe widths, dash patterns, curves and
 marks as the page, at the drawing's precomputed positions, with the groups
-that start collapsed collapsed. matplotlib is imported only here.
+that start collapsed collapsed. matplotlib is imported only here (and in the
+long-tail chart, which draws under the same :func:`picture_style`).
+
+Every text a picture holds (labels, titles, legends, ticks) is drawn as plain
+text: mathtext is off (``text.parse_math``), so a label such as ``$\\frac{`` or
+``$x$`` is drawn with its dollar signs, never parsed as TeX.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
 
-__all__ = ["FORMATS", "to_image"]
+__all__ = ["FORMATS", "picture_style", "to_image"]
 
 FORMATS = ("png", "svg")
 #: matplotlib fonts tried, in order, for labels in Chinese and other CJK scripts.
@@ -49,6 +55,37 @@ def chart_fonts() -> list[str]:
 
     names = {f.name for f in font_manager.fontManager.ttflist}
     return ["DejaVu Sans", *(name for name in CJK_FONTS if name in names)]
+
+
+@contextlib.contextmanager
+def picture_style() -> Iterator[None]:
+    """The matplotlib settings of every picture ecograph draws (maps and charts).
+
+    Inside it: fonts with CJK glyphs, a deterministic SVG (fixed hash salt),
+    no warnings about missing glyphs, and every text drawn as plain text —
+    mathtext off, so ``$`` in a label or title is a dollar sign, never TeX.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> with picture_style():  # as mathtext, "${$ costs $5$" would not parse
+    ...     fig = Figure()
+    ...     _ = fig.suptitle("${$ costs $5$")
+    ...     fig.savefig(io.BytesIO(), format="svg")
+    >>> fig.texts[0].get_text()
+    '${$ costs $5$'
+    """
+    import matplotlib
+
+    settings: dict[Any, Any] = {
+        "font.family": chart_fonts(),
+        "svg.hashsalt": "ecograph",
+        "text.parse_math": False,
+        "text.usetex": False,
+    }
+    with matplotlib.rc_context(settings), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing")
+        yield
 
 
 def _hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -101,7 +138,6 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     >>> to_image(describe(eco), "png")[:8]
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
-    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.figure import Figure
@@ -118,11 +154,7 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     inches = min(40.0, max(10.0, span / 90.0))
     points_per_unit = inches * 72.0 / (span * 1.25)
 
-    with (
-        matplotlib.rc_context({"font.family": chart_fonts(), "svg.hashsalt": "ecograph"}),
-        warnings.catch_warnings(),
-    ):
-        warnings.filterwarnings("ignore", message=r"Glyph .* missing")
+    with picture_style():
         fig = Figure(figsize=(inches * 1.25, inches), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()

@@ -3,6 +3,12 @@
  * Every user string reaches the DOM through textContent (or as canvas text drawn
  * by vis-network): nothing from the map is ever parsed as HTML.
  *
+ * Ids are prototype-safe: every lookup keyed by an id is a Map (or an object
+ * without a prototype), and vis-network, which keeps its items in plain objects
+ * keyed by id, only ever sees ids with a prefix ("n:" for nodes, "e:" for pipes,
+ * "r:" for rolled-up pipes, "s:" for membership springs), so a node named
+ * "constructor", "__proto__" or "toString" is drawn like any other.
+ *
  * Large drawings stay quick: the first state (collapsed groups) is computed before
  * vis-network sees any item, tooltips are built only when hovered, collapse and
  * filters update only the items that change, and the neighbourhood highlight is
@@ -13,8 +19,13 @@
 
   var data = JSON.parse(document.getElementById("ecograph-data").textContent);
   var FONT = getComputedStyle(document.body).getPropertyValue("--eg-font").trim() || "sans-serif";
-  var PREFIX_MEMBER = "\u0000member:";
   var PREFIX_ROLLED = "\u0000collapsed:";
+  // the ids vis-network sees: "n:" node, "e:" pipe, "r:" rolled-up pipes, "s:" spring
+  function NID(id) { return "n:" + id; }
+  function EID(id) { return "e:" + id; }
+  function RID(key) { return "r:" + key; }
+  function SID(id) { return "s:" + id; }
+  function nodeOf(vid) { return String(vid).slice(2); }
 
   // ---- small DOM helpers (text only) ----------------------------------------------------
   function el(tag, text, cls) {
@@ -49,8 +60,8 @@
   data.groups.forEach(function (g) { groupById.set(g.id, g); });
   var kindsPresent = data.legend.filter(function (e) { return e.section === "kind"; });
   var currenciesPresent = data.legend.filter(function (e) { return e.section === "currency"; });
-  var currencyStyle = {};
-  currenciesPresent.forEach(function (e) { currencyStyle[e.key] = e; });
+  var currencyStyle = new Map();
+  currenciesPresent.forEach(function (e) { currencyStyle.set(e.key, e); });
   var state = {
     collapsed: new Set(data.groups.filter(function (g) { return g.collapsed; }).map(function (g) { return g.id; })),
     kinds: new Set(kindsPresent.map(function (e) { return e.key; })),
@@ -58,12 +69,12 @@
     focus: null,
     physics: !!data.physics
   };
-  var widthTop = {};
+  var widthTop = new Map();
   data.edges.forEach(function (e) {
-    if (e.volume !== null && e.volume > (widthTop[e.currency] || 0)) widthTop[e.currency] = e.volume;
+    if (e.volume !== null && e.volume > (widthTop.get(e.currency) || 0)) widthTop.set(e.currency, e.volume);
   });
   function widthOf(currency, volume) {
-    var top = widthTop[currency] || 0;
+    var top = widthTop.get(currency) || 0;
     if (volume === null || volume <= 0 || top <= 0) return 1;
     return Math.min(14, 1 + 11 * Math.sqrt(volume / top));
   }
@@ -139,7 +150,7 @@
   }
   function nodeLook(n, shownNow) {
     var collapsed = state.collapsed.has(n.id) && groupById.has(n.id);
-    return { id: n.id, hidden: !shownNow, physics: shownNow, label: nodeLabel(n),
+    return { id: NID(n.id), hidden: !shownNow, physics: shownNow, label: nodeLabel(n),
              borderWidth: collapsed ? 4 : 1, shapeProperties: { borderDashes: collapsed ? [5, 3] : false } };
   }
   function visNode(n, shownNow) {
@@ -152,9 +163,9 @@
                    highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } };
     return item;
   }
-  function visEdge(e, shownNow) {
+  function visEdge(e, shownNow, vid) {
     return {
-      id: e.id, from: e.from, to: e.to, width: e.width, hidden: !shownNow, physics: shownNow,
+      id: vid, from: NID(e.from), to: NID(e.to), width: e.width, hidden: !shownNow, physics: shownNow,
       color: { color: e.color, highlight: e.color, hover: e.color, inherit: false },
       dashes: e.dashes.length ? e.dashes : false,
       arrows: { to: { enabled: true, scaleFactor: 0.7 },
@@ -164,16 +175,16 @@
     };
   }
   function rolledEdge(acc) {
-    var style = currencyStyle[acc.currency];
+    var style = currencyStyle.get(acc.currency);
     var color = acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color;
     return visEdge({ id: acc.id, from: acc.from, to: acc.to, width: widthOf(acc.currency, acc.volume),
                      color: color, dashes: style.dashes, blocked: acc.blocked, bottleneck: acc.bottleneck,
-                     curve: acc.curve }, true);
+                     curve: acc.curve }, true, RID(acc.id));
   }
 
   var view = computeView();
   var nodes = new vis.DataSet(data.nodes.map(function (n) { return visNode(n, view.nodes.has(n.id)); }));
-  var edges = new vis.DataSet(data.edges.map(function (e) { return visEdge(e, view.edges.has(e.id)); }));
+  var edges = new vis.DataSet(data.edges.map(function (e) { return visEdge(e, view.edges.has(e.id), EID(e.id)); }));
   edges.add(Array.from(view.rolled.values()).map(rolledEdge));
   // membership springs: invisible edges (they still pull under physics) that keep groups together
   var springs = [];
@@ -182,8 +193,8 @@
       if (n.parent === null) return;
       var p = nodeById.get(n.parent);
       var on = view.nodes.has(n.id) && view.nodes.has(n.parent);
-      springs.push({ id: PREFIX_MEMBER + n.id, from: n.id, to: n.parent, hidden: true, physics: on,
-                     length: Math.max(60, Math.hypot(n.x - p.x, n.y - p.y)) });
+      springs.push({ id: SID(n.id), from: NID(n.id), to: NID(n.parent), hidden: true, physics: on,
+                     length: Math.max(60, Math.hypot(n.x - p.x, n.y - p.y)), member: n.id, group: n.parent });
     });
     edges.add(springs);
   }
@@ -214,17 +225,17 @@
     data.nodes.forEach(function (n) {
       var was = view.nodes.has(n.id), now = next.nodes.has(n.id);
       var item = nodeLook(n, now);
-      var current = nodes.get(n.id);
+      var current = nodes.get(NID(n.id));
       if (was !== now || current.label !== item.label) nodeUpdates.push(item);
     });
     if (nodeUpdates.length) nodes.update(nodeUpdates);
     var edgeUpdates = [];
     data.edges.forEach(function (e) {
       var was = view.edges.has(e.id), now = next.edges.has(e.id);
-      if (was !== now) edgeUpdates.push({ id: e.id, hidden: !now, physics: now });
+      if (was !== now) edgeUpdates.push({ id: EID(e.id), hidden: !now, physics: now });
     });
     springs.forEach(function (s) {
-      var on = next.nodes.has(s.from) && next.nodes.has(s.to);
+      var on = next.nodes.has(s.member) && next.nodes.has(s.group);
       if (on !== s.physics) { s.physics = on; edgeUpdates.push({ id: s.id, physics: on }); }
     });
     if (edgeUpdates.length) edges.update(edgeUpdates);
@@ -238,7 +249,7 @@
         added.push(rolledEdge(acc));
       }
     });
-    if (gone.length) edges.remove(gone);
+    if (gone.length) edges.remove(gone.map(RID));
     if (added.length) edges.add(added);
     view = next;
     if (state.focus !== null && !view.nodes.has(state.focus)) state.focus = null;
@@ -257,13 +268,16 @@
     mouse.x = ev.clientX - box.left;
     mouse.y = ev.clientY - box.top;
   });
-  function rowsOf(kind, id) {
-    if (kind === "node") {
+  // what a tooltip shows for a vis-network id; null for a spring
+  function rowsOf(vid) {
+    var kind = vid.slice(0, 2), id = vid.slice(2);
+    if (kind === "n:") {
       var n = nodeById.get(id);
       return { heading: nodeLabel(n), rows: n.tooltip };
     }
-    var e = edgeById.get(id);
-    var acc = e ? null : view.rolled.get(id);
+    var e = kind === "e:" ? edgeById.get(id) : null;
+    var acc = kind === "r:" ? view.rolled.get(id) : null;
+    if (!e && !acc) return null;
     var from = nodeById.get(e ? e.from : acc.from).label, to = nodeById.get(e ? e.to : acc.to).label;
     if (e) return { heading: from + " \u2192 " + to, rows: e.tooltip };
     return { heading: from + " \u2192 " + to, rows: [
@@ -272,12 +286,13 @@
       ["volume per " + data.period, acc.volume === null ? "not given" : acc.volume.toLocaleString()]
     ] };
   }
-  function showTip(kind, id) {
-    if (kind === "edge" && id.indexOf(PREFIX_MEMBER) === 0) return;
-    var content = rowsOf(kind, id);
+  function showTip(vid) {
+    vid = String(vid);
+    var content = rowsOf(vid);
+    if (content === null) return;
     while (tip.firstChild) tip.removeChild(tip.firstChild);
-    tip.dataset.kind = kind;
-    tip.dataset.id = id;
+    tip.dataset.kind = vid.slice(0, 2) === "n:" ? "node" : "edge";
+    tip.dataset.id = vid.slice(2);
     tip.appendChild(el("h3", content.heading));
     var table = el("table");
     content.rows.forEach(function (row) {
@@ -296,8 +311,8 @@
     tip.style.top = y + "px";
   }
   function hideTip() { tip.hidden = true; }
-  network.on("hoverNode", function (p) { showTip("node", p.node); });
-  network.on("hoverEdge", function (p) { showTip("edge", p.edge); });
+  network.on("hoverNode", function (p) { showTip(p.node); });
+  network.on("hoverEdge", function (p) { showTip(p.edge); });
   network.on("blurNode", hideTip);
   network.on("blurEdge", hideTip);
   network.on("dragStart", hideTip);
@@ -309,10 +324,10 @@
     var near = new Set([id]), lit = [];
     view.edges.forEach(function (eid) {
       var e = edgeById.get(eid);
-      if (e.from === id || e.to === id) { near.add(e.from); near.add(e.to); lit.push(eid); }
+      if (e.from === id || e.to === id) { near.add(e.from); near.add(e.to); lit.push(EID(eid)); }
     });
     view.rolled.forEach(function (acc, key) {
-      if (acc.from === id || acc.to === id) { near.add(acc.from); near.add(acc.to); lit.push(key); }
+      if (acc.from === id || acc.to === id) { near.add(acc.from); near.add(acc.to); lit.push(RID(key)); }
     });
     return { nodes: near, edges: lit };
   }
@@ -330,11 +345,11 @@
     ctx.fillStyle = "rgba(255,255,255,0.78)";
     ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
     ctx.restore();
-    hood.edges.forEach(function (eid) { var e = body.edges[eid]; if (e) e.draw(ctx); });
-    hood.edges.forEach(function (eid) { var e = body.edges[eid]; if (e) e.drawArrows(ctx); });
+    hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.draw(ctx); });
+    hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.drawArrows(ctx); });
     var labels = [];
     hood.nodes.forEach(function (nid) {
-      var n = body.nodes[nid];
+      var n = body.nodes[NID(nid)];
       if (!n) return;
       var r = n.draw(ctx);
       if (r && r.drawExternalLabel) labels.push(r.drawExternalLabel);
@@ -372,7 +387,7 @@
       return s;
     }
     var c = { fill: entry.color, stroke: "#3d444d", "stroke-width": 1 };
-    var shapes = {
+    var shapes = Object.assign(Object.create(null), {
       dot: function () { return svg("circle", Object.assign({ cx: 17, cy: 8, r: 6 }, c)); },
       square: function () { return svg("rect", Object.assign({ x: 11, y: 2, width: 12, height: 12 }, c)); },
       hexagon: function () { return svg("polygon", Object.assign({ points: "11,8 14,2.8 20,2.8 23,8 20,13.2 14,13.2" }, c)); },
@@ -380,7 +395,7 @@
       triangleDown: function () { return svg("polygon", Object.assign({ points: "10,2 24,2 17,14.5" }, c)); },
       diamond: function () { return svg("polygon", Object.assign({ points: "17,1 24,8 17,15 10,8" }, c)); },
       star: function () { return svg("polygon", Object.assign({ points: "17,1 19,6 24,6 20,9.5 21.5,15 17,11.5 12.5,15 14,9.5 10,6 15,6" }, c)); }
-    };
+    });
     s.appendChild((shapes[entry.shape] || shapes.dot)());
     return s;
   }
@@ -490,9 +505,9 @@
   }
   function focusNode(id) {
     reveal(id);
-    network.selectNodes([id]);
+    network.selectNodes([NID(id)]);
     highlight(id);
-    network.focus(id, { scale: Math.max(network.getScale(), 0.9), animation: false });
+    network.focus(NID(id), { scale: Math.max(network.getScale(), 0.9), animation: false });
   }
   function search(query) {
     var q = query.trim().toLowerCase();
@@ -540,10 +555,10 @@
 
   // ---- network events ---------------------------------------------------------------------
   network.on("click", function (params) {
-    highlight(params.nodes.length ? params.nodes[0] : null);
+    highlight(params.nodes.length ? nodeOf(params.nodes[0]) : null);
   });
   network.on("doubleClick", function (params) {
-    if (params.nodes.length) toggle(params.nodes[0]);
+    if (params.nodes.length) toggle(nodeOf(params.nodes[0]));
   });
   var physicsButton = byIdEl("eg-physics");
   function setPhysics(on) {
@@ -592,7 +607,7 @@
       var pts = [];
       [g.id].concat(g.members).forEach(function (m) {
         if (!view.nodes.has(m)) return;
-        var p = body[m];
+        var p = body[NID(m)];
         var r = nodeById.get(m).size + pad;
         for (var k = 0; k < SPOKES; k++) {
           pts.push([p.x + r * Math.cos(k * 2 * Math.PI / SPOKES), p.y + r * Math.sin(k * 2 * Math.PI / SPOKES)]);
@@ -630,6 +645,13 @@
     collapsed: function () { return Array.from(state.collapsed).sort(); },
     focused: function () { return state.focus; },
     neighbourhood: function () { return state.focus === null ? [] : Array.from(neighbourhood(state.focus).nodes).sort(); },
+    // positions and selection by node id (vis-network's own are by its prefixed ids)
+    visId: NID,
+    positions: function () {  // [[id, {x, y}], ...]: pairs, since "__proto__" can be an id
+      var pos = network.getPositions();
+      return Object.keys(pos).map(function (vid) { return [nodeOf(vid), pos[vid]]; });
+    },
+    selected: function () { return network.getSelectedNodes().map(nodeOf); },
     toggle: toggle, search: search, focus: focusNode, setPhysics: setPhysics,
     physics: function () { return state.physics; }
   };
