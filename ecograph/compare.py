@@ -422,6 +422,7 @@ def whatif(
     targets: Iterable[str] = (),
     reroute: str | None = None,
     diagnosis: bool = True,
+    applied: Ecosystem | None = None,
 ) -> dict[str, Any]:
     """Apply a scenario to a map and compare the measures before and after.
 
@@ -437,6 +438,10 @@ def whatif(
         More max-flow targets, besides the scenario's own ``targets``.
     reroute : {"lost", "spread"}, optional
         Overrides the scenario's ``reroute`` (see :mod:`ecograph.scenario`).
+    applied : Ecosystem, optional
+        The changed map, when the caller has already applied the scenario to
+        ``eco`` (with :func:`ecograph.scenario.apply` and the same ``reroute``),
+        for instance to save it: it is compared as it is, not applied again.
 
     Returns
     -------
@@ -485,9 +490,9 @@ def whatif(
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(os.fspath(scenario))
-    after = apply(eco, scenario, reroute=reroute)
+    after = applied if applied is not None else apply(eco, scenario, reroute=reroute)
     focus = list(scenario.nodes_named())
-    pipes = {p.key: p for p in (*eco.pipes, *after.pipes)}
+    base, changed = compiled(eco), compiled(after)
     for change in scenario.changes:
         keys: Sequence[str] = ()
         if change.action in ("block", "open"):
@@ -495,7 +500,9 @@ def whatif(
         elif change.action == "set" and "pipe" in change.value:
             keys = [change.value["pipe"]]
         for key in keys:
-            focus.extend((pipes[key].from_node, pipes[key].to_node))
+            cm = changed if key in changed.pipe_index else base
+            row = cm.pipe_index[key]
+            focus.extend((cm.ids[cm.src[row]], cm.ids[cm.dst[row]]))
     result = compare(
         eco,
         after,

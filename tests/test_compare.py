@@ -246,6 +246,25 @@ def test_whatif_saves_the_changed_map(
     ] == [(p.key, p.from_node, p.to_node, p.volume, p.capacity, p.status) for p in expected.pipes]
 
 
+def test_whatif_of_an_applied_scenario_applies_nothing_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    scenario = load_scenario("ecosystems/scenarios/xiaoqiao-quits.yaml")
+    assert scenario.base is not None
+    eco = ecograph.load(scenario.base)
+    changed = apply(eco, scenario)
+    calls: list[Any] = []
+    import ecograph.scenario as module
+
+    real = module.apply
+    monkeypatch.setattr(module, "apply", lambda *a, **k: calls.append(a) or real(*a, **k))
+    reused = whatif(eco, scenario, applied=changed)
+    assert calls == []
+    assert to_json(reused) == to_json(whatif(eco, scenario))
+    assert len(calls) == 1
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_to_yaml_round_trips_every_example(path: Path) -> None:
     from ecograph.exchange import to_yaml

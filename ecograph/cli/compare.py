@@ -10,9 +10,9 @@ import click
 
 from ecograph.analysis.centrality import METRICS
 from ecograph.cli.main import (
-    _current_map,
     allow_outside_option,
     allow_outside_requested,
+    blame,
     cli,
     kind_option,
     load_map,
@@ -161,7 +161,7 @@ def whatif(
     if len(paths) > 2:
         raise click.UsageError(f"expected [MAP] SCENARIO, got {len(paths)} paths")
     scenario_path = paths[-1]
-    _current_map[:] = [scenario_path]
+    blame(scenario_path)
     scenario = load_scenario(
         scenario_path, allow_outside=allow_outside_requested(), check_base=len(paths) == 1
     )
@@ -183,6 +183,7 @@ def whatif(
     else:
         map_path = scenario.base
     eco = load_map(map_path)
+    changed = None
     if save is not None:
         from ecograph._io import check_output, write_atomic
         from ecograph.exchange import to_yaml
@@ -206,6 +207,7 @@ def whatif(
         targets=targets,
         reroute=reroute,
         diagnosis=not no_diagnosis,
+        applied=changed,
     )
     if fmt == "json":
         click.echo(to_json({"map": map_path, **result}))

@@ -47,6 +47,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The map file of the command being run, for locating errors about node ids.
 _current_map: list[str] = []
+
+
+def blame(path: str) -> None:
+    """Name ``path`` as the file the command is working on: an error with no file of its
+    own (a closed loop, a bad option value met late) is printed after its name."""
+    _current_map[:] = [path]
+
+
 #: Set by ``--allow-outside`` for the command being run (reset when it ends).
 _allow_outside: list[bool] = []
 
@@ -149,7 +157,7 @@ def load_map(path: str, *, strict: bool = False) -> Ecosystem:
 
     Warnings are summarised on standard error in one line.
     """
-    _current_map[:] = [path]
+    blame(path)
     eco = load(path, strict=strict, allow_outside=allow_outside_requested())
     if eco.warnings:
         n = len(eco.warnings)
