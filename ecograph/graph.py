@@ -23,7 +23,8 @@ Edge attributes
     ``kind`` (currency, str); ``volume`` (float, 0.0 when the map gives none);
     ``volume_given`` (bool); ``capacity`` (float, ``math.inf`` when unbounded);
     ``status`` ("open" or "blocked"); ``conversion`` and ``cost`` (float or
-    None); ``paid_by`` ("to" or "from": who pays the cost); ``label``, ``description``, ``source`` (str or None); ``attrs`` (dict);
+    None); ``paid_by`` ("to" or "from": who pays the cost); ``label``,
+    ``description``, ``source`` (str or None); ``attrs`` (dict);
     ``index`` (int, position in the merged pipe list); ``location`` (str,
     ``file:line:col``).
 

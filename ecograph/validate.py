@@ -23,9 +23,9 @@ import glob
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-import re
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
