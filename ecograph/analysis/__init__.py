@@ -2,6 +2,7 @@
 
 from ecograph.analysis.bottlenecks import bottlenecks, max_flow
 from ecograph.analysis.centrality import METRICS, centrality
+from ecograph.analysis.cheapest import cheapest
 from ecograph.analysis.dependency import Dependency, dependency
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
 from ecograph.analysis.fit import FitReport, fit
@@ -20,6 +21,7 @@ __all__ = [
     "Reach",
     "bottlenecks",
     "centrality",
+    "cheapest",
     "dependency",
     "diagnose",
     "fit",

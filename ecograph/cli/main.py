@@ -279,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 from ecograph.cli import (  # noqa: E402, F401
     compare,
     diagnosis,
+    economics,
     exchange,
     fit,
     flows,
