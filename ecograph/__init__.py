@@ -31,9 +31,11 @@ from ecograph.analysis import (
     diagnose,
     fit,
     flow,
+    funnel,
     longtail,
     max_flow,
     reach,
+    value,
 )
 from ecograph.analysis.longtail import chart as longtail_chart
 from ecograph.compare import compare, diff, whatif
@@ -79,6 +81,7 @@ __all__ = [
     "fit",
     "flow",
     "flow_layer",
+    "funnel",
     "import_tables",
     "load",
     "load_scenario",
@@ -93,5 +96,6 @@ __all__ = [
     "report",
     "schema",
     "to_graph",
+    "value",
     "whatif",
 ]

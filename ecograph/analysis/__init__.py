@@ -7,8 +7,10 @@ from ecograph.analysis.dependency import Dependency, dependency
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
 from ecograph.analysis.fit import FitReport, fit
 from ecograph.analysis.flow import FlowAnalysis, flow
+from ecograph.analysis.funnel import funnel
 from ecograph.analysis.longtail import LongTail, longtail
 from ecograph.analysis.reach import Reach, reach
+from ecograph.analysis.value import value
 
 __all__ = [
     "METRICS",
@@ -26,7 +28,9 @@ __all__ = [
     "diagnose",
     "fit",
     "flow",
+    "funnel",
     "longtail",
     "max_flow",
     "reach",
+    "value",
 ]
