@@ -266,3 +266,15 @@ def test_cli_commands(monkeypatch: pytest.MonkeyPatch) -> None:
         )
         == 2
     )
+
+
+def test_dependency_private_share() -> None:
+    # the shop's 130 arrivals: origin B (private) gives (50 * 169/145) of its throughflow
+    # of 130 (x_B[shop] = 50 * 169/145, see the funnel test), origin A the rest
+    from ecograph.analysis import dependency
+
+    d = dependency(small(), "shop")
+    assert d.private_share == pytest.approx(50 * 169 / 145 / 130)
+    assert d.to_dict()["private_share"] == d.private_share
+    # the hub's 130: x_B[hub] = 1950/145 of it from B
+    assert dependency(small(), "hub").private_share == pytest.approx(1950 / 145 / 130)
