@@ -77,9 +77,14 @@ def _solve_ortools(
     cost: FloatArray,
     target: int,
     amount: float,
-) -> FloatArray | None:
-    """Per-arc flow of a min-cost flow of ``amount`` from node ``n`` to ``target`` in exact
-    integers, or None when the figures do not scale to int64 (then HiGHS solves)."""
+) -> tuple[float, FloatArray] | None:
+    """A maximum flow of at most ``amount`` from node ``n`` to ``target`` at least cost, in
+    exact integers: (its value, per-arc flow); None when the figures do not scale to int64
+    (then HiGHS solves).
+
+    OR-Tools' ``solve_max_flow_with_min_cost`` delivers as much of the supply as the
+    capacities allow, so no separate max-flow is needed.
+    """
     from ortools.graph.python import min_cost_flow
 
     f = _whole_factor(np.append(cap, amount), _INT_LIMIT / max(n + 2, 2))
@@ -98,10 +103,11 @@ def _solve_ortools(
     supplies[n] = supply
     supplies[target] = -supply
     smcf.set_nodes_supplies(np.arange(n + 1), supplies)
-    status = smcf.solve()
+    status = smcf.solve_max_flow_with_min_cost()
     if status != smcf.OPTIMAL:
         return None
-    return np.asarray(smcf.flows(np.arange(len(tails))), np.float64) / f
+    flows = np.asarray(smcf.flows(np.arange(len(tails))), np.float64) / f
+    return smcf.maximum_flow() / f, flows
 
 
 def _solve_highs(
@@ -145,8 +151,6 @@ def _marginal(
     target: int,
 ) -> float:
     """Cost per unit of the next unit: the cheapest augmenting path in the residual graph."""
-    from scipy.sparse.csgraph import bellman_ford
-
     tol = 1e-9 * max(float(flow.max(initial=1.0)), 1.0)
     spare = flow < cap - tol  # unbounded pipes and the source arcs always have spare
     back = flow > tol
@@ -155,14 +159,48 @@ def _marginal(
     weight = np.concatenate([cost[spare], -cost[back]])
     if not len(rows):
         return math.inf
-    # parallel residual arcs: keep the cheapest of each pair
-    order = np.lexsort((weight, cols, rows))
-    rows, cols, weight = rows[order], cols[order], weight[order]
-    first = np.ones(len(rows), np.bool_)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    graph = sp.csr_array((weight[first], (rows[first], cols[first])), shape=(n + 1, n + 1))
-    dist = bellman_ford(graph, directed=True, indices=n)
-    return float(dist[target])
+    # Bellman-Ford in whole numbers when the costs are decimals: a zero-cost cycle
+    # (0.07 + 0.01 - 0.08) must not look negative by a rounding error
+    g = _whole_factor(np.abs(weight), 2.0**53 / max(n + 1, 1))
+    if g is not None:
+        dist = _bellman_ford(n + 1, rows, cols, np.round(weight * g), n)
+        return float(dist[target] / g)
+    slack = 1e-12 * float(np.abs(weight).max(initial=0.0)) * (n + 1)
+    return float(_bellman_ford(n + 1, rows, cols, weight, n, slack=slack)[target])
+
+
+def _bellman_ford(
+    n: int, tails: IntArray, heads: IntArray, weight: FloatArray, source: int, *, slack: float = 0.0
+) -> FloatArray:
+    """Shortest distances from ``source`` with negative arc weights (no negative cycle).
+
+    Vectorised Bellman-Ford: each round relaxes every arc at once (arcs grouped by head,
+    one ``minimum.reduceat``) and the rounds stop when nothing changes, after as many
+    rounds as the shortest paths have arcs (at most ``n``). scipy's ``bellman_ford``
+    always runs ``n`` rounds, which is quadratic on large maps. A distance only
+    changes when it improves by more than ``slack`` (rounding in float weights).
+
+    Examples
+    --------
+    >>> _bellman_ford(3, np.array([0, 0, 1]), np.array([1, 2, 2]),
+    ...               np.array([4.0, 1.0, -5.0]), 0).tolist()
+    [0.0, 4.0, -1.0]
+    """
+    dist = np.full(n, math.inf)
+    dist[source] = 0.0
+    if not len(tails):
+        return dist
+    order = np.argsort(heads, kind="stable")
+    tails, heads, weight = tails[order], heads[order], weight[order]
+    starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
+    targets = heads[starts]
+    for _ in range(n):
+        best = np.minimum.reduceat(dist[tails] + weight, starts)
+        better = best < dist[targets] - slack
+        if not better.any():
+            break
+        dist[targets[better]] = best[better]
+    return dist
 
 
 def cheapest(
@@ -220,16 +258,18 @@ def cheapest(
     is an arc with its capacity (unbounded pipes and the source arcs capped at
     ``delivered``, which no arc can exceed) and unit cost (0 when not given);
     costs are never negative, so there is no negative cycle. ``delivered`` is
-    ``min(demand, max-flow)``, the max-flow from
-    :func:`~ecograph.analysis.bottlenecks.max_flow`'s exact kernel.
+    ``min(demand, max-flow)``.
 
     Engines: OR-Tools' ``SimpleMinCostFlow`` (cost-scaling push-relabel,
     ``O(n^2 m log(nC))``, in practice near-linear on these maps) in exact
     int64 arithmetic after scaling capacities and costs by the least ``10**k``
-    (k <= 6) that makes them whole, as ``bottlenecks`` does; it is chosen when
-    installed (``pip install ortools``) and the scaled figures fit. Otherwise
-    scipy's HiGHS solves the same problem as a linear program (dual simplex,
-    floating point, feasible to about 1e-7 relative). The optimum cost is
+    (k <= 6) that makes them whole, as ``bottlenecks`` does; its
+    ``solve_max_flow_with_min_cost`` delivers the demand or, when the pipes
+    cannot carry it, the max-flow, in one solve. It is chosen when installed
+    (``pip install ecograph[fast]``) and the scaled figures fit. Otherwise the
+    max-flow comes from :func:`~ecograph.analysis.bottlenecks.max_flow`'s exact
+    kernel and scipy's HiGHS solves the min-cost flow as a linear program
+    (dual simplex, floating point, feasible to about 1e-7 relative). The optimum cost is
     unique; the flows may differ between engines when several routes cost the
     same.
 
@@ -237,7 +277,7 @@ def cheapest(
     of the demand: the length of the cheapest path from the super-source to
     the target in the residual graph (forward arcs with spare capacity at
     their cost, arcs carrying flow backwards at minus their cost), found by
-    Bellman-Ford (:func:`scipy.sparse.csgraph.bellman_ford`; the residual
+    a vectorised Bellman-Ford that stops when no distance changes (the residual
     graph of an optimal flow has no negative cycle). It holds for as much
     more as that path can carry.
 
@@ -265,24 +305,26 @@ def cheapest(
         raise UsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     arr, target, src = _resolve(eco, to, sources, kind)
     n = arr.n
-    max_flow, _ = _max_flow(arr, target, src)
-    delivered = min(amount_wanted, max_flow)
     tails, heads, cap, cost, where = _arcs(arr, src)
     flow = np.zeros(len(tails))
-    if delivered > 0:
-        # no arc can carry more than is delivered: cap the unbounded ones there
-        capped = np.minimum(cap, delivered)
+    delivered = 0.0
+    if amount_wanted > 0 and len(src):
+        # no arc can carry more than the demand: cap the unbounded ones there
+        capped = np.minimum(cap, amount_wanted)
         use = engine
         if use is None:
             use = "ortools" if importlib.util.find_spec("ortools") else "highs"
         got = None
         if use == "ortools":
-            got = _solve_ortools(n, tails, heads, capped, cost, target, delivered)
+            got = _solve_ortools(n, tails, heads, capped, cost, target, amount_wanted)
             if got is None and engine == "ortools":
                 raise UsageError("capacities, costs or demand do not scale to exact integers")
-        if got is None:
-            got = _solve_highs(n, tails, heads, capped, cost, target, delivered)
-        flow = got
+        if got is not None:
+            delivered, flow = got
+        else:
+            delivered = min(amount_wanted, _max_flow(arr, target, src)[0])
+            if delivered > 0:
+                flow = _solve_highs(n, tails, heads, capped, cost, target, delivered)
     source_arc = where < 0
     marginal = _marginal(n, tails, heads, cap, cost, flow, target) if len(src) else math.inf
     flow = tidy(flow)

@@ -1,0 +1,117 @@
+"""Time ``cheapest`` on the large synthetic map against OR-Tools on the same arrays, same run.
+
+The generated map (``benchmarks/generate.py``) gets random pipe costs (0.00 to 2.00 in
+steps of 0.01, seeded) written into its compiled columns before any analysis runs. The
+target is a random partner; the demand is half of its max-flow from every pool (so the
+whole min-cost machinery runs, not just a max-flow).
+
+- ours: :func:`ecograph.analysis.cheapest` (max-flow, OR-Tools min-cost flow in scaled
+  integers, the marginal cost by Bellman-Ford on the residual graph, the result dicts);
+- reference: OR-Tools ``SimpleMinCostFlow.solve()`` alone on arrays built beforehand
+  (the same arcs, capacities and costs, scaled the same way).
+
+Both must report the same least cost. ``--highs`` also times the HiGHS engine (the
+fallback without OR-Tools).
+
+Run: ``python benchmarks/bench_economics.py [--partners 100000] [--pipes 1000000] [--seed 0]``.
+Prints a Markdown table for ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import best
+from generate import generate
+from ortools.graph.python import min_cost_flow
+
+from ecograph.analysis import cheapest, max_flow
+from ecograph.compiled import compiled
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--pipes", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--highs", action="store_true", help="also time the HiGHS engine")
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    eco = generate(seed=args.seed, partners=args.partners, pipes=args.pipes)
+    print(f"generated {eco!r} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    rng = np.random.default_rng(args.seed)
+    cm = compiled(eco)
+    cm.cost[:] = rng.integers(0, 201, cm.m) / 100.0  # before any layer is built
+    partners = [v for v in cm.ids if v.startswith("partner-")]
+    target = partners[int(rng.integers(len(partners)))]
+    cap = max_flow(eco, target)
+    demand = float(np.floor(cap / 2))
+    print(f"target {target}: max-flow {cap:,.0f}, demand {demand:,.0f}", file=sys.stderr)
+
+    cold, result = best(lambda: cheapest(eco, target, demand=demand), 1)
+    print(f"cold: first cheapest() {cold:.2f} s", file=sys.stderr)
+
+    # the reference: the same network, built outside the timing
+    L = cm.layer("traffic")
+    n = cm.n
+    live = np.flatnonzero(L.is_open & (L.src != L.dst))
+    sources = np.flatnonzero(L.inflow > 0)
+    tails = np.concatenate([L.src[live], np.full(len(sources), n)])
+    heads = np.concatenate([L.dst[live], sources])
+    capacity = np.minimum(np.concatenate([L.capacity[live], np.full(len(sources), np.inf)]), demand)
+    costs = np.concatenate([np.nan_to_num(L.cost[live]), np.zeros(len(sources))])
+    caps_int = np.round(capacity).astype(np.int64)  # whole capacities in the generated map
+    costs_int = np.round(costs * 100).astype(np.int64)
+    supplies = np.zeros(n + 1, np.int64)
+    supplies[n], supplies[L.index[target]] = int(demand), -int(demand)
+
+    def reference() -> float:
+        smcf = min_cost_flow.SimpleMinCostFlow()
+        smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps_int, costs_int)
+        smcf.set_nodes_supplies(np.arange(n + 1), supplies)
+        assert smcf.solve() == smcf.OPTIMAL
+        return float(smcf.optimal_cost()) / 100.0
+
+    mine: list[float] = []
+    theirs: list[float] = []
+    ref_cost = 0.0
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        result = cheapest(eco, target, demand=demand)
+        mine.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        ref_cost = reference()
+        theirs.append(time.perf_counter() - start)
+    ours, ref = min(mine), min(theirs)
+    assert abs(result["total_cost"] - ref_cost) <= 1e-9 * max(ref_cost, 1.0), (result, ref_cost)
+    rows = [(f"cheapest() all pools -> {target}", ours, "OR-Tools SimpleMinCostFlow.solve()", ref)]
+    if args.highs:
+        highs, h = best(lambda: cheapest(eco, target, demand=demand, engine="highs"), 1)
+        assert abs(h["total_cost"] - ref_cost) <= 1e-6 * max(ref_cost, 1.0), (h, ref_cost)
+        rows.append(("cheapest(engine='highs')", highs, "OR-Tools SimpleMinCostFlow.solve()", ref))
+
+    print(f"\n{platform.platform()}, Python {platform.python_version()}, {eco!r}")
+    print(
+        f"demand {demand:,.0f} of max-flow {cap:,.0f}; least cost {ref_cost:,.2f} "
+        f"(ecograph {result['total_cost']:,.2f}), {len(result['pipes']):,} pipes carry flow, "
+        f"marginal cost {result['marginal_cost']}\n"
+    )
+    print("| step | ecograph (s) | reference | reference (s) | ratio |")
+    print("|---|---:|---|---:|---:|")
+    for what, a, name, b in rows:
+        print(f"| {what} | {a:.3f} | {name} | {b:.3f} | {a / b:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
