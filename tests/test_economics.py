@@ -278,3 +278,34 @@ def test_dependency_private_share() -> None:
     assert d.to_dict()["private_share"] == d.private_share
     # the hub's 130: x_B[hub] = 1950/145 of it from B
     assert dependency(small(), "hub").private_share == pytest.approx(1950 / 145 / 130)
+
+
+def test_economics_fields_survive_csv_export_and_import(tmp_path: Path) -> None:
+    eco = small()
+    folder = ecograph.export(eco, tmp_path / "tables")
+    back = ecograph.load_tables(folder / "nodes.csv", folder / "pipes.csv")
+    for node in eco.nodes.values():
+        other = back.nodes[node.id]
+        assert (other.price, other.domain, other.owner) == (node.price, node.domain, node.owner)
+    assert [p.paid_by for p in back.pipes] == [p.paid_by for p in eco.pipes]
+    assert value(back) == value(eco)
+    header = (folder / "pipes.csv").read_text("utf-8-sig").splitlines()[0]
+    assert "paid_by" in header
+
+
+def test_compiled_and_graph_carry_the_economics_fields() -> None:
+    from ecograph.compiled import compiled
+
+    eco = ecograph.loads(SMALL.replace("parent: brand, inflow: 50", "inflow: 50, owner: shop"))
+    cm = compiled(eco)
+    rows = cm.index
+    assert cm.price[rows["shop"]] == 10.0 and math.isnan(cm.price[rows["A"]])
+    assert cm.owner[rows["B"]] == rows["shop"] and cm.owner[rows["A"]] == -1
+    assert cm.domain.tolist() == [-1, 0, 1, -1, -1]
+    assert cm.paid_by_from.tolist() == [False, False, False, True, False]
+    G = eco.graph
+    assert G.nodes["B"]["owner"] == "shop" and G.nodes["shop"]["price"] == 10.0
+    assert G.edges["hub", "shop", "p2"]["paid_by"] == "from"
+    # a pool's owner defaults to its parent
+    assert small().graph.nodes["B"]["owner"] == "brand"
+    assert compiled(small()).owner[rows["B"]] == rows["brand"]
