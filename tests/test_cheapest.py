@@ -97,6 +97,25 @@ def test_blocked_pipes_carry_nothing_and_cost_given_nowhere_is_free() -> None:
     assert cheapest(eco, "s", demand=2)["total_cost"] == 0.0
 
 
+def test_free_cycles_carry_nothing() -> None:
+    # a free two-way pair a <-> b beside the route: an optimal flow may circulate round it
+    # at no cost; the reported flow does not
+    eco = make(
+        [
+            ("in", "p", "a", None, 0.0),
+            ("ab", "a", "b", None, 0.0),
+            ("ba", "b", "a", None, 0.0),
+            ("bs", "b", "s", 5.0, 1.0),
+            ("as", "a", "s", None, 2.0),
+        ],
+        {"p": 1.0},
+    )
+    r = cheapest(eco, "s", demand=8)
+    assert r["total_cost"] == 5 * 1.0 + 3 * 2.0
+    flows = {p["key"]: p["flow"] for p in r["pipes"]}
+    assert "ba" not in flows and flows == {"in": 8.0, "ab": 5.0, "bs": 5.0, "as": 3.0}
+
+
 def test_nothing_reaches_the_target() -> None:
     eco = make([("x", "s", "p", None, 1.0)], {"p": 1.0})
     r = cheapest(eco, "s", demand=2)
@@ -213,6 +232,8 @@ def test_min_cost_equals_networkx_and_both_engines(case: tuple[Ecosystem, str, i
         assert p.is_open and item["flow"] <= (p.capacity if p.capacity is not None else math.inf)
         net[p.to_node] = net.get(p.to_node, 0.0) + item["flow"]
         net[p.from_node] = net.get(p.from_node, 0.0) - item["flow"]
+    support = nx.DiGraph((pipes[i["key"]].from_node, pipes[i["key"]].to_node) for i in r["pipes"])
+    assert nx.is_directed_acyclic_graph(support)
     for node, value in net.items():
         if node == target:
             assert value == delivered

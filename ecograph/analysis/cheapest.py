@@ -141,6 +141,48 @@ def _solve_highs(
     return np.clip(np.asarray(res.x, np.float64), 0.0, cap)
 
 
+def _cancel_cycles(n: int, tails: IntArray, heads: IntArray, flow: FloatArray) -> FloatArray:
+    """The same flow with its cycles removed (an optimal flow's cycles all cost 0).
+
+    A min-cost flow may route units round a cycle of free pipes; that changes
+    neither what is delivered nor the cost, but it is not a route anybody would
+    report. While the pipes carrying flow hold a strongly connected component of
+    more than one node, one cycle in it is found by a breadth-first search and
+    its smallest flow taken off every arc on it (each round empties an arc).
+    """
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    flow = flow.copy()
+    tol = 1e-9 * max(float(flow.max(initial=0.0)), 1.0)
+    for _ in range(len(flow)):
+        on = np.flatnonzero(flow > tol)
+        size = n + 1
+        support = sp.csr_array((np.ones(len(on)), (tails[on], heads[on])), shape=(size, size))
+        count, labels = connected_components(support, directed=True, connection="strong")
+        if count == size:
+            break
+        inside = on[labels[tails[on]] == labels[heads[on]]]
+        if not len(inside):
+            break
+        arc = int(inside[0])
+        u, v = int(tails[arc]), int(heads[arc])
+        # a path v -> u inside the component closes the cycle with the arc u -> v
+        same = inside[labels[tails[inside]] == labels[u]]
+        local = sp.csr_array((np.ones(len(same)), (tails[same], heads[same])), shape=(size, size))
+        _, pred = breadth_first_order(local, v, directed=True, return_predecessors=True)
+        cycle = [arc]
+        node = u
+        while node != v:
+            before = int(pred[node])
+            between = same[(tails[same] == before) & (heads[same] == node)]
+            cycle.append(int(between[np.argmax(flow[between])]))
+            node = before
+        cycle_arcs = np.asarray(cycle, np.int64)
+        flow[cycle_arcs] -= float(flow[cycle_arcs].min())
+        flow[np.abs(flow) <= tol] = 0.0
+    return flow
+
+
 def _marginal(
     n: int,
     tails: IntArray,
@@ -325,6 +367,7 @@ def cheapest(
             delivered = min(amount_wanted, _max_flow(arr, target, src)[0])
             if delivered > 0:
                 flow = _solve_highs(n, tails, heads, capped, cost, target, delivered)
+    flow = _cancel_cycles(n, tails, heads, flow)
     source_arc = where < 0
     marginal = _marginal(n, tails, heads, cap, cost, flow, target) if len(src) else math.inf
     flow = tidy(flow)

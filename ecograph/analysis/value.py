@@ -125,7 +125,8 @@ def _relations(cm: CompiledMap, kind: str) -> list[dict[str, Any]]:
         candidates = [int(a) for a in depth_rows[p, 1:].tolist() if a >= 0 and hosts[a]]
         if not candidates:
             continue
-        feeding = flows & cm.open & (cm.dst == p)
+        # traffic from pools the partner owns (its fans, its group chats) is its own
+        feeding = flows & cm.open & (cm.dst == p) & (cm.owner[cm.src] != p)
         touches[:] = False
         touches[cm.src[feeding]] = True
         touches[p] = False
@@ -195,11 +196,12 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> d
         over each sub-ecosystem's members — a node counts in its nearest
         sub-ecosystem — and over each top-level node's whole tree), and
         ``relations``: per partner or producer and its host (the nearest
-        sub-ecosystem or platform above it whose members send it ``kind``;
-        the outermost one when none does), ``partner_gain`` (revenue from
-        the traffic the host's nodes send it, plus what they pay it, minus
-        what it pays them), ``host_gain`` (the same from the host's side) and
-        ``aligned``: both gains above 0.
+        sub-ecosystem or platform above it whose members, other than pools
+        the partner owns, send it ``kind``; the outermost one when none
+        does), ``partner_gain`` (revenue from the traffic the host's nodes
+        send it, plus what they pay it, minus what it pays them),
+        ``host_gain`` (the same from the host's side) and ``aligned``: both
+        gains above 0.
 
     Notes
     -----
