@@ -309,3 +309,18 @@ def test_compiled_and_graph_carry_the_economics_fields() -> None:
     # a pool's owner defaults to its parent
     assert small().graph.nodes["B"]["owner"] == "brand"
     assert compiled(small()).owner[rows["B"]] == rows["brand"]
+
+
+def test_scenario_sets_price_and_paid_by() -> None:
+    scenario = ecograph.loads_scenario(
+        "scenario: 1\nchanges:\n  - set: {node: shop, price: 20}\n"
+        "  - set: {pipe: p1, paid_by: from}\n"
+    )
+    after = ecograph.apply_scenario(small(), scenario)
+    assert after.nodes["shop"].price == 20.0
+    r = value(after)
+    # revenue doubles to 340; p1's 30 is now paid by the hub to the shop
+    assert r["shop"]["revenue"] == pytest.approx(340)
+    assert (r["shop"]["spend"], r["shop"]["income"]) == (0.0, 50.0)
+    with pytest.raises(ecograph.MapError, match="paid_by"):
+        ecograph.loads_scenario("scenario: 1\nchanges:\n  - set: {pipe: p1, paid_by: me}\n")
