@@ -324,3 +324,14 @@ def test_scenario_sets_price_and_paid_by() -> None:
     assert (r["shop"]["spend"], r["shop"]["income"]) == (0.0, 50.0)
     with pytest.raises(ecograph.MapError, match="paid_by"):
         ecograph.loads_scenario("scenario: 1\nchanges:\n  - set: {pipe: p1, paid_by: me}\n")
+
+
+def test_render_sizes_by_net_and_tooltips_show_money(tmp_path: Path) -> None:
+    from ecograph.render.metrics import size_values
+
+    values, meaning = size_values(small(), "net")
+    assert values["shop"] == pytest.approx(160) and values["A"] == 10.0
+    assert "losses drawn as 0" in meaning
+    ecograph.render(small(), tmp_path / "m.html", size_by="net")
+    page = (tmp_path / "m.html").read_text("utf-8")
+    assert "paid by hub" in page and "price" in page
