@@ -127,7 +127,10 @@ def compile_model(eco: Ecosystem) -> CompiledMap:
         users = _floats(map(attrgetter("users"), nodes), n, np.nan)
         owner = np.fromiter(
             (
-                index[o] if o is not None else (index[p] if p is not None and k == "pool" else -1)
+                # an owner a what-if removed owns nothing any more
+                index.get(o, -1)
+                if o is not None
+                else (index[p] if p is not None and k == "pool" else -1)
                 for o, p, k in zip(
                     map(attrgetter("owner"), nodes),
                     map(attrgetter("parent"), nodes),

@@ -617,6 +617,10 @@ class _Applier:
                         self.removed_pipes[key] = i
                         self.touched.update((pipe.from_node, pipe.to_node))
             self.touched -= set(self.removed_nodes)
+            # a pool whose owner is gone belongs to nobody (or, by default, its parent)
+            for n, node in list(self.nodes.items()):
+                if node.owner is not None and node.owner in gone:
+                    self.nodes[n] = replace(node, owner=None)
 
     def _raw(self, at: tuple[str | int, ...]) -> Any:
         value: Any = self.scenario._doc.data
