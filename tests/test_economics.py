@@ -335,3 +335,16 @@ def test_render_sizes_by_net_and_tooltips_show_money(tmp_path: Path) -> None:
     ecograph.render(small(), tmp_path / "m.html", size_by="net")
     page = (tmp_path / "m.html").read_text("utf-8")
     assert "paid by hub" in page and "price" in page
+
+
+def test_report_has_an_economics_section() -> None:
+    from ecograph.render.report import report_html
+
+    page = report_html(ecograph.load(ROOT / "ecosystems" / "xiaomi.yaml"))
+    section = page[page.index('<section id="economics">') :]
+    assert 'id="economics-nodes"' in section and "zimi, huami" in section
+    bare = ecograph.loads(
+        "ecograph: 1\nname: t\nnodes:\n  p: {kind: pool, inflow: 1}\n"
+        "  s: {kind: partner, outflow: 1}\npipes:\n  - {from: p, to: s, volume: 1}\n"
+    )
+    assert "nothing to earn or pay yet" in report_html(bare)
