@@ -13,6 +13,12 @@ whole min-cost machinery runs, not just a max-flow).
 Both must report the same least cost. ``--highs`` also times the HiGHS engine (the
 fallback without OR-Tools).
 
+Also timed, each against the kernel it cannot do without, on the same map:
+
+- ``funnel`` of that partner (every pool): one scipy GMRES solve of ``(I - P) y = w`` to
+  the same tolerance (funnel makes five: four measures and the reach share);
+- ``value``: one ``numpy.bincount`` of volume x cost by payer over all pipes.
+
 Run: ``python benchmarks/bench_economics.py [--partners 100000] [--pipes 1000000] [--seed 0]``.
 Prints a Markdown table for ``benchmarks/RESULTS.md``.
 """
@@ -26,6 +32,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -95,6 +103,28 @@ def main(argv: list[str] | None = None) -> int:
     ours, ref = min(mine), min(theirs)
     assert abs(result["total_cost"] - ref_cost) <= 1e-9 * max(ref_cost, 1.0), (result, ref_cost)
     rows = [(f"cheapest() all pools -> {target}", ours, "OR-Tools SimpleMinCostFlow.solve()", ref)]
+
+    from ecograph.analysis import funnel, value
+    from ecograph.analysis._linalg import RTOL, layer_arrays
+
+    arrays = layer_arrays(eco, "traffic")
+    P = arrays.routing
+    A = sp.csr_array(sp.eye_array(n, format="csr") - P)
+    w = np.zeros(n)
+    w[arrays.index[target]] = 1.0
+
+    def gmres() -> np.ndarray:
+        x, _ = spla.gmres(A, w, rtol=RTOL, atol=0.0, restart=60, maxiter=max(200, n // 60))
+        return np.asarray(x)
+
+    ours_f, _ = best(lambda: funnel(eco, target), args.repeat)
+    ref_f, _ = best(gmres, args.repeat)
+    rows.append((f"funnel() {target}", ours_f, "one scipy GMRES solve", ref_f))
+    carried = np.where(cm.open & ~np.isnan(cm.volume), cm.volume, 0.0) * cm.cost
+    payer = np.where(cm.paid_by_from, cm.src, cm.dst)
+    ours_v, _ = best(lambda: value(eco), args.repeat)
+    ref_v, _ = best(lambda: np.bincount(payer, weights=carried, minlength=n), args.repeat)
+    rows.append(("value() every node", ours_v, "numpy bincount of payments", ref_v))
     if args.highs:
         highs, h = best(lambda: cheapest(eco, target, demand=demand, engine="highs"), 1)
         assert abs(h["total_cost"] - ref_cost) <= 1e-6 * max(ref_cost, 1.0), (h, ref_cost)
