@@ -298,9 +298,11 @@ def cheapest(
     A minimum-cost flow: a super-source with an arc to each source, supply
     ``delivered`` there and demand ``delivered`` at the target; each open pipe
     is an arc with its capacity (unbounded pipes and the source arcs capped at
-    ``delivered``, which no arc can exceed) and unit cost (0 when not given);
-    costs are never negative, so there is no negative cycle. ``delivered`` is
-    ``min(demand, max-flow)``.
+    ``demand``: a flow without cycles never carries more on one arc) and unit
+    cost (0 when not given); costs are never negative, so there is no negative
+    cycle. ``delivered`` is ``min(demand, max-flow)``. An optimal flow may
+    also circulate round cycles of free pipes; those cycles are cancelled
+    before the pipes are reported (which changes neither amount nor cost).
 
     Engines: OR-Tools' ``SimpleMinCostFlow`` (cost-scaling push-relabel,
     ``O(n^2 m log(nC))``, in practice near-linear on these maps) in exact
@@ -311,17 +313,19 @@ def cheapest(
     (``pip install ecograph[fast]``) and the scaled figures fit. Otherwise the
     max-flow comes from :func:`~ecograph.analysis.bottlenecks.max_flow`'s exact
     kernel and scipy's HiGHS solves the min-cost flow as a linear program
-    (dual simplex, floating point, feasible to about 1e-7 relative). The optimum cost is
-    unique; the flows may differ between engines when several routes cost the
-    same.
+    (dual simplex, floating point, feasible to about 1e-7 relative). The
+    optimum cost is unique; the flows may differ between engines when several
+    routes cost the same.
 
     ``marginal_cost`` is the right derivative of the least cost as a function
     of the demand: the length of the cheapest path from the super-source to
     the target in the residual graph (forward arcs with spare capacity at
-    their cost, arcs carrying flow backwards at minus their cost), found by
-    a vectorised Bellman-Ford that stops when no distance changes (the residual
-    graph of an optimal flow has no negative cycle). It holds for as much
-    more as that path can carry.
+    their cost, arcs carrying flow backwards at minus their cost), found by a
+    vectorised Bellman-Ford that stops when no distance changes, in whole
+    numbers when the costs are decimals (the residual graph of an optimal flow
+    has no negative cycle). It holds for as much more as that path can carry;
+    with whole capacities and demand it is exactly the cost of one more unit
+    (the tests check it against a second solve).
 
     Examples
     --------
