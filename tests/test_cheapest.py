@@ -263,6 +263,36 @@ def test_demand_above_max_flow_equals_networkx_max_flow_min_cost(
     assert (r["delivered"], r["total_cost"]) == (value, cost)
 
 
+@given(costly_maps())
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_widening_cost_is_the_cost_of_the_extra_unit(case: tuple[Ecosystem, str, int]) -> None:
+    # whole capacities and costs: widening a cut pipe by 1 lets one more unit through, and
+    # the cheapest delivery of max-flow + 1 costs exactly cost_per_unit more
+    import dataclasses
+
+    from ecograph.analysis import bottlenecks
+
+    eco, target, _ = case
+    r = bottlenecks(eco, target)
+    if not math.isfinite(r["max_flow"]) or not any(p.cost is not None for p in eco.pipes):
+        return
+    base = cheapest(eco, target, demand=r["max_flow"])["total_cost"]
+    for item in r["widening"]:
+        if item["gain_per_unit"] == 0:
+            assert item["cost_per_unit"] == math.inf
+            continue
+        pipes = tuple(
+            dataclasses.replace(p, capacity=p.capacity + 1) if p.key == item["key"] else p
+            for p in eco.pipes
+        )
+        wider = dataclasses.replace(eco, pipes=pipes)
+        more = cheapest(wider, target, demand=r["max_flow"] + 1)
+        assert more["delivered"] == r["max_flow"] + 1
+        assert more["total_cost"] - base == pytest.approx(item["cost_per_unit"]), item
+
+
 def enar_models() -> list[tuple[str, dict[str, Any]]]:
     if not ENAR.exists():
         return []

@@ -333,7 +333,12 @@ def bottlenecks(
             and ``capacity``.
         ``widening``
             For each cut pipe, ``gain_per_unit``: how much ``max_flow`` rises per
-            unit of capacity added to that pipe alone (1 or 0).
+            unit of capacity added to that pipe alone (1 or 0); on maps where
+            some pipe has a ``cost``, also ``cost_per_unit``: what each unit of
+            the traffic that widening brings costs at least on its way (the
+            cheapest residual path through the pipe after the cheapest maximum
+            flow, see :func:`ecograph.analysis.cheapest.widening_costs`; ``inf``
+            where the gain is 0).
 
         Only pipes leading toward the target are listed: their head is the
         target or reaches it through pipes of ``kind`` (open or blocked). Lists
@@ -431,9 +436,16 @@ def bottlenecks(
         r_s = cut.from_source[:n]
         r_t = cut.to_target[:n]
         raises = r_s[arr.src] & r_t[arr.dst]
-        for i in cut_idx:
+        priced = bool((~np.isnan(arr.cost)).any())
+        if priced and cut_idx:
+            from ecograph.analysis.cheapest import widening_costs
+
+            unit_costs = widening_costs(arr, target, src, np.asarray(cut_idx, np.int64)).tolist()
+        for j, i in enumerate(cut_idx):
             min_cut.append({**base(i), "capacity": cap(i)})
             widening.append({**base(i), "gain_per_unit": float(raises[i])})
+            if priced:
+                widening[-1]["cost_per_unit"] = unit_costs[j] if raises[i] else math.inf
 
     finite = np.isfinite(arr.capacity)
     sat = open_ & head_ok & arr.volume_given & finite

@@ -193,22 +193,71 @@ def _marginal(
     target: int,
 ) -> float:
     """Cost per unit of the next unit: the cheapest augmenting path in the residual graph."""
+    return float(_residual_distances(n, tails, heads, cap, cost, flow, n)[target])
+
+
+def _residual_distances(
+    n: int,
+    tails: IntArray,
+    heads: IntArray,
+    cap: FloatArray,
+    cost: FloatArray,
+    flow: FloatArray,
+    start: int,
+    *,
+    reverse: bool = False,
+) -> FloatArray:
+    """Least cost from ``start`` to every node of ``0..n`` in the residual graph of
+    ``flow`` (to ``start`` from every node with ``reverse``)."""
     tol = 1e-9 * max(float(flow.max(initial=1.0)), 1.0)
     spare = flow < cap - tol  # unbounded pipes and the source arcs always have spare
     back = flow > tol
     rows = np.concatenate([tails[spare], heads[back]])
     cols = np.concatenate([heads[spare], tails[back]])
     weight = np.concatenate([cost[spare], -cost[back]])
+    if reverse:
+        rows, cols = cols, rows
     if not len(rows):
-        return math.inf
+        out = np.full(n + 1, math.inf)
+        out[start] = 0.0
+        return out
     # Bellman-Ford in whole numbers when the costs are decimals: a zero-cost cycle
     # (0.07 + 0.01 - 0.08) must not look negative by a rounding error
     g = _whole_factor(np.abs(weight), 2.0**53 / max(n + 1, 1))
     if g is not None:
-        dist = _bellman_ford(n + 1, rows, cols, np.round(weight * g), n)
-        return float(dist[target] / g)
+        return _bellman_ford(n + 1, rows, cols, np.round(weight * g), start) / g
     slack = 1e-12 * float(np.abs(weight).max(initial=0.0)) * (n + 1)
-    return float(_bellman_ford(n + 1, rows, cols, weight, n, slack=slack)[target])
+    return _bellman_ford(n + 1, rows, cols, weight, start, slack=slack)
+
+
+def widening_costs(arr: Layer, target: int, sources: IntArray, pipes: IntArray) -> FloatArray:
+    """For pipes of ``arr`` (layer positions): the least cost per unit of the traffic that
+    widening each one alone would add to ``target``, after the cheapest maximum flow.
+
+    With a min-cost maximum flow and its residual graph, a unit through a widened pipe
+    ``u -> v`` costs at least ``d_s(u) + cost + d_t(v)``: the cheapest residual path from
+    the sources to ``u``, the pipe, and the cheapest from ``v`` to the target. ``inf``
+    where no such path exists (widening the pipe alone adds nothing).
+    """
+    n = arr.n
+    tails, heads, cap, cost, _ = _arcs(arr, sources)
+    value = _max_flow(arr, target, sources)[0]
+    flow = np.zeros(len(tails))
+    if math.isfinite(value) and value > 0:
+        capped = np.minimum(cap, value)
+        got = None
+        if importlib.util.find_spec("ortools"):
+            got = _solve_ortools(n, tails, heads, capped, cost, target, value)
+        flow = (
+            got[1]
+            if got is not None
+            else _solve_highs(n, tails, heads, capped, cost, target, value)
+        )
+    from_source = _residual_distances(n, tails, heads, cap, cost, flow, n)
+    to_target = _residual_distances(n, tails, heads, cap, cost, flow, target, reverse=True)
+    unit = np.nan_to_num(arr.cost[pipes], nan=0.0)
+    out: FloatArray = from_source[arr.src[pipes]] + unit + to_target[arr.dst[pipes]]
+    return tidy(out)
 
 
 def _bellman_ford(
