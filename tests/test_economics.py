@@ -161,6 +161,27 @@ pipes:
     assert r["giants"]["fund"]["capital_out"] == 9.0
 
 
+def test_a_partners_own_pool_is_not_its_hosts_gift() -> None:
+    eco = ecograph.loads(
+        """
+ecograph: 1
+name: g
+nodes:
+  sub:   {kind: sub-ecosystem}
+  users: {kind: pool, parent: sub, inflow: 100}
+  fans:  {kind: pool, parent: sub, owner: shop, domain: private, inflow: 10}
+  shop:  {kind: partner, parent: sub, price: 10, outflow: 110}
+pipes:
+  - {from: users, to: shop, volume: 100, conversion: 0.1, cost: 0.5}
+  - {from: fans, to: shop, volume: 10, conversion: 0.5}
+"""
+    )
+    # from the host: 100 * 0.1 * 10 = 100 earned, 50 paid; the fans' 50 are the shop's own
+    (r,) = value(eco, by_group=True)["relations"]
+    assert (r["host"], r["partner_gain"], r["host_gain"], r["aligned"]) == ("sub", 50.0, 50.0, True)
+    assert value(eco)["shop"]["revenue"] == 150.0
+
+
 @st.composite
 def money_maps(draw: st.DrawFn) -> Ecosystem:
     n = draw(st.integers(2, 6))

@@ -10,7 +10,6 @@ both come out ahead.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -105,58 +104,78 @@ def _roots(cm: CompiledMap) -> IntArray:
 
 def _relations(cm: CompiledMap, kind: str) -> list[dict[str, Any]]:
     """Per partner or producer and its host: what each gains from the other, and whether
-    both come out ahead."""
+    both come out ahead (vectorised over pipes; see :func:`value` for the definitions)."""
+    n = cm.n
     hosts = (cm.kind == KIND_CODE["sub-ecosystem"]) | (cm.kind == KIND_CODE["platform"])
     members = (cm.kind == KIND_CODE["partner"]) | (cm.kind == KIND_CODE["producer"])
-    depth_rows = _ancestor_table(cm)
-    partners = np.flatnonzero(members & (cm.parent >= 0))
+    table = _ancestor_table(cm)  # column 0: the node itself, then its containers
+    above = table[:, 1:]
+    if not above.shape[1]:
+        return []
+    valid = (above >= 0) & hosts[np.maximum(above, 0)]
+    host = np.full(n, -1, np.int64)
+    judged = members & valid.any(axis=1)
+    rows = np.flatnonzero(judged)
+    if not len(rows):
+        return []
+    # by default the outermost host-kind container...
+    last = above.shape[1] - 1 - np.argmax(valid[rows, ::-1], axis=1)
+    host[rows] = above[rows, last]
+    # ...unless a nearer one holds a node that sends it traffic (its own pools aside)
+    flows = cm.currency == CURRENCY_CODE[kind]
+    src, dst = cm.src, cm.dst
+    feed = np.flatnonzero(flows & cm.open & judged[dst] & (cm.owner[src] != dst))
+    if len(feed):
+        p, s = dst[feed], src[feed]
+        match = valid[p] & (above[p][:, :, None] == table[s][:, None, :]).any(axis=2)
+        hit = match.any(axis=1)
+        level = np.full(n, above.shape[1], np.int64)
+        np.minimum.at(level, p[hit], np.argmax(match[hit], axis=1))
+        near = np.flatnonzero(level < above.shape[1])
+        host[near] = above[near, level[near]]
+
+    def inside(other: IntArray, partner: IntArray) -> npt.NDArray[np.bool_]:
+        """``other`` is in the partner's host (and is neither the partner nor its own pool)."""
+        return np.asarray(
+            (table[other] == host[partner][:, None]).any(axis=1)
+            & (other != partner)
+            & (cm.owner[other] != partner),
+            dtype=np.bool_,
+        )
+
     carried = np.where(cm.open & ~np.isnan(cm.volume), cm.volume, 0.0)
     conv = np.nan_to_num(cm.conversion, nan=0.0)
     price = np.nan_to_num(cm.price, nan=0.0)
-    flows = cm.currency == CURRENCY_CODE[kind]
-    earned = np.where(flows, carried * conv * price[cm.dst], 0.0)  # revenue at the head
+    earned = np.where(flows, carried * conv * price[dst], 0.0)  # revenue at the head
     paid = carried * np.nan_to_num(cm.cost, nan=0.0)
-    payer_is_head = ~cm.paid_by_from
-    out: list[dict[str, Any]] = []
-    touches = np.zeros(cm.n, np.bool_)
-    for p in partners.tolist():
-        # the host: the nearest container (sub-ecosystem or platform) whose members
-        # send the partner traffic; the outermost one when none does
-        candidates = [int(a) for a in depth_rows[p, 1:].tolist() if a >= 0 and hosts[a]]
-        if not candidates:
-            continue
-        # traffic from pools the partner owns (its fans, its group chats) is its own
-        feeding = flows & cm.open & (cm.dst == p) & (cm.owner[cm.src] != p)
-        touches[:] = False
-        touches[cm.src[feeding]] = True
-        touches[p] = False
-        h = candidates[-1]
-        for candidate in candidates:
-            if np.any(touches & np.any(depth_rows == candidate, axis=1)):
-                h = candidate
-                break
-        inside_host = np.any(depth_rows == h, axis=1)
-        inside_host[p] = False
-        a_to_h = (cm.src == p) & inside_host[cm.dst]
-        h_to_a = inside_host[cm.src] & (cm.dst == p)
-        either = a_to_h | h_to_a
-        # the partner pays when it is the payer end of a pipe with the host
-        partner_pays = (h_to_a & payer_is_head) | (a_to_h & ~payer_is_head)
-        partner_paid = either & ~partner_pays
-        to_partner = math.fsum(paid[partner_paid].tolist())
-        from_partner = math.fsum(paid[either & partner_pays].tolist())
-        partner_gain = math.fsum(earned[h_to_a].tolist()) + to_partner - from_partner
-        host_gain = math.fsum(earned[a_to_h].tolist()) + from_partner - to_partner
-        out.append(
-            {
-                "partner": cm.ids[p],
-                "host": cm.ids[h],
-                "partner_gain": float(tidy(np.array([partner_gain]))[0]),
-                "host_gain": float(tidy(np.array([host_gain]))[0]),
-                "aligned": bool(partner_gain > 0 and host_gain > 0),
-            }
-        )
-    return out
+    head_pays = ~cm.paid_by_from
+    partner_gain = np.zeros(n)
+    host_gain = np.zeros(n)
+    # pipes from the host into a partner: the partner earns; who pays is the payer end
+    into = np.flatnonzero(judged[dst])
+    into = into[inside(src[into], dst[into])]
+    a = dst[into]
+    sign = np.where(head_pays[into], -1.0, 1.0)  # +: the host pays the partner
+    partner_gain += np.bincount(a, weights=earned[into] + sign * paid[into], minlength=n)
+    host_gain -= np.bincount(a, weights=sign * paid[into], minlength=n)
+    # pipes from a partner into the host: the host earns
+    out = np.flatnonzero(judged[src])
+    out = out[inside(dst[out], src[out])]
+    a = src[out]
+    sign = np.where(head_pays[out], 1.0, -1.0)  # +: the host pays the partner
+    host_gain += np.bincount(a, weights=earned[out] - sign * paid[out], minlength=n)
+    partner_gain += np.bincount(a, weights=sign * paid[out], minlength=n)
+    partner_gain, host_gain = tidy(partner_gain), tidy(host_gain)
+    return [
+        {
+            "partner": cm.ids[i],
+            "host": cm.ids[host[i]],
+            "partner_gain": float(partner_gain[i]),
+            "host_gain": float(host_gain[i]),
+            "aligned": bool(partner_gain[i] > 0 and host_gain[i] > 0),
+        }
+        for i in rows.tolist()
+    ]
 
 
 def _ancestor_table(cm: CompiledMap) -> IntArray:
@@ -199,7 +218,8 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> d
         sub-ecosystem or platform above it whose members, other than pools
         the partner owns, send it ``kind``; the outermost one when none
         does), ``partner_gain`` (revenue from the traffic the host's nodes
-        send it, plus what they pay it, minus what it pays them),
+        send it, plus what they pay it, minus what it pays them; pools the
+        partner owns are its own, not the host's),
         ``host_gain`` (the same from the host's side) and ``aligned``: both
         gains above 0.
 
@@ -210,7 +230,7 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> d
     other way with ``paid_by: from``, in any currency; blocked pipes carry
     and cost nothing. Payments move money between nodes and create none, so
     the nets of all nodes add up to the total revenue. Vectorised over the
-    compiled columns: ``O(n + m)`` (``by_group`` adds ``O(m)`` per partner).
+    compiled columns: ``O(n + m)`` (times the nesting depth for ``by_group``).
 
     Examples
     --------
