@@ -354,6 +354,9 @@ def generate(
             None,
             _EMPTY,
             _WHERE,
+            None,  # price
+            None,  # domain
+            None,  # owner
         )
 
     kinds = ("traffic", "capital")
@@ -388,6 +391,7 @@ def generate(
                     _EMPTY,
                     index,
                     _WHERE,
+                    "to",  # paid_by
                 )
             )
     finally:

@@ -33,13 +33,16 @@ from ecograph.analysis import (
     LongTail,
     bottlenecks,
     centrality,
+    cheapest,
     dependency,
     diagnose,
     fit,
     flow,
+    funnel,
     longtail,
     max_flow,
     reach,
+    value,
 )
 from ecograph.compare import compare, diff, whatif
 from ecograph.errors import Diagnostic, EcographError, ExitCode, MapError, UsageError
@@ -73,6 +76,7 @@ __all__ = [
     "apply_scenario",
     "bottlenecks",
     "centrality",
+    "cheapest",
     "check",
     "compare",
     "dependency",
@@ -82,6 +86,7 @@ __all__ = [
     "fit",
     "flow",
     "flow_layer",
+    "funnel",
     "import_tables",
     "load",
     "load_scenario",
@@ -96,5 +101,6 @@ __all__ = [
     "report",
     "schema",
     "to_graph",
+    "value",
     "whatif",
 ]

@@ -22,12 +22,16 @@ Nodes (``n`` rows, in map order): ``ids``; ``kind`` (code into
 :data:`~ecograph.model.NODE_KINDS`); ``parent`` (row of the parent, ``-1`` for
 none); ``users`` (``nan`` where not given); ``inflow`` and ``outflow`` (``n x
 k``, ``k`` = len(:data:`~ecograph.model.CURRENCIES`), 0 where absent);
-``labels``; ``tags`` and ``genes`` (tuples of str).
+``labels``; ``tags`` and ``genes`` (tuples of str); ``price`` (``nan`` where
+not given); ``owner`` (row of the node whose pool it is: its ``owner``, else
+a pool's parent; ``-1`` for none); ``domain`` (code into :data:`DOMAINS`,
+``-1`` where not given).
 
 Pipes (``m`` rows, in map order): ``keys``; ``src`` and ``dst`` (node rows);
 ``currency`` (code into :data:`~ecograph.model.CURRENCIES`); ``volume``,
 ``cost`` and ``conversion`` (``nan`` where not given); ``capacity`` (``inf``
-where unbounded); ``open`` (bool).
+where unbounded); ``open`` (bool); ``paid_by_from`` (bool: the sender pays
+the cost, ``paid_by: from``).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENCY_CODE",
+    "DOMAINS",
     "KIND_CODE",
     "CompiledMap",
     "Layer",
@@ -68,6 +73,8 @@ T = TypeVar("T")
 KIND_CODE: dict[str, int] = {kind: i for i, kind in enumerate(NODE_KINDS)}
 #: Currency -> code in the ``currency`` column.
 CURRENCY_CODE: dict[str, int] = {currency: i for i, currency in enumerate(CURRENCIES)}
+#: Pool domains; the ``domain`` column holds the position, -1 where not given.
+DOMAINS: tuple[str, ...] = ("public", "private")
 #: The key under which a map keeps its compiled form in ``Ecosystem._cache``.
 CACHE_KEY = "compiled"
 
@@ -118,6 +125,27 @@ def compile_model(eco: Ecosystem) -> CompiledMap:
             n,
         )
         users = _floats(map(attrgetter("users"), nodes), n, np.nan)
+        owner = np.fromiter(
+            (
+                # an owner a what-if removed owns nothing any more
+                index.get(o, -1)
+                if o is not None
+                else (index[p] if p is not None and k == "pool" else -1)
+                for o, p, k in zip(
+                    map(attrgetter("owner"), nodes),
+                    map(attrgetter("parent"), nodes),
+                    map(attrgetter("kind"), nodes),
+                    strict=True,
+                )
+            ),
+            np.int64,
+            n,
+        )
+        domain = np.fromiter(
+            (DOMAINS.index(d) if d is not None else -1 for d in map(attrgetter("domain"), nodes)),
+            np.int8,
+            n,
+        )
         inflow = np.zeros((n, k))
         outflow = np.zeros((n, k))
         for i, node in enumerate(nodes):
@@ -152,6 +180,12 @@ def compile_model(eco: Ecosystem) -> CompiledMap:
             cost=_floats(map(attrgetter("cost"), pipes), m, np.nan),
             conversion=_floats(map(attrgetter("conversion"), pipes), m, np.nan),
             open=np.fromiter(map("open".__eq__, map(attrgetter("status"), pipes)), np.bool_, m),
+            price=_floats(map(attrgetter("price"), nodes), n, np.nan),
+            owner=owner,
+            domain=domain,
+            paid_by_from=np.fromiter(
+                map("from".__eq__, map(attrgetter("paid_by"), pipes)), np.bool_, m
+            ),
         )
 
 
@@ -167,8 +201,9 @@ def from_columns(**columns: Any) -> CompiledMap:
     """A compiled map from ready columns (the tables loader's way in); see :class:`CompiledMap`.
 
     Missing optional columns default to: ``users``, ``volume``, ``cost``,
-    ``conversion`` all ``nan``; ``capacity`` ``inf``; ``open`` True; ``inflow``
-    and ``outflow`` 0; ``labels`` the ids; ``tags`` and ``genes`` empty.
+    ``conversion``, ``price`` all ``nan``; ``capacity`` ``inf``; ``open`` True;
+    ``inflow`` and ``outflow`` 0; ``labels`` the ids; ``tags`` and ``genes``
+    empty; ``owner`` and ``domain`` -1; ``paid_by_from`` False.
 
     Examples
     --------
@@ -206,6 +241,10 @@ def from_columns(**columns: Any) -> CompiledMap:
         cost=col("cost", np.float64, np.nan, (m,)),
         conversion=col("conversion", np.float64, np.nan, (m,)),
         open=col("open", np.bool_, True, (m,)),
+        price=col("price", np.float64, np.nan, (n,)),
+        owner=col("owner", np.int64, -1, (n,)),
+        domain=col("domain", np.int8, -1, (n,)),
+        paid_by_from=col("paid_by_from", np.bool_, False, (m,)),
     )
     if columns:
         raise TypeError(f"unknown columns: {', '.join(sorted(columns))}")
@@ -222,9 +261,9 @@ class CompiledMap:
     ids : tuple of str
     index : dict
         Node id -> row.
-    kind, parent, users, inflow, outflow, labels, tags, genes
+    kind, parent, users, inflow, outflow, labels, tags, genes, price, owner, domain
         Node columns.
-    keys, src, dst, currency, volume, capacity, cost, conversion, open
+    keys, src, dst, currency, volume, capacity, cost, conversion, open, paid_by_from
         Pipe columns.
     builds : collections.Counter
         How many times each derived structure was built (a second analysis of
@@ -239,6 +278,7 @@ class CompiledMap:
         "conversion",
         "cost",
         "currency",
+        "domain",
         "dst",
         "genes",
         "ids",
@@ -248,7 +288,10 @@ class CompiledMap:
         "labels",
         "open",
         "outflow",
+        "owner",
+        "paid_by_from",
         "parent",
+        "price",
         "src",
         "tags",
         "users",
@@ -276,6 +319,10 @@ class CompiledMap:
         cost: FloatArray,
         conversion: FloatArray,
         open: BoolArray,
+        price: FloatArray | None = None,
+        owner: IntArray | None = None,
+        domain: npt.NDArray[np.int8] | None = None,
+        paid_by_from: BoolArray | None = None,
     ) -> None:
         self.ids, self.kind, self.parent, self.users = ids, kind, parent, users
         self.inflow, self.outflow, self.labels = inflow, outflow, labels
@@ -283,6 +330,15 @@ class CompiledMap:
         self.keys, self.src, self.dst, self.currency = keys, src, dst, currency
         self.volume, self.capacity, self.cost = volume, capacity, cost
         self.conversion, self.open = conversion, open
+        n, m = len(ids), len(keys)
+        self.price: FloatArray = price if price is not None else np.full(n, np.nan)
+        self.owner: IntArray = owner if owner is not None else np.full(n, -1, np.int64)
+        self.domain: npt.NDArray[np.int8] = (
+            domain if domain is not None else np.full(n, -1, np.int8)
+        )
+        self.paid_by_from: BoolArray = (
+            paid_by_from if paid_by_from is not None else np.zeros(m, np.bool_)
+        )
         self._layers: dict[str, Layer] = {}
         self.builds: Counter[str] = Counter()
 
@@ -453,6 +509,13 @@ class CompiledMap:
             node_cols[f"outflow_{currency}"] = pa.array(self.outflow[:, c])
         node_cols["tags"] = pa.array([list(t) for t in self.tags], pa.list_(pa.string()))
         node_cols["genes"] = pa.array([list(g) for g in self.genes], pa.list_(pa.string()))
+        node_cols["price"] = pa.array(self.price, pa.float64(), from_pandas=True)
+        node_cols["owner"] = pa.array(
+            [self.ids[o] if o >= 0 else None for o in self.owner.tolist()], pa.string()
+        )
+        node_cols["domain"] = pa.array(
+            [DOMAINS[d] if d >= 0 else None for d in self.domain.tolist()], pa.string()
+        )
         id_array = self.id_array
         pipe_cols: dict[str, Any] = {
             "key": pa.array(self.keys, pa.string()),
@@ -468,6 +531,7 @@ class CompiledMap:
             "cost": pa.array(self.cost, pa.float64(), from_pandas=True),
             "conversion": pa.array(self.conversion, pa.float64(), from_pandas=True),
             "status": pa.array(np.where(self.open, "open", "blocked").tolist(), pa.string()),
+            "paid_by": pa.array(np.where(self.paid_by_from, "from", "to").tolist(), pa.string()),
         }
         return pa.table(node_cols), pa.table(pipe_cols)
 
@@ -489,6 +553,8 @@ class Layer:
     volume_given, is_open : ndarray of bool
     capacity, cost, conversion : ndarray of float
         ``inf`` capacity where unbounded; ``nan`` cost and conversion where not given.
+    paid_by_from : ndarray of bool
+        The sender pays the pipe's cost.
     inflow, outflow : ndarray of float
         Declared boundary flows of this currency.
     cache : dict
@@ -519,6 +585,7 @@ class Layer:
         self.cost: FloatArray = cm.cost[rows]
         self.conversion: FloatArray = cm.conversion[rows]
         self.is_open: BoolArray = cm.open[rows]
+        self.paid_by_from: BoolArray = cm.paid_by_from[rows]
         self.inflow: FloatArray = np.ascontiguousarray(cm.inflow[:, code])
         self.outflow: FloatArray = np.ascontiguousarray(cm.outflow[:, code])
         self.cache: dict[str, Any] = {}

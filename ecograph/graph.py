@@ -15,13 +15,16 @@ Node attributes
     ``kind`` (str), ``label`` (str), ``parent`` (str or None), ``users``
     (float or None), ``inflow`` and ``outflow`` (dict currency -> float, absent
     currency = 0), ``tags`` and ``genes`` (tuple of str), ``description`` and
-    ``source`` (str or None), ``attrs`` (dict).
+    ``source`` (str or None), ``attrs`` (dict); ``price`` (float or None),
+    ``domain`` ("public", "private" or None), ``owner`` (str or None: whose pool
+    it is, the ``owner`` as written or else a pool's parent).
 
 Edge attributes
     ``kind`` (currency, str); ``volume`` (float, 0.0 when the map gives none);
     ``volume_given`` (bool); ``capacity`` (float, ``math.inf`` when unbounded);
     ``status`` ("open" or "blocked"); ``conversion`` and ``cost`` (float or
-    None); ``label``, ``description``, ``source`` (str or None); ``attrs`` (dict);
+    None); ``paid_by`` ("to" or "from": who pays the cost); ``label``,
+    ``description``, ``source`` (str or None); ``attrs`` (dict);
     ``index`` (int, position in the merged pipe list); ``location`` (str,
     ``file:line:col``).
 
@@ -95,6 +98,11 @@ def _build(eco: Ecosystem) -> nx.MultiDiGraph:
                 "description": node.description,
                 "source": node.source,
                 "attrs": dict(node.attrs),
+                "price": node.price,
+                "domain": node.domain,
+                "owner": node.owner
+                if node.owner is not None
+                else (node.parent if node.kind == "pool" else None),
             },
         )
         for node in eco.nodes.values()
@@ -118,6 +126,7 @@ def _build(eco: Ecosystem) -> nx.MultiDiGraph:
             "status": pipe.status,
             "conversion": pipe.conversion,
             "cost": pipe.cost,
+            "paid_by": pipe.paid_by,
             "label": pipe.label,
             "description": pipe.description,
             "source": pipe.source,

@@ -140,6 +140,14 @@ class Node:
         Free-form user attributes, as written.
     location : Location
         Where the node's id was written.
+    price : float or None
+        Revenue per converted unit at the node (an order's value), in the map's
+        capital unit.
+    domain : {"public", "private"} or None
+        Pools only: the giants' traffic (public) or the owner's own (private).
+    owner : str or None
+        Pools only: id of the node whose pool it is, as written (see
+        :meth:`Ecosystem.owner_of` for the default, the parent).
 
     Examples
     --------
@@ -160,6 +168,9 @@ class Node:
     source: str | None = None
     attrs: Mapping[str, Any] = field(default_factory=_empty)
     location: Location = Location("<model>", 0, 0)
+    price: float | None = None
+    domain: str | None = None
+    owner: str | None = None
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -184,7 +195,12 @@ class Pipe:
         Observed flow per period (None when not given).
     capacity : float or None
         Most it can carry per period (None: unbounded).
-    conversion, cost : float or None
+    conversion : float or None
+        Share of the flow arriving at ``to_node`` that converts there (0..1).
+    cost : float or None
+        Price per unit carried, in the map's capital unit.
+    paid_by : {"to", "from"}
+        Who pays ``cost``: the receiver (default) or the sender.
     status : {"open", "blocked"}
     label, description, source : str or None
     attrs : Mapping[str, Any]
@@ -215,6 +231,7 @@ class Pipe:
     attrs: Mapping[str, Any] = field(default_factory=_empty)
     index: int = 0
     location: Location = Location("<model>", 0, 0)
+    paid_by: str = "to"
 
     @property
     def is_open(self) -> bool:
@@ -437,6 +454,21 @@ class Ecosystem:
             out.append(parent)
             parent = self.nodes[parent].parent
         return tuple(out)
+
+    def owner_of(self, node: str) -> str | None:
+        """Whose pool ``node`` is: its ``owner``, else (for a pool) its parent, else None.
+
+        Examples
+        --------
+        >>> eco = Ecosystem("m", nodes={"xiaomi": Node("xiaomi", "platform"),
+        ...     "fans": Node("fans", "pool", parent="xiaomi", domain="private")})
+        >>> eco.owner_of("fans"), eco.owner_of("xiaomi")
+        ('xiaomi', None)
+        """
+        found = self._require(node)
+        if found.owner is not None:
+            return found.owner
+        return found.parent if found.kind == "pool" else None
 
     def roots(self) -> tuple[str, ...]:
         """Ids of the top-level nodes (no parent), in file order."""

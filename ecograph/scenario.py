@@ -111,8 +111,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     FloatArray = NDArray[np.float64]
-_PIPE_FIELDS = ("volume", "capacity", "cost", "conversion")
-_NODE_FIELDS = ("inflow", "outflow", "users")
+_PIPE_FIELDS = ("volume", "capacity", "cost", "conversion", "paid_by")
+_NODE_FIELDS = ("inflow", "outflow", "users", "price")
 
 
 def replace(obj: _T, **changes: Any) -> _T:
@@ -410,7 +410,7 @@ def _check_change(check: _Checker, i: int, action: str, value: Any) -> None:
         if not value.get("nodes") and not value.get("pipes"):
             check.add(at, "add names no nodes and no pipes")
         part_errors(check, value, at)
-    for key in ("volume", "capacity", "cost", "users"):
+    for key in ("volume", "capacity", "cost", "users", "price"):
         if action == "set" and isinstance(value, Mapping):
             amount = value.get(key)
             if isinstance(amount, float) and not math.isfinite(amount):
@@ -674,6 +674,10 @@ class _Applier:
                         self.removed_pipes[key] = i
                         self.touched.update((pipe.from_node, pipe.to_node))
             self.touched -= set(self.removed_nodes)
+            # a pool whose owner is gone belongs to nobody (or, by default, its parent)
+            for n, node in list(self.nodes.items()):
+                if node.owner is not None and node.owner in gone:
+                    self.nodes[n] = replace(node, owner=None)
 
     def _raw(self, at: tuple[str | int, ...]) -> Any:
         value: Any = self.scenario._doc.data
@@ -724,8 +728,9 @@ class _Applier:
                     else {**getattr(node, key), "traffic": float(amount)}
                 )
                 changes[key] = MappingProxyType({k: float(v) for k, v in flows.items()})
-        if "users" in figures:
-            changes["users"] = figures["users"]
+        for key in ("users", "price"):
+            if key in figures:
+                changes[key] = None if figures[key] is None else float(figures[key])
         self.nodes[node_id] = replace(node, **changes)
         self.touched.add(node_id)
 

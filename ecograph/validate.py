@@ -23,6 +23,7 @@ import glob
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,7 +37,7 @@ import numpy as np
 
 from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester, did_you_mean
-from ecograph.compiled import compiled
+from ecograph.compiled import DOMAINS, compiled
 from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
 from ecograph.loader import (
     Document,
@@ -69,10 +70,14 @@ DEFAULT_TOLERANCE = 1e-3
 MAX_INCLUDE_DEPTH = 64
 
 _SCHEMA_FILE = "ecograph-1.schema.json"
-_TEXT_FIELDS_NODE = ("label", "description", "parent", "source")
+_TEXT_FIELDS_NODE = ("label", "description", "parent", "source", "owner")
 _TEXT_FIELDS_PIPE = ("id", "from", "to", "label", "description", "source")
-_AMOUNTS_NODE = ("users",)
+_AMOUNTS_NODE = ("users", "price")
 _AMOUNTS_PIPE = ("volume", "capacity", "cost", "conversion")
+#: A number with a currency sign or unit around it (5元, ¥5, $0.3, 5 CNY).
+_UNIT_SIGN = re.compile(
+    r"^(?:[¥$€£￥]|rmb|cny|usd)?([0-9.]+)(?:元|块|角|分|yuan|rmb|cny|usd|[¥$€£￥])?$", re.IGNORECASE
+)
 _TYPE_NAMES = {
     "number": "a number",
     "integer": "a whole number",
@@ -268,6 +273,9 @@ def _number_hint(value: Any) -> str:
         return "; remove the quotes to make it a number"
     if stripped[-1:] in ("k", "K", "M", "m", "B", "b", "万", "亿"):
         return "; write the whole number (e.g. 5000000, 5e6), not an abbreviation"
+    unit = _UNIT_SIGN.search(stripped)
+    if unit and unit.group(1):
+        return "; write the amount without its unit (the map's units say what a number is in)"
     return ""
 
 
@@ -451,6 +459,8 @@ def _translate(
             "kind": "kind",
             "status": "status",
             "period": "period",
+            "domain": "domain",
+            "paid_by": "payer",
         }.get(str(field_name), "value")
         if path[:1] == ("pipes",) and field_name == "kind":
             noun = "currency"
@@ -701,6 +711,7 @@ def _references(merged: _Merged) -> None:
                 loaded.check.add(path, f"node {node_id!r} cannot be its own parent")
             elif parent not in ids:
                 loaded.check.add(path, f"unknown parent node {parent!r}{suggest(parent)}")
+        _pool_keys(loaded, node_id, attrs, ids, suggest)
     # parent cycles
     state: dict[str, int] = {}
     for start in ids:
@@ -744,6 +755,35 @@ def _references(merged: _Merged) -> None:
                 )
             else:
                 keys[pipe_id] = (loaded, i)
+
+
+def _pool_keys(
+    loaded: _Loaded,
+    node_id: str,
+    attrs: Mapping[str, Any],
+    ids: Mapping[str, Any],
+    suggest: Callable[[str], str],
+) -> None:
+    """Errors for ``domain`` and ``owner``: pools only, and the owner must exist."""
+    kind = attrs.get("kind")
+    for key in ("domain", "owner"):
+        path = ("nodes", node_id, key)
+        if key not in attrs or loaded.check.is_bad(path) or not isinstance(kind, str):
+            continue
+        if kind != "pool":
+            loaded.check.add(
+                path,
+                f"{key!r} is only for pools (kind: pool), and {node_id!r} is a {kind}; "
+                "move it to the pool that holds this node's users",
+                key=True,
+            )
+    owner = attrs.get("owner")
+    path = ("nodes", node_id, "owner")
+    if isinstance(owner, str) and kind == "pool" and not loaded.check.is_bad(path):
+        if owner == node_id:
+            loaded.check.add(path, f"pool {node_id!r} cannot be its own owner")
+        elif owner not in ids:
+            loaded.check.add(path, f"unknown owner node {owner!r}{suggest(owner)}")
 
 
 def _boundary(value: Any) -> dict[str, float]:
@@ -792,6 +832,9 @@ def build_node(node_id: str, attrs: Mapping[str, Any], location: Location) -> No
         source=_text(attrs.get("source")),
         attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
         location=location,
+        price=_number(attrs.get("price")),
+        domain=_text(attrs.get("domain")),
+        owner=_text(attrs.get("owner")),
     )
 
 
@@ -813,6 +856,7 @@ def build_pipe(key: str, attrs: Mapping[str, Any], index: int, location: Locatio
         attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
         index=index,
         location=location,
+        paid_by=attrs.get("paid_by", "to"),
     )
 
 
@@ -907,6 +951,7 @@ def _warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
                 f"volume {_fmt(amount)} is above capacity {_fmt(float(cm.capacity[i]))} "
                 f"({pipe.from_node} -> {pipe.to_node})",
             )
+    out.extend(_economics_warnings(eco))
     connected = np.zeros(cm.n, dtype=np.bool_)
     connected[cm.src] = True
     connected[cm.dst] = True
@@ -936,6 +981,47 @@ def _warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
                 f"(inflow {_fmt(b_in)} + pipes {_fmt(p_in)}) vs out {_fmt(t_out)} "
                 f"(outflow {_fmt(b_out)} + pipes {_fmt(p_out)}); "
                 f"imbalance {t_in - t_out:+,.6g} per {per}",
+            )
+    return out
+
+
+def _economics_warnings(eco: Ecosystem) -> list[Diagnostic]:
+    """Converting pipes into nodes without a price; private pools that belong to nobody."""
+    out: list[Diagnostic] = []
+    nodes = eco.nodes
+    cm = compiled(eco)
+    converting = (cm.conversion > 0) & np.isnan(cm.price[cm.dst])
+    for i in np.flatnonzero(converting).tolist():
+        pipe = eco.pipes[i]
+        if pipe.conversion:
+            at = pipe.location
+            out.append(
+                Diagnostic(
+                    "warning",
+                    at.file,
+                    at.line,
+                    at.column,
+                    format_path(["pipes", pipe.index, "conversion"]),
+                    f"pipe {pipe.from_node} -> {pipe.to_node} converts {_fmt(pipe.conversion)} "
+                    f"of its flow at {pipe.to_node!r}, which has no price: its orders earn "
+                    f"nothing (give {pipe.to_node!r} a price)",
+                )
+            )
+    unowned = (cm.domain == DOMAINS.index("private")) & (cm.owner < 0) & (cm.parent < 0)
+    for row in np.flatnonzero(unowned).tolist():
+        node = nodes[cm.ids[row]]
+        if node.domain == "private" and node.owner is None and node.parent is None:
+            at = node.location
+            out.append(
+                Diagnostic(
+                    "warning",
+                    at.file,
+                    at.line,
+                    at.column,
+                    format_path(["nodes", node.id]),
+                    f"private pool {node.id!r} has no owner and no parent: say whose it is "
+                    "(owner: NODE)",
+                )
             )
     return out
 

@@ -23,6 +23,7 @@ from ecograph.analysis import bottlenecks, max_flow
 from ecograph.compiled import compiled
 
 B = importlib.import_module("ecograph.analysis.bottlenecks")
+M = importlib.import_module("ecograph.analysis.maxflow")
 ENAR = Path("/work/shared/data/enar-models.json")
 ROOT = Path(__file__).parent.parent
 
@@ -334,8 +335,8 @@ def test_engines_agree_on_float_capacities(seed: int) -> None:
     eco = random_eco(rng, 25, 90, integer=False)
     arr = compiled(eco).layer("traffic")
     for t in rng.choice(25, 4, replace=False).tolist():
-        _, target, src = B._resolve(eco, f"n{t}", None, "traffic")
-        results = {e: B._max_flow(arr, target, src, engine=e) for e in ("igraph", "networkx")}
+        _, target, src = M.resolve(eco, f"n{t}", None, "traffic")
+        results = {e: M.solve(arr, target, src, engine=e) for e in ("igraph", "networkx")}
         (v1, c1), (v2, c2) = results.values()
         assert v1 == pytest.approx(v2, rel=1e-12, abs=1e-12)
         if c1 is not None and c2 is not None:
@@ -351,8 +352,8 @@ def test_engines_agree_on_integer_capacities(seed: int) -> None:
     eco = random_eco(rng, 40, 200)
     arr = compiled(eco).layer("traffic")
     for t in rng.choice(40, 4, replace=False).tolist():
-        _, target, src = B._resolve(eco, f"n{t}", None, "traffic")
-        out = [B._max_flow(arr, target, src, engine=e) for e in B.ENGINES]
+        _, target, src = M.resolve(eco, f"n{t}", None, "traffic")
+        out = [M.solve(arr, target, src, engine=e) for e in M.ENGINES]
         assert len({v for v, _ in out}) == 1
         cuts = [c for _, c in out if c is not None]
         for c in cuts[1:]:

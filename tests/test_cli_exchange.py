@@ -121,7 +121,7 @@ def test_import_errors_are_located_and_nothing_is_written(tmp_path: Path) -> Non
         f"{nodes}:1:9: unknown column 'tag' (did you mean 'tags'?); expected one of: id, kind, "
         "label, parent, users, inflow, outflow, tags, genes, description, source, "
         "inflow.capital, outflow.capital, inflow.goods, outflow.goods, inflow.data, "
-        "outflow.data, or attrs.<key> for a free-form attribute",
+        "outflow.data, price, domain, owner, or attrs.<key> for a free-form attribute",
         f"{nodes}:2:5: nodes.erp.kind: unknown kind 'partnr' (did you mean 'partner'?); "
         "expected one of platform, sub-ecosystem, partner, pool, channel, producer, fund",
         f"{pipes}:2:5: pipes[0].to: unknown node 'dingtak'",

@@ -33,7 +33,7 @@ def test_render_writes_a_page_and_says_what_it_drew(tmp_path: Path) -> None:
     out = tmp_path / "alibaba.html"
     code, stdout, stderr = run("render", ALIBABA, "-o", str(out))
     assert code == 0, stderr
-    assert stdout.splitlines()[0] == f"{out}: 32 nodes and 34 pipes drawn (32 and 34 in the map)"
+    assert stdout.splitlines()[0] == f"{out}: 33 nodes and 35 pipes drawn (33 and 35 in the map)"
     assert "1 blocked pipe is drawn red." in stdout
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 

@@ -197,6 +197,9 @@ def expected_node_attrs(eco: Ecosystem, node_id: str) -> dict[str, Any]:
         out["description"] = node.description
     if node.source is not None:
         out["source"] = node.source
+    for name in ("price", "domain", "owner"):
+        if getattr(node, name) is not None:
+            out[name] = getattr(node, name)
     for key, value in node.attrs.items():
         out[f"attr_{key}"] = value
     return out
@@ -215,6 +218,8 @@ def expected_edge_attrs(pipe: ecograph.Pipe) -> dict[str, Any]:
     for name in ("volume", "capacity", "conversion", "cost", "label", "description", "source"):
         if getattr(pipe, name) is not None:
             out[name] = getattr(pipe, name)
+    if pipe.paid_by != "to":
+        out["paid_by"] = pipe.paid_by
     if pipe.status == "open" and (pipe.volume or 0) > 0:
         out["weight"] = pipe.volume
     for key, value in pipe.attrs.items():
@@ -598,11 +603,11 @@ def test_column_problems(tmp_path: Path) -> None:
         f"{n}:1:4: unknown column 'knd' (did you mean 'kind'?); expected one of: id, kind, "
         "label, parent, users, inflow, outflow, tags, genes, description, source, "
         "inflow.capital, outflow.capital, inflow.goods, outflow.goods, inflow.data, "
-        "outflow.data, or attrs.<key> for a free-form attribute",
+        "outflow.data, price, domain, owner, or attrs.<key> for a free-form attribute",
         f"{n}:1:8: unknown column 'lable' (did you mean 'label'?); expected one of: id, kind, "
         "label, parent, users, inflow, outflow, tags, genes, description, source, "
         "inflow.capital, outflow.capital, inflow.goods, outflow.goods, inflow.data, "
-        "outflow.data, or attrs.<key> for a free-form attribute",
+        "outflow.data, price, domain, owner, or attrs.<key> for a free-form attribute",
         f"{n}:1:14: a column has no name (an empty header cell)",
         f"{n}:1:33: column 'inflow.traffic' repeats the column at {n}:1:26",
     ]

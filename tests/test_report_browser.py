@@ -108,7 +108,7 @@ def test_example_report_works_offline_draws_the_map_and_shows_the_chart(
     spread, colours = pixel_spread(chart.screenshot())
     assert spread > 10 and colours > 1, (spread, colours)
     sections = page.eval_on_selector_all("section", "els => els.map(e => e.id)")
-    assert sections == ["map", "flow", "diagnosis", "rankings", "long-tail"]
+    assert sections == ["map", "flow", "diagnosis", "rankings", "long-tail", "economics"]
     (tmp_path / f"{path.stem}-chart.png").write_bytes(chart.screenshot())
 
 

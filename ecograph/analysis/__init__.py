@@ -2,12 +2,15 @@
 
 from ecograph.analysis.bottlenecks import bottlenecks, max_flow
 from ecograph.analysis.centrality import METRICS, centrality
+from ecograph.analysis.cheapest import cheapest
 from ecograph.analysis.dependency import Dependency, dependency
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
 from ecograph.analysis.fit import FitReport, fit
 from ecograph.analysis.flow import FlowAnalysis, flow
+from ecograph.analysis.funnel import funnel
 from ecograph.analysis.longtail import LongTail, longtail
 from ecograph.analysis.reach import Reach, reach
+from ecograph.analysis.value import value
 
 __all__ = [
     "METRICS",
@@ -20,11 +23,14 @@ __all__ = [
     "Reach",
     "bottlenecks",
     "centrality",
+    "cheapest",
     "dependency",
     "diagnose",
     "fit",
     "flow",
+    "funnel",
     "longtail",
     "max_flow",
     "reach",
+    "value",
 ]

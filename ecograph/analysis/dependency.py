@@ -16,6 +16,7 @@ target node :func:`dependency` reports
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -32,6 +33,7 @@ from ecograph.analysis._linalg import (
     solve_subsystem,
     tidy,
 )
+from ecograph.compiled import DOMAINS, compiled
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -72,6 +74,10 @@ class Dependency:
     exact : bool
         False when some shares were estimated by random walks (upstream nodes
         in strongly connected components too large to invert).
+    private_share : float
+        Fraction of the target's throughflow that entered the map at private
+        pools (``domain: private``: fans, group chats): the traffic that is
+        its own or a friend's rather than bought or shared from a giant.
     """
 
     target: str
@@ -84,6 +90,7 @@ class Dependency:
     sources: Mapping[str, float]
     throughflow: float = 0.0
     exact: bool = True
+    private_share: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data with the keys of the issue, plus ``exact``.
@@ -102,6 +109,7 @@ class Dependency:
             "concentration": self.concentration,
             "sources": dict(self.sources),
             "exact": self.exact,
+            "private_share": self.private_share,
         }
 
 
@@ -197,7 +205,8 @@ def dependency(
 
     ``sources``: ``z'_o N_ot / T_t`` for each origin ``o`` (``z'`` boundary
     inflow after closing imbalances); ``T = N^T z'`` makes them add up to 1.
-    ``concentration`` is their Herfindahl index ``sum(source^2)``.
+    ``concentration`` is their Herfindahl index ``sum(source^2)``;
+    ``private_share`` the sum over the origins that are private pools.
 
     ``dominators``: the dominator tree of the open pipes of the currency
     (whatever their volume) with a virtual super-source linked to every
@@ -242,6 +251,8 @@ def dependency(
     keep = from_origin > 0
     sources = dict(zip(arrays.names(origins[keep]), from_origin[keep].tolist(), strict=True))
     concentration = float(np.square(from_origin[keep]).sum())
+    private = compiled(eco).domain[origins] == DOMAINS.index("private")
+    private_share = float(tidy(np.array([math.fsum(from_origin[private].tolist())]))[0])
 
     positions = np.flatnonzero(upstream)
     if group:
@@ -265,6 +276,7 @@ def dependency(
         sources=MappingProxyType(sources),
         throughflow=T_t,
         exact=exact,
+        private_share=private_share,
     )
 
 

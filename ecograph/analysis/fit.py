@@ -508,7 +508,8 @@ class PoolDraws:
         """Pools of which ``node`` draws more than ``threshold`` of what they send.
 
         A channel is the ecosystem's plumbing and never overuses; pools
-        inside the node (its members) are its own and exempt. (:func:`fit`
+        inside the node (its members) or owned by it (``owner``) are its own
+        and exempt. (:func:`fit`
         asks this of :data:`OVERUSE_KINDS` unless given one node.)
 
         Returns
@@ -525,6 +526,7 @@ class PoolDraws:
         if self._eco.nodes[node].kind == "channel" or node not in self.draws:
             return {}
         own = set(self._eco.members(node))
+        own.update(p for p in self.draws[node] if self._eco.nodes[p].owner == node)
         out: dict[str, float] = {}
         for pool, volume in self.draws[node].items():
             sends = self.sends[pool]

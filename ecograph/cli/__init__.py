@@ -4,6 +4,7 @@
 from ecograph.cli import (  # noqa: F401
     compare,
     diagnosis,
+    economics,
     exchange,
     fit,
     flows,

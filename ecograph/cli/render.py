@@ -27,7 +27,8 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
     default="users",
     show_default=True,
     help="Node size (area grows with the value): users, volume (traffic through the node), "
-    "pipes, a centrality of the traffic layer (degree, pagerank...) or throughflow.",
+    "pipes, a centrality of the traffic layer (degree, pagerank...), throughflow, or "
+    "revenue or net (see 'ecograph value').",
 )
 @click.option(
     "--highlight",

@@ -71,6 +71,9 @@ PIPE_COLUMNS: tuple[str, ...] = (
     "description",
     "source",
 )
+#: Economics columns, written only when some node or pipe of the map uses them.
+ECONOMICS_NODE_COLUMNS: tuple[str, ...] = ("price", "domain", "owner")
+ECONOMICS_PIPE_COLUMNS: tuple[str, ...] = ("paid_by",)
 _SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".csv": "csv"}
 _INT64 = 2**63
 
@@ -146,6 +149,10 @@ def _node_record(eco: Ecosystem, node: Node, *, pid: bool) -> dict[str, Any]:
         value = getattr(node, name)
         if value is not None:
             data[name] = value
+    for name in ("price", "domain", "owner"):
+        value = getattr(node, name)
+        if value is not None:
+            data[name] = value
     data.update(_flat_attrs(dict(node.attrs)))
     return data
 
@@ -156,6 +163,8 @@ def _pipe_record(pipe: Pipe) -> dict[str, Any]:
         value = getattr(pipe, name)
         if value is not None:
             data[name] = float(value)
+    if pipe.paid_by != "to":
+        data["paid_by"] = pipe.paid_by
     if pipe.is_open and pipe.volume:
         data["weight"] = float(pipe.volume)
     for name in ("label", "description", "source"):
@@ -424,7 +433,9 @@ def table_columns(eco: Ecosystem) -> tuple[list[str], list[str]]:
 
     The fixed columns, then ``inflow.<currency>`` and ``outflow.<currency>`` for
     every currency other than traffic that some node's boundary flow uses, then
-    ``attrs.<key>`` for every free-form attribute key, in order of first use.
+    the economics columns some node or pipe uses (``price``, ``domain``,
+    ``owner``; ``paid_by``), then ``attrs.<key>`` for every free-form attribute
+    key, in order of first use.
 
     Examples
     --------
@@ -437,8 +448,16 @@ def table_columns(eco: Ecosystem) -> tuple[list[str], list[str]]:
     used = {c for n in eco.nodes.values() for c in (*n.inflow, *n.outflow)}
     extra = [f"{side}.{c}" for c in CURRENCIES[1:] if c in used for side in ("inflow", "outflow")]
     nodes = [*NODE_COLUMNS[:7], *extra, *NODE_COLUMNS[7:]]
+    nodes += [
+        c
+        for c in ECONOMICS_NODE_COLUMNS
+        if any(getattr(n, c) is not None for n in eco.nodes.values())
+    ]
     nodes += [f"attrs.{k}" for k in _attr_keys(eco.nodes.values())]
-    pipes = [*PIPE_COLUMNS, *(f"attrs.{k}" for k in _attr_keys(eco.pipes))]
+    pipes = list(PIPE_COLUMNS)
+    if any(p.paid_by != "to" for p in eco.pipes):
+        pipes.append("paid_by")
+    pipes += [f"attrs.{k}" for k in _attr_keys(eco.pipes)]
     return nodes, pipes
 
 
@@ -454,8 +473,8 @@ def _node_cells(node: Node, columns: list[str]) -> list[str]:
         elif column.startswith(("inflow.", "outflow.")):
             side, currency = column.split(".", 1)
             out.append(encode_number(getattr(node, side).get(currency)))
-        elif column == "users":
-            out.append(encode_number(node.users))
+        elif column in ("users", "price"):
+            out.append(encode_number(getattr(node, column)))
         elif column in ("tags", "genes"):
             out.append(join_words(getattr(node, column)))
         else:

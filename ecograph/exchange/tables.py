@@ -27,7 +27,12 @@ from ecograph.exchange._cells import (
     split_words,
     unescape_formula,
 )
-from ecograph.exchange.export import NODE_COLUMNS, PIPE_COLUMNS
+from ecograph.exchange.export import (
+    ECONOMICS_NODE_COLUMNS,
+    ECONOMICS_PIPE_COLUMNS,
+    NODE_COLUMNS,
+    PIPE_COLUMNS,
+)
 from ecograph.loader import LoadFailure, read_file, resolve_plain
 from ecograph.model import CURRENCIES, PERIODS, Ecosystem, Location
 from ecograph.validate import _plain, loads
@@ -44,9 +49,12 @@ __all__ = [
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _BOUNDARY = tuple(f"{side}.{c}" for c in CURRENCIES for side in ("inflow", "outflow"))
-_NODE_KNOWN = (*NODE_COLUMNS, *_BOUNDARY)
-_NUMBERS = frozenset({"users", "volume", "capacity", "conversion", "cost"})
-_STRIPPED = frozenset({"id", "kind", "parent", "from", "to", "status"})
+_NODE_KNOWN = (*NODE_COLUMNS, *_BOUNDARY, *ECONOMICS_NODE_COLUMNS)
+_PIPE_KNOWN = (*PIPE_COLUMNS, *ECONOMICS_PIPE_COLUMNS)
+_NUMBERS = frozenset({"users", "volume", "capacity", "conversion", "cost", "price"})
+_STRIPPED = frozenset(
+    {"id", "kind", "parent", "from", "to", "status", "domain", "owner", "paid_by"}
+)
 _REQUIRED = {"nodes": ("id", "kind"), "pipes": ("from", "to")}
 _MISSING_KEY = re.compile(r"^missing required key '([^']+)'")
 
@@ -160,7 +168,7 @@ def map_data(eco: Ecosystem) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": node.kind}
         if node.label != node.id:
             record["label"] = node.label
-        for name in ("parent", "users", "description", "source"):
+        for name in ("parent", "users", "description", "source", *ECONOMICS_NODE_COLUMNS):
             if getattr(node, name) is not None:
                 record[name] = getattr(node, name)
         for name in ("inflow", "outflow"):
@@ -185,6 +193,8 @@ def map_data(eco: Ecosystem) -> dict[str, Any]:
         for name in ("volume", "capacity", "conversion", "cost"):
             if getattr(pipe, name) is not None:
                 record[name] = getattr(pipe, name)
+        if pipe.paid_by != "to":
+            record["paid_by"] = pipe.paid_by
         if pipe.status != "open":
             record["status"] = pipe.status
         for name in ("label", "description", "source"):
@@ -272,7 +282,7 @@ def _read_table(source: str | os.PathLike[str], table: str, out: _Builder) -> _T
         out.problems.extend(exc.diagnostics)
         return None
     out.problems.extend(problems)
-    known = _NODE_KNOWN if table == "nodes" else PIPE_COLUMNS
+    known = _NODE_KNOWN if table == "nodes" else _PIPE_KNOWN
     required = _REQUIRED[table]
     if not rows:
         fail(f"the table is empty; its first line names the columns, e.g. {','.join(known[:4])}")
@@ -436,6 +446,16 @@ def _nodes(table: _Table, out: _Builder) -> dict[str, dict[str, Any]]:
         if cell is not None and cell.text:
             node["source"] = cell.text
             out.put(file, (*base, "source"), cell)
+        for column in ECONOMICS_NODE_COLUMNS:
+            cell = table.cell(row, column)
+            value = (
+                _number(cell, file, (*base, column), out)
+                if column in _NUMBERS
+                else _text(cell, column)
+            )
+            if cell is not None and value is not None and value != "":
+                node[column] = value
+                out.put(file, (*base, column), cell)
         attrs, first = _attrs(table, row, base, out)
         if attrs and first is not None:
             node["attrs"] = attrs
@@ -454,7 +474,7 @@ def _pipes(table: _Table, out: _Builder) -> list[dict[str, Any]]:
         start = row.cells[0]
         out.put(file, base, start)
         pipe: dict[str, Any] = {}
-        for column in PIPE_COLUMNS:
+        for column in _PIPE_KNOWN:
             cell = table.cell(row, column)
             if cell is not None or column in ("from", "to"):
                 out.put(file, (*base, column), cell or start)
@@ -463,7 +483,11 @@ def _pipes(table: _Table, out: _Builder) -> list[dict[str, Any]]:
                 if column in _NUMBERS
                 else (_text(cell, column) or None)
             )
-            if value is None or (column, value) in (("kind", "traffic"), ("status", "open")):
+            if value is None or (column, value) in (
+                ("kind", "traffic"),
+                ("status", "open"),
+                ("paid_by", "to"),
+            ):
                 continue  # absent, or the default: left out of the YAML
             if column == "id" and cell is not None:
                 if value in seen:

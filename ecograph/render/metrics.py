@@ -38,6 +38,8 @@ ANALYSIS_METRICS: Mapping[str, tuple[str, str, Mapping[str, Any]]] = {
         for name in _CENTRALITY
     },
     "throughflow": ("ecograph.analysis.flow", "flow", {}),
+    "revenue": ("ecograph.analysis.value", "value", {}),
+    "net": ("ecograph.analysis.value", "value", {}),
 }
 #: Every size metric, in the order help texts list them.
 METRICS: tuple[str, ...] = (*BUILTIN_METRICS, *ANALYSIS_METRICS)
@@ -160,6 +162,11 @@ def size_values(
     if module_name.endswith(".flow"):
         per_node: Mapping[str, Any] = result.throughflow
         meaning = f"traffic throughflow per {eco.period} (ecological network analysis)"
+    elif module_name.endswith(".value"):
+        # an area cannot be negative: a node that loses money is drawn smallest
+        per_node = {n: max(row[size_by], 0.0) for n, row in result.items()}
+        unit = eco.units.get("capital", "")
+        meaning = f"{size_by} per {eco.period}{' in ' + unit if unit else ''} (losses drawn as 0)"
     else:
         per_node = result["values"]
         meaning = f"{size_by} of the traffic layer"

@@ -58,6 +58,7 @@ SECTIONS: Mapping[str, str] = {
     "diagnosis": "Diagnosis",
     "rankings": "Rankings",
     "long-tail": "Long tail",
+    "economics": "What traffic earns",
 }
 #: Flow indices shown: key in the page -> (name, attribute of FlowAnalysis, meaning).
 FLOW_INDICES: tuple[tuple[str, str, str, str], ...] = (
@@ -518,6 +519,55 @@ def _longtail_section(eco: Ecosystem, kind: str, top: int) -> str:
 # -- the page -------------------------------------------------------------------------------
 
 
+def _economics_section(eco: Ecosystem, top: int) -> str:
+    from ecograph.analysis.value import value
+
+    priced = any(n.price is not None for n in eco.nodes.values())
+    costed = any(p.cost is not None for p in eco.pipes)
+    if not (priced or costed):
+        return _section(
+            "economics",
+            [
+                _note(
+                    "No node has a price and no pipe a cost: nothing to earn or pay yet "
+                    "(see 'ecograph value')."
+                )
+            ],
+        )
+    sheet = value(eco)
+    money = _unit(eco, "capital").strip()
+    busy = [n for n, row in sheet.items() if row["revenue"] or row["spend"] or row["income"]]
+    order = sorted(busy, key=lambda n: -sheet[n]["net"])[:top]  # stable: ties keep map order
+    columns = ("revenue", "spend", "income", "net")
+    rows = "".join(
+        f'<tr data-node="{_e(node)}">{_node_cell(eco, node)}'
+        + "".join(_num(sheet[node][c]) for c in columns)
+        + "</tr>"
+        for node in order
+    )
+    head = "".join(f'<th class="eg-num">{_e(c)}</th>' for c in columns)
+    body = [
+        f'<div class="eg-scroll"><table class="eg-table" id="economics-nodes"><thead><tr>'
+        f"<th>Node</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>",
+    ]
+    relations = value(eco, by_group=True)["relations"]
+    aligned = [r for r in relations if r["aligned"]]
+    if relations:
+        body.append(
+            f"<p>{len(aligned)} of {_plural(len(relations), 'partner')} and their hosts both "
+            "come out ahead (interests aligned): "
+            + (", ".join(_e(r["partner"]) for r in aligned) or "none")
+            + ".</p>"
+        )
+    body.append(
+        f'<p class="eg-muted">Per {_e(eco.period)}{", in " + _e(money) if money else ""}: '
+        "revenue is the orders converted at a node times its price; spend and income are "
+        "pipe costs paid and received; net = revenue + income - spend. Top "
+        f"{top} by net. 'ecograph value', 'funnel' and 'cheapest' give the rest.</p>"
+    )
+    return _section("economics", body)
+
+
 def _check(kind: str, metric: str, top: int, max_rows: int) -> None:
     check_currency(kind)
     if metric not in METRICS:
@@ -622,6 +672,7 @@ def report_html(
             eco, kind, metric, top, centrality(eco, metric, kind=kind, top=top)
         ),
         lambda: _longtail_section(eco, kind, top),
+        lambda: _economics_section(eco, top),
     ]
     body = "\n".join(part() for part in parts)
     footer = (

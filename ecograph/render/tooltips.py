@@ -83,6 +83,12 @@ def node_rows(
         rows.append(("member of", _name(eco, node.parent)))
     if node.users is not None:
         rows.append(("users", format_number(node.users)))
+    if node.domain is not None:
+        owner = eco.owner_of(node.id)
+        rows.append(("domain", node.domain + (f" (owner: {_name(eco, owner)})" if owner else "")))
+    if node.price is not None:
+        money = f" {eco.units['capital']}" if "capital" in eco.units else ""
+        rows.append(("price", format_number(node.price) + money))
     if metric is not None:
         rows.append((metric[0], format_number(metric[1])))
     if any(node.inflow.values()):
@@ -149,7 +155,9 @@ def pipe_rows(eco: Ecosystem, pipe: Pipe, *, bottleneck_to: str | None) -> Rows:
     if pipe.conversion is not None:
         rows.append(("conversion", format_number(pipe.conversion)))
     if pipe.cost is not None:
-        rows.append(("cost", format_number(pipe.cost)))
+        money = f" {eco.units['capital']}" if "capital" in eco.units else ""
+        payer = pipe.to_node if pipe.paid_by == "to" else pipe.from_node
+        rows.append(("cost per unit", f"{format_number(pipe.cost)}{money}, paid by {payer}"))
     if bottleneck_to is not None:
         rows.append(("bottleneck", f"on a minimum cut to {_name(eco, bottleneck_to)}"))
     if pipe.description:
