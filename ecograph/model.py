@@ -516,6 +516,9 @@ class Ecosystem:
         >>> s["nodes"], s["pipes"], s["volume"]
         ({'partner': 1, 'pool': 1}, {'traffic': 1}, {'traffic': 3.0})
         """
+        cm = self._cache.get("compiled")
+        if cm is not None and isinstance(self.pipes, LazyPipes):
+            return self._summary_of_columns(cm)  # a map from tables: no objects made
         nodes: dict[str, int] = {}
         for node in self.nodes.values():
             nodes[node.kind] = nodes.get(node.kind, 0) + 1
@@ -538,4 +541,30 @@ class Ecosystem:
             "blocked_pipes": blocked,
             "depth": self.depth(),
             "volume": {k: volume[k] for k in CURRENCIES if k in volume},
+        }
+
+    def _summary_of_columns(self, cm: Any) -> dict[str, Any]:
+        """:meth:`summary` from the compiled map's columns (numpy; no node or pipe made)."""
+        import numpy as np
+
+        kinds = np.bincount(cm.kind.astype(np.int64), minlength=len(NODE_KINDS))
+        currency = cm.currency.astype(np.int64)
+        counts = np.bincount(currency, minlength=len(CURRENCIES))
+        carried = np.where(cm.open & ~np.isnan(cm.volume), cm.volume, 0.0)
+        volume = np.bincount(currency, weights=carried, minlength=len(CURRENCIES))
+        depth = 0
+        up = cm.parent.copy()
+        while (up >= 0).any():  # one step up the tree per level
+            depth += 1
+            up = np.where(up >= 0, cm.parent[np.maximum(up, 0)], -1)
+        return {
+            "name": self.name,
+            "title": self.title,
+            "period": self.period,
+            "files": list(self.files),
+            "nodes": {k: int(kinds[i]) for i, k in enumerate(NODE_KINDS) if kinds[i]},
+            "pipes": {c: int(counts[i]) for i, c in enumerate(CURRENCIES) if counts[i]},
+            "blocked_pipes": int((~cm.open).sum()),
+            "depth": depth,
+            "volume": {c: float(volume[i]) for i, c in enumerate(CURRENCIES) if counts[i]},
         }

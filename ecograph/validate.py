@@ -23,7 +23,7 @@ import glob
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -584,7 +584,8 @@ def _merge(files: list[_Loaded], root: _Loaded) -> _Merged:
     return merged
 
 
-def _references(merged: _Merged) -> None:
+def _references(merged: _Merged, extra: Container[str] = ()) -> None:
+    """Reference checks of the YAML part; ``extra``: node ids defined in tables."""
     ids = merged.nodes
     suggest = Suggester(ids)
     for node_id, (attrs, loaded) in ids.items():
@@ -595,7 +596,7 @@ def _references(merged: _Merged) -> None:
         if isinstance(parent, str) and not loaded.check.is_bad(path):
             if parent == node_id:
                 loaded.check.add(path, f"node {node_id!r} cannot be its own parent")
-            elif parent not in ids:
+            elif parent not in ids and parent not in extra:
                 loaded.check.add(path, f"unknown parent node {parent!r}{suggest(parent)}")
     # parent cycles
     state: dict[str, int] = {}
@@ -624,7 +625,12 @@ def _references(merged: _Merged) -> None:
         for end in ("from", "to"):
             node = pipe.get(end)
             end_path = ("pipes", i, end)
-            if isinstance(node, str) and not loaded.check.is_bad(end_path) and node not in ids:
+            if (
+                isinstance(node, str)
+                and not loaded.check.is_bad(end_path)
+                and node not in ids
+                and node not in extra
+            ):
                 loaded.check.add(end_path, f"unknown node {node!r}{suggest(node)}")
         src, dst = pipe.get("from"), pipe.get("to")
         if isinstance(src, str) and src == dst and not loaded.check.is_bad(("pipes", i, "to")):
@@ -841,18 +847,62 @@ def _load(
         return None, problems
     root = files[-1]
     merged = _merge(files, root)
+    tables = _tables(files, cwd)  # maps from tables: see ecograph.tablemap
     if not problems and all(
         isinstance(f.doc.data, Mapping) and not f.check.is_bad(()) for f in files
     ):
-        _references(merged)
+        _references(merged, tables.node_ids() if tables is not None else ())
     for loaded in files:
         problems.extend(loaded.check.out)
+    if tables is not None:
+        problems.extend(tables.problems)
     if any(d.severity == "error" for d in problems):
         return None, problems
     eco = _build(merged, root, files)
+    if tables is not None:
+        from ecograph.tablemap import combine
+
+        with_tables, found = combine(
+            eco,
+            tables,
+            name=eco.name,
+            title=eco.title,
+            period=eco.period,
+            units=eco.units,
+            description=eco.description,
+            files=eco.files,
+            tolerance=tolerance,
+        )
+        return with_tables, [*problems, *found]
     warnings = _warnings(eco, tolerance)
     eco = Ecosystem(**{**_fields(eco), "warnings": sort_diagnostics(warnings)})
     return eco, [*problems, *warnings]
+
+
+def _tables(files: list[_Loaded], cwd: Path) -> Any:
+    """The tables the maps name under ``tables:`` (an ecograph.tablemap.TableSet), read;
+    None when no map names any. A missing path is an error at its entry."""
+    entries: list[tuple[str, Path, str]] = []
+    for loaded in files:
+        data = loaded.doc.data
+        named = data.get("tables") if isinstance(data, Mapping) else None
+        if not isinstance(named, Mapping) or loaded.check.is_bad(("tables",)):
+            continue
+        for part in ("nodes", "pipes"):
+            items = named.get(part)
+            for i, item in enumerate(items if isinstance(items, list) else ()):
+                if not isinstance(item, str) or loaded.check.is_bad(("tables", part, i)):
+                    continue
+                target = (loaded.path.parent / item).resolve()
+                if not target.exists():
+                    loaded.check.add(("tables", part, i), f"table file {item!r} does not exist")
+                    continue
+                entries.append((part, target, _display(target, cwd, None)))
+    if not entries:
+        return None
+    from ecograph.tablemap import read_tables
+
+    return read_tables(entries)
 
 
 def _fields(eco: Ecosystem) -> dict[str, Any]:

@@ -22,13 +22,15 @@ __all__ = ["export_command", "import_command"]
     "--output",
     required=True,
     type=click.Path(),
-    help="File to write; for csv a directory that receives nodes.csv and pipes.csv.",
+    help="File to write; for csv (parquet) a directory that receives nodes.csv and "
+    "pipes.csv (nodes.parquet and pipes.parquet).",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    help="graphml/gexf: for Gephi, yEd, Cytoscape; json: networkx node-link; csv: tables. "
+    help="graphml/gexf: for Gephi, yEd, Cytoscape; json: networkx node-link; csv, parquet: "
+    "tables of nodes and pipes (what a map's 'tables:' reads). "
     "Default: from the output's suffix (.graphml, .gexf, .json; none: csv).",
 )
 def export_command(map_path: str, output: str, fmt: str | None) -> None:
@@ -37,7 +39,8 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
     GraphML and GEXF keep every attribute (lists joined by '; ', free-form attrs
     as attr_<key>), each pipe's key as its edge id, and the hierarchy as parent,
     group (nearest sub-ecosystem) and giant (top-level node) for Gephi's
-    partitions; GEXF adds pid. CSV tables are what 'ecograph import' reads back.
+    partitions; GEXF adds pid. CSV tables are what 'ecograph import' reads back;
+    CSV and Parquet tables are what a map's 'tables:' key names.
 
     Example: ecograph export ecosystems/alibaba.yaml -o alibaba.gexf
     """
@@ -48,7 +51,9 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
             raise click.UsageError(str(exc)) from None
     eco = load_map(map_path)
     target = export(eco, output, fmt)
-    where = f"{target}{os.sep}{{nodes,pipes}}.csv" if fmt == "csv" else str(target)
+    where = (
+        f"{target}{os.sep}{{nodes,pipes}}.{fmt}" if fmt in ("csv", "parquet") else str(target)
+    )
     click.echo(f"{where}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})")
 
 
