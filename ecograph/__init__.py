@@ -21,6 +21,8 @@ Examples
 ['shop', 'users']
 """
 
+from typing import Any
+
 from ecograph.analysis import (
     FitReport,
     LongTail,
@@ -47,6 +49,28 @@ from ecograph.scenario import apply as apply_scenario
 from ecograph.validate import check, load, loads, schema
 
 __version__ = "0.1.0"
+
+
+def from_tables(nodes: Any, pipes: Any = None, **options: Any) -> Ecosystem:
+    """A validated map from a nodes table and a pipes table: pyarrow Tables or pandas
+    DataFrames with the columns of ``ecograph export --format csv``.
+
+    Keyword options: ``name``, ``title``, ``period``, ``units``, ``description``,
+    ``tolerance``. The map's nodes and pipes are made only when asked for; its
+    analyses read the columns. See :func:`ecograph.tablemap.from_tables`.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> eco = from_tables(pa.table({"id": ["u", "s"], "kind": ["pool", "partner"]}),
+    ...                   pa.table({"from": ["u"], "to": ["s"]}), name="t")
+    >>> eco
+    <Ecosystem 't': 2 nodes, 1 pipes, per month>
+    """
+    from ecograph.tablemap import from_tables as build
+
+    return build(nodes, pipes, **options)
+
 
 __all__ = [
     "CURRENCIES",
@@ -77,6 +101,7 @@ __all__ = [
     "fit",
     "flow",
     "flow_layer",
+    "from_tables",
     "import_tables",
     "load",
     "load_scenario",

@@ -143,8 +143,17 @@ class Diagnostic:
         }
 
 
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
-    return (d.file, d.line, d.column, d.message)
+#: A table row without a line: ``listings.parquet: row 12, column to`` (see ecograph.tablemap).
+_TABLE_ROW = re.compile(r"^(.*): row ([0-9]+)(, column .*)?$", re.DOTALL)
+
+
+def _sort_key(d: Diagnostic) -> tuple[bool, str, int, int, str]:
+    file, line = d.file, d.line
+    row = _TABLE_ROW.match(file) if not line else None
+    if row is not None:  # rows of a table in row order, not text order (row 10 after row 9)
+        file, line = row.group(1), int(row.group(2))
+    # "... and 250 more problems": the count of the problems not listed comes last
+    return (d.message.startswith("... and "), file, line, d.column, d.message)
 
 
 class EcographError(Exception):

@@ -22,6 +22,7 @@ are made only when somebody asks for them (:class:`~ecograph.model.LazyNodes`,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
@@ -43,7 +44,6 @@ from ecograph.loader import resolve_plain
 from ecograph.model import (
     CURRENCIES,
     NODE_KINDS,
-    PERIODS,
     Ecosystem,
     LazyNodes,
     LazyPipes,
@@ -177,6 +177,7 @@ class _Source:
     rows: int
     cell: Callable[[int, str], tuple[int, int]] | None = None  # CSV: row, column -> line, col
     header: dict[str, tuple[int, int]] = field(default_factory=dict)
+    soft: list[Diagnostic] = field(default_factory=list)  # rows of the wrong width
 
     def where(self, row: int, column: str) -> tuple[str, int, int]:
         """(file, line, column) of a cell, as a Diagnostic holds it."""
@@ -224,11 +225,28 @@ def _record_scan(text: str, delimiter: str) -> list[tuple[int, int]]:
     return out
 
 
+def _quote_trouble(data: bytes, delimiter: str) -> bool:
+    """True when a quote is never closed, or a closing quote is followed by text."""
+    buf = np.frombuffer(data, np.uint8)
+    quote = buf == 34
+    count = np.cumsum(quote)
+    if count[-1] % 2:
+        return True
+    closing = np.flatnonzero(quote & (count % 2 == 0))
+    after = closing + 1
+    after = after[after < len(buf)]
+    allowed = np.isin(buf[after], np.frombuffer(f'"\r\n{delimiter}'.encode(), np.uint8))
+    return not bool(allowed.all())
+
+
 def _read_csv_table(
-    data: bytes, file: str, part: str, problems: list[Diagnostic]
+    data: bytes, file: str, part: str, problems: list[Diagnostic], soft: list[Diagnostic]
 ) -> tuple[pa.Table, list[str], Callable[[int, int], tuple[int, int]]] | None:
     """CSV bytes as a table of text columns (header row removed), the header names, and
-    the position (line, column) of a cell by (row, column index); None when unreadable."""
+    the position (line, column) of a cell by (row, column index); None when unreadable.
+
+    ``problems`` receives what makes the table unreadable; ``soft`` rows of the wrong
+    width (the rest of the table is still checked)."""
     from ecograph.exchange._cells import _decode, _sniff, read_csv, unescape_formula
 
     try:
@@ -243,19 +261,22 @@ def _read_csv_table(
     first = _record_scan(text[: text.find("\n") + 1 if "\n" in text else len(text)], delimiter)
     width = len(first)
     table: pa.Table | None = None
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(data[start:]),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        table = None
+    if b'"' in data and _quote_trouble(data, delimiter):
+        pass  # an unclosed quote or text after a closing quote: the careful reader says where
+    else:
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(data[start:]),
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={f"f{i}": pa.string() for i in range(width)},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            table = None
     if table is not None and table.num_columns == width:
         buf = np.frombuffer(data, np.uint8)
         newlines = np.flatnonzero(buf == 10)
@@ -285,6 +306,8 @@ def _read_csv_table(
     # the slow, careful reader: located syntax errors, rows of the wrong width
     rows, found = read_csv(data, file)
     problems.extend(found)
+    if found:
+        return None
     if not rows:
         return pa.table({}), [], lambda row, index: (0, 0)
     head, *body = rows
@@ -292,7 +315,7 @@ def _read_csv_table(
     for row in body:
         if len(row.cells) != width:
             cell_ = row.cells[width] if len(row.cells) > width else row.cells[-1]
-            problems.append(
+            soft.append(
                 _diag(
                     file,
                     f"row has {len(row.cells)} cells; the header has {width} columns",
@@ -301,9 +324,7 @@ def _read_csv_table(
                 )
             )
     columns = {
-        f"f{i}": pa.array(
-            [r.cells[i].text if i < len(r.cells) else "" for r in body], pa.string()
-        )
+        f"f{i}": pa.array([r.cells[i].text if i < len(r.cells) else "" for r in body], pa.string())
         for i in range(width)
     }
 
@@ -331,7 +352,9 @@ def _header(
         canonical = name.removesuffix(".traffic") if name in _BOUNDARY else name
         line, column = where(index)
         if not name:
-            problems.append(_diag(file, "a column has no name (an empty header cell)", line, column))
+            problems.append(
+                _diag(file, "a column has no name (an empty header cell)", line, column)
+            )
             continue
         if name not in known and not (name.startswith("attrs.") and len(name) > 6):
             problems.append(
@@ -370,11 +393,13 @@ def _source_from_table(
     problems: list[Diagnostic],
     cell: Callable[[int, int], tuple[int, int]] | None,
 ) -> _Source | None:
+    heading: list[Diagnostic] = []  # unknown or repeated columns: the rest is still checked
     if cell is not None:
-        header = _header(names, file, part, problems, lambda i: cell(-1, i))
+        header = _header(names, file, part, heading, lambda i: cell(-1, i))
     else:
-        header = _header(names, file, part, problems, lambda i: (0, 0))
+        header = _header(names, file, part, heading, lambda i: (0, 0))
     if header is None:
+        problems.extend(heading)
         return None
     columns: dict[str, pa.Array] = {}
     shown: dict[str, str] = {}
@@ -408,10 +433,12 @@ def _source_from_table(
         def located(row: int, column: str) -> tuple[int, int]:
             return position(row, located_index.get(column, 0))
 
-    return _Source(file, part, fmt, columns, shown, rows, located, heads)
+    return _Source(file, part, fmt, columns, shown, rows, located, heads, heading)
 
 
-def read_table_file(path: str | os.PathLike[str], part: str, shown: str | None = None) -> Any:
+def read_table_file(
+    path: str | os.PathLike[str], part: str, shown: str | None = None, fmt: str | None = None
+) -> Any:
     """Read one nodes or pipes table file: a :class:`_Source`, or a list of problems.
 
     Examples
@@ -421,7 +448,7 @@ def read_table_file(path: str | os.PathLike[str], part: str, shown: str | None =
     """
     file = shown if shown is not None else os.fspath(path)
     problems: list[Diagnostic] = []
-    fmt = table_format(os.fspath(path))
+    fmt = fmt or table_format(os.fspath(path))
     if fmt is None:
         return [_diag(file, "cannot tell the table format; name the file .csv or .parquet")]
     try:
@@ -438,7 +465,8 @@ def read_table_file(path: str | os.PathLike[str], part: str, shown: str | None =
             return [_diag(file, f"not a readable Parquet file ({reason})")]
         source = _source_from_table(table, table.column_names, file, part, fmt, problems, None)
     else:
-        read = _read_csv_table(data, file, part, problems)
+        soft: list[Diagnostic] = []
+        read = _read_csv_table(data, file, part, problems, soft)
         if read is None:
             return problems
         table, names, cell = read
@@ -453,6 +481,8 @@ def read_table_file(path: str | os.PathLike[str], part: str, shown: str | None =
             )
             return problems
         source = _source_from_table(table, names, file, part, fmt, problems, cell)
+        if source is not None:
+            source.soft.extend(soft)
     if problems or source is None:
         return problems
     return source
@@ -468,7 +498,7 @@ class _Issue:
     source: int
     rows: IntArray
     column: str
-    make: Callable[[int], tuple[str, str]]  # row -> (path, message)
+    make: Callable[..., tuple[str, str]]  # row -> (path, message)
 
 
 class _Report:
@@ -478,7 +508,9 @@ class _Report:
         self.fixed: list[Diagnostic] = []
         self.issues: list[_Issue] = []
 
-    def add(self, source: int, rows: Any, column: str, make: Callable[[int], tuple[str, str]]):  # type: ignore[no-untyped-def]
+    def add(
+        self, source: int, rows: Any, column: str, make: Callable[..., tuple[str, str]]
+    ) -> None:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         if len(rows):
             self.issues.append(_Issue(source, rows, column, make))
@@ -503,7 +535,9 @@ class _Report:
         if rest > 0:
             first = sources[0].file if sources else "<tables>"
             out.append(
-                _diag(first, f"... and {rest:,} more problem{'s' if rest != 1 else ''} in the tables")
+                _diag(
+                    first, f"... and {rest:,} more problem{'s' if rest != 1 else ''} in the tables"
+                )
             )
         return out
 
@@ -548,9 +582,11 @@ class _Columns:
         self.words: dict[str, Any] = {}
         self.attrs: dict[str, pa.Array] = {}
         self.bad_rows: BoolArray = np.zeros(self.n, dtype=np.bool_)
+        self.broken: set[str] = set()  # columns of the wrong type
+        self.id_bad: BoolArray = np.zeros(self.n, dtype=np.bool_)  # rows whose id is wrong
         part = source.part
         numbers = _NODE_NUMBERS if part == "nodes" else _PIPE_NUMBERS
-        text = ("id", "kind", "label", "parent", "description", "source")
+        text: tuple[str, ...] = ("id", "kind", "label", "parent", "description", "source")
         if part == "pipes":
             text = ("id", "from", "to", "kind", "status", "label", "description", "source")
         for name, arr in source.columns.items():
@@ -565,6 +601,7 @@ class _Columns:
 
     # problems of whole columns (a wrong type) are fixed diagnostics
     def _column_error(self, name: str, message: str) -> None:
+        self.broken.add(name)
         shown = self.source.names.get(name, name)
         if self.source.cell is not None:
             line, col = self.source.header.get(name, (0, 0))
@@ -621,7 +658,9 @@ class _Columns:
             cells = text.take(pa.array(huge)).to_pylist() if len(huge) <= LIMIT else None
 
             def too_large(row: int) -> tuple[str, str]:
-                shown = text[row].as_py() if cells is None else cells[int(np.searchsorted(huge, row))]
+                shown = (
+                    text[row].as_py() if cells is None else cells[int(np.searchsorted(huge, row))]
+                )
                 return self._path(row, name), f"must be a finite number, found {shown} (too large)"
 
             self.report.add(self.index, huge, name, too_large)
@@ -661,7 +700,9 @@ class _Columns:
         if len(rows):
 
             def non_finite(row: int) -> tuple[str, str]:
-                return self._path(row, name), f"must be a finite number, found {values[row]!r}"
+                return self._path(
+                    row, name
+                ), f"must be a finite number, found {float(values[row])!r}"
 
             self.report.add(self.index, rows, name, non_finite)
             self.bad_rows[rows] = True
@@ -712,9 +753,7 @@ class _Columns:
             stripped = pc.utf8_trim_whitespace(text)
             given = _np_bool(pc.not_equal(stripped, ""))
             as_json = given & _np_bool(pc.starts_with(stripped, "["))
-            plain = pc.if_else(
-                pa.array(given & ~as_json), stripped, pa.scalar(None, pa.string())
-            )
+            plain = pc.if_else(pa.array(given & ~as_json), stripped, pa.scalar(None, pa.string()))
             split = pc.split_pattern(plain, ";")
             words = pa.ListArray.from_arrays(
                 split.offsets,
@@ -824,6 +863,11 @@ class _Columns:
         return [None] * self.n if arr is None else arr.to_pylist()
 
 
+def _flow_of(node: Node, side: str, currency: str) -> float | None:
+    flows: Mapping[str, float] = getattr(node, side)
+    return flows.get(currency)
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
@@ -853,14 +897,14 @@ class TableSet:
         for source in self.nodes:
             ids = source.columns.get("id")
             if ids is not None and _is_text(ids.type):
-                out.update(
-                    x.strip() for x in ids.cast(pa.string()).to_pylist() if x and x.strip()
-                )
+                out.update(x.strip() for x in ids.cast(pa.string()).to_pylist() if x and x.strip())
         return out
 
 
 def _concat_text(parts: Sequence[pa.Array | None], counts: Sequence[int]) -> pa.Array:
-    arrays = [p if p is not None else pa.nulls(c, pa.string()) for p, c in zip(parts, counts, strict=True)]
+    arrays = [
+        p if p is not None else pa.nulls(c, pa.string()) for p, c in zip(parts, counts, strict=True)
+    ]
     return pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
 
 
@@ -966,6 +1010,8 @@ def combine(
     )
     report = _Report()
     sources = [*tables.nodes, *tables.pipes]
+    for source in sources:
+        report.fixed.extend(source.soft)
     node_cols = [_Columns(i, s, report) for i, s in enumerate(tables.nodes)]
     pipe_cols = [_Columns(len(tables.nodes) + i, s, report) for i, s in enumerate(tables.pipes)]
     k = len(CURRENCIES)
@@ -991,15 +1037,23 @@ def combine(
         return f"{file}:{line}:{column}" if line else file
 
     for c in node_cols:
+        if "id" in c.broken:
+            continue
         missing = np.flatnonzero(_np_bool(pc.is_null(c.text.get("id", pa.nulls(c.n)))))
         c.bad_rows[missing] = True
-        report.add(c.index, missing, "id", lambda row: ("", "the node has no id (its 'id' cell is empty)"))
+        c.id_bad[missing] = True
+        report.add(
+            c.index, missing, "id", lambda row: ("", "the node has no id (its 'id' cell is empty)")
+        )
     first = _first_rows(ids)
     for p, c in enumerate(node_cols, start=1):
         lo = int(offsets[p])
         local_first = first[lo : lo + c.n]
-        dup = np.flatnonzero((local_first != np.arange(lo, lo + c.n)) & _np_bool(pc.is_valid(ids.slice(lo, c.n))))
+        dup = np.flatnonzero(
+            (local_first != np.arange(lo, lo + c.n)) & _np_bool(pc.is_valid(ids.slice(lo, c.n)))
+        )
         c.bad_rows[dup] = True
+        c.id_bad[dup] = True
 
         def already(row: int, c: _Columns = c, lo: int = lo) -> tuple[str, str]:
             node_id = c.text["id"][row].as_py()
@@ -1011,23 +1065,24 @@ def combine(
         report.add(c.index, dup, "id", already)
         idcol = c.text.get("id")
         if idcol is not None and c.n:
-            spaced = np.flatnonzero(_np_bool(pc.match_substring_regex(idcol, r"\s")))
+            spaced_ids = np.flatnonzero(_np_bool(pc.match_substring_regex(idcol, r"\s")))
+            c.id_bad[spaced_ids] = True
             report.add(
                 c.index,
-                spaced,
+                spaced_ids,
                 "id",
                 lambda row, c=c: (
                     format_path(("nodes", c.text["id"][row].as_py())),
                     f"node id {c.text['id'][row].as_py()!r} must not contain whitespace",
                 ),
             )
-            long = np.flatnonzero(
+            long_ids = np.flatnonzero(
                 np.asarray(pc.fill_null(pc.utf8_length(idcol), 0).to_numpy(zero_copy_only=False))
                 > 200
             )
             report.add(
                 c.index,
-                long,
+                long_ids,
                 "id",
                 lambda row, c=c: (c._path(row, "id"), "node id is longer than 200 characters"),
             )
@@ -1044,30 +1099,34 @@ def combine(
         counts,
     )
     parent = _rows_of(parent_text, ids)
-    suggest: Suggester | None = None
+    suggester: list[Suggester] = []
+
+    def suggest(value: str) -> str:
+        """A "did you mean" hint among every node id (the index built on first use)."""
+        if not suggester:
+            suggester.append(Suggester(ids.to_pylist()))
+        return suggester[0](value)
+
     for p, c in enumerate(node_cols, start=1):
         lo = int(offsets[p])
         ptext = c.text.get("parent")
         if ptext is None or not c.n:
             continue
-        given = _np_bool(pc.is_valid(ptext))
+        given = _np_bool(pc.is_valid(ptext)) & ~c.id_bad
         local = parent[lo : lo + c.n]
         self_loop = given & _np_bool(pc.equal(ptext, c.text.get("id", pa.nulls(c.n, pa.string()))))
         unknown = given & (local < 0)
-        spaced = given & _np_bool(pc.match_substring_regex(ptext, r"\s"))
-        if unknown.any() and suggest is None:
-            suggest = Suggester(ids.to_pylist())
-        sug = suggest
+        spaced_parent = given & _np_bool(pc.match_substring_regex(ptext, r"\s"))
 
         def unknown_parent(row: int, ptext: pa.Array = ptext, c: _Columns = c) -> tuple[str, str]:
             value = ptext[row].as_py()
-            hint = sug(value) if sug is not None else ""
+            hint = suggest(value)
             return c._path(row, "parent"), f"unknown parent node {value!r}{hint}"
 
-        report.add(c.index, np.flatnonzero(unknown & ~spaced), "parent", unknown_parent)
+        report.add(c.index, np.flatnonzero(unknown & ~spaced_parent), "parent", unknown_parent)
         report.add(
             c.index,
-            np.flatnonzero(spaced),
+            np.flatnonzero(spaced_parent),
             "parent",
             lambda row, ptext=ptext, c=c: (
                 c._path(row, "parent"),
@@ -1084,7 +1143,7 @@ def combine(
             ),
         )
         parent[lo : lo + c.n][self_loop | unknown] = -1
-        c.bad_rows[self_loop | unknown | spaced] = True
+        c.bad_rows[self_loop | unknown | spaced_parent] = True
     # YAML nodes whose parent is in a table were resolved above; cycles through tables:
     on_cycle = _cycle_nodes(np.where(parent == np.arange(n), -1, parent))
     if len(on_cycle):
@@ -1105,11 +1164,11 @@ def combine(
             head = min(cycle)
             at = cycle.index(head)
             cycle = cycle[at:] + cycle[:at]
-            part, local = node_part(head)
+            part, at_row = node_part(head)
             names = [ids[r].as_py() for r in (*cycle, head)]
             message = f"parent cycle: {' -> '.join(names)}"
             if part == 0:
-                loc = yaml.nodes[local].location
+                loc = yaml.nodes[at_row].location
                 report.fixed.append(
                     Diagnostic(
                         "error",
@@ -1124,11 +1183,11 @@ def combine(
                 c = node_cols[part - 1]
                 report.add(
                     c.index,
-                    [local],
+                    [at_row],
                     "parent",
                     lambda row, m=message, c=c: (c._path(row, "parent"), m),
                 )
-                c.bad_rows[local] = True
+                c.bad_rows[at_row] = True
             reported.add(head)
     for c in node_cols:
         for column in _LONG_TEXT:
@@ -1158,6 +1217,8 @@ def combine(
     for p, c in enumerate(pipe_cols, start=1):
         lo, hi = int(poffsets[p]), int(poffsets[p + 1])
         for end, rows in (("from", src), ("to", dst)):
+            if end in c.broken:
+                continue
             text = c.text.get(end, pa.nulls(c.n, pa.string()))
             absent = _np_bool(pc.is_null(text))
             report.add(
@@ -1169,29 +1230,26 @@ def combine(
                     f"missing required key {end!r} of the pipe",
                 ),
             )
-            spaced = ~absent & _np_bool(pc.match_substring_regex(text, r"\s"))
+            spaced_end: BoolArray = ~absent & _np_bool(pc.match_substring_regex(text, r"\s"))
             report.add(
                 c.index,
-                np.flatnonzero(spaced),
+                np.flatnonzero(spaced_end),
                 end,
                 lambda row, end=end, text=text, c=c: (
                     c._path(row, end),
                     f"node id {text[row].as_py()!r} must not contain whitespace",
                 ),
             )
-            unknown = ~absent & ~spaced & (rows[lo:hi] < 0)
-            if unknown.any() and suggest is None:
-                suggest = Suggester(ids.to_pylist())
-            sug = suggest
+            unknown_end: BoolArray = ~absent & ~spaced_end & (rows[lo:hi] < 0)
 
             def unknown_node(
                 row: int, end: str = end, text: pa.Array = text, c: _Columns = c
             ) -> tuple[str, str]:
                 value = text[row].as_py()
-                return c._path(row, end), f"unknown node {value!r}{sug(value) if sug else ''}"
+                return c._path(row, end), f"unknown node {value!r}{suggest(value)}"
 
-            report.add(c.index, np.flatnonzero(unknown), end, unknown_node)
-            c.bad_rows[absent | spaced | unknown] = True
+            report.add(c.index, np.flatnonzero(unknown_end), end, unknown_node)
+            c.bad_rows[absent | spaced_end | unknown_end] = True
         same = (src[lo:hi] == dst[lo:hi]) & (src[lo:hi] >= 0)
         report.add(
             c.index,
@@ -1246,10 +1304,10 @@ def combine(
                 f"{pipe_where(int(pfirst[lo + row]))}",
             ),
         )
-        spaced = given & _np_bool(pc.match_substring_regex(idtext, r"\s"))
+        spaced_key = given & _np_bool(pc.match_substring_regex(idtext, r"\s"))
         report.add(
             c.index,
-            np.flatnonzero(spaced),
+            np.flatnonzero(spaced_key),
             "id",
             lambda row, c=c, idtext=idtext: (
                 c._path(row, "id"),
@@ -1262,7 +1320,9 @@ def combine(
         return None, problems
 
     # -- columns of the compiled map -----------------------------------------------------
-    def floats(part_values: Sequence[FloatArray], yaml_values: Sequence[float | None]) -> FloatArray:
+    def floats(
+        part_values: Sequence[FloatArray], yaml_values: Sequence[float | None]
+    ) -> FloatArray:
         head = np.array([np.nan if v is None else v for v in yaml_values], dtype=np.float64)
         return np.concatenate([head, *part_values]) if part_values or len(head) else head
 
@@ -1278,7 +1338,7 @@ def combine(
     for j, cur in enumerate(CURRENCIES):
         for side, target in (("inflow", inflow), ("outflow", outflow)):
             col = node_numbers(
-                f"{side}.{cur}", lambda x, side=side, cur=cur: getattr(x, side).get(cur)
+                f"{side}.{cur}", functools.partial(_flow_of, side=side, currency=cur)
             )
             target[:, j] = np.nan_to_num(col, nan=0.0)
     labels = pc.coalesce(
@@ -1352,7 +1412,7 @@ def combine(
         from ecograph.exchange._cells import decode_attr
 
         out: dict[str, Any] = {}
-        for key, arr in c.attrs.items():
+        for key in c.attrs:
             value = cols["attrs." + key][row]
             if value is None:
                 continue
@@ -1472,6 +1532,8 @@ def _enum_problems(
     what: str,
 ) -> None:
     text = c.text.get(column)
+    if column in c.broken:
+        return
     if column == "kind" and what == "node":
         missing = np.flatnonzero(codes == -2)
         report.add(
@@ -1543,7 +1605,9 @@ def _pipe_keys(
         tail = p.key[len(b) + 1 :]
         if p.key == b or (p.key.startswith(b + "#") and tail.isdigit()):
             yaml_counts[b] = yaml_counts.get(b, 0) + 1
-    encoded = pc.dictionary_encode(pc.if_else(pa.array(~has_id), table_base, pa.scalar(None, pa.string())))
+    encoded = pc.dictionary_encode(
+        pc.if_else(pa.array(~has_id), table_base, pa.scalar(None, pa.string()))
+    )
     codes = np.asarray(
         pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
     )
@@ -1584,43 +1648,10 @@ def _warnings(
 ) -> list[Diagnostic]:
     """The warnings of :func:`ecograph.validate.load`, from the columns; listed up to
     :data:`LIMIT`, then counted."""
-    found: list[tuple[int, int, Callable[[], Diagnostic]]] = []
     ids = cm.ids
-    volume = np.where(np.isnan(cm.volume), 0.0, cm.volume)
-
-    def warn(location: Location, path: str, message: str) -> Diagnostic:
-        return Diagnostic(
-            "warning", location.file, location.line, location.column, path, message
-        )
-
-    blocked = np.flatnonzero(~cm.open & (volume > 0))
-    for i in blocked[:LIMIT].tolist():
-        found.append(
-            (
-                1,
-                i,
-                lambda i=i: warn(
-                    pipe_location(i),
-                    format_path(["pipes", i]),
-                    f"blocked pipe {ids[cm.src[i]]} -> {ids[cm.dst[i]]} has volume "
-                    f"{_fmt(volume[i])}; a blocked pipe carries nothing (its volume is ignored)",
-                ),
-            )
-        )
-    above = np.flatnonzero(cm.open & (volume > cm.capacity))
-    for i in above[:LIMIT].tolist():
-        found.append(
-            (
-                1,
-                i,
-                lambda i=i: warn(
-                    pipe_location(i),
-                    format_path(["pipes", i]),
-                    f"volume {_fmt(volume[i])} is above capacity {_fmt(cm.capacity[i])} "
-                    f"({ids[cm.src[i]]} -> {ids[cm.dst[i]]})",
-                ),
-            )
-        )
+    volumes = np.where(np.isnan(cm.volume), 0.0, cm.volume)
+    blocked = np.flatnonzero(~cm.open & (volumes > 0))
+    above = np.flatnonzero(cm.open & (volumes > cm.capacity))
     n = cm.n
     touched = np.zeros(n, dtype=np.bool_)
     touched[cm.src] = True
@@ -1636,53 +1667,63 @@ def _warnings(
     )
     rows, curs = np.nonzero(unbalanced)
     total = len(blocked) + len(above) + len(lonely) + len(rows)
-    for i in lonely[:LIMIT].tolist():
-        found.append(
-            (
-                0,
-                i,
-                lambda i=i: warn(
-                    node_location(i),
-                    format_path(["nodes", ids[i]]),
-                    f"node {ids[i]!r} has no pipes: it is connected to nothing",
-                ),
-            )
-        )
-    for i, j in list(zip(rows.tolist(), curs.tolist(), strict=True))[:LIMIT]:
-        cur = CURRENCIES[j]
-
-        def balance(i: int = i, j: int = j, cur: str = cur) -> Diagnostic:
-            return warn(
-                node_location(i),
-                format_path(["nodes", ids[i]]),
-                f"{cur} does not balance at {ids[i]!r}: in {_fmt(total_in[i, j])} "
-                f"(inflow {_fmt(cm.inflow[i, j])} + pipes {_fmt(into[i, j])}) vs out "
-                f"{_fmt(total_out[i, j])} (outflow {_fmt(cm.outflow[i, j])} + pipes "
-                f"{_fmt(out[i, j])}); imbalance {gap[i, j]:+,.6g} per {period}",
-            )
-
-        found.append((0, i, balance))
+    # (0 nodes / 1 pipes, row, what, currency): the first LIMIT in map order
+    found: list[tuple[int, int, str, int]] = [
+        *((0, i, "lonely", 0) for i in lonely[:LIMIT].tolist()),
+        *(
+            (0, i, "balance", j)
+            for i, j in zip(rows[:LIMIT].tolist(), curs[:LIMIT].tolist(), strict=True)
+        ),
+        *((1, i, "blocked", 0) for i in blocked[:LIMIT].tolist()),
+        *((1, i, "above", 0) for i in above[:LIMIT].tolist()),
+    ]
     found.sort(key=lambda t: (t[0], t[1]))
-    shown = [make() for _, _, make in found[:LIMIT]]
+    shown: list[Diagnostic] = []
+    for _, i, what, j in found[:LIMIT]:
+        if what in ("blocked", "above"):
+            where = pipe_location(i)
+            path = format_path(["pipes", i])
+            a, b = ids[int(cm.src[i])], ids[int(cm.dst[i])]
+            volume = float(volumes[i])
+            if what == "blocked":
+                message = (
+                    f"blocked pipe {a} -> {b} has volume {_fmt(volume)}; "
+                    "a blocked pipe carries nothing (its volume is ignored)"
+                )
+            else:
+                capacity = float(cm.capacity[i])
+                message = f"volume {_fmt(volume)} is above capacity {_fmt(capacity)} ({a} -> {b})"
+        else:
+            where = node_location(i)
+            path = format_path(["nodes", ids[i]])
+            if what == "lonely":
+                message = f"node {ids[i]!r} has no pipes: it is connected to nothing"
+            else:
+                cur = CURRENCIES[j]
+                message = (
+                    f"{cur} does not balance at {ids[i]!r}: in {_fmt(float(total_in[i, j]))} "
+                    f"(inflow {_fmt(float(cm.inflow[i, j]))} + pipes {_fmt(float(into[i, j]))})"
+                    f" vs out {_fmt(float(total_out[i, j]))} (outflow "
+                    f"{_fmt(float(cm.outflow[i, j]))} + pipes {_fmt(float(out[i, j]))}); "
+                    f"imbalance {float(gap[i, j]):+,.6g} per {period}"
+                )
+        shown.append(Diagnostic("warning", where.file, where.line, where.column, path, message))
     if total > len(shown):
         first = shown[0].file if shown else "<tables>"
         rest = total - len(shown)
-        shown.append(
-            Diagnostic("warning", first, 0, 0, "", f"... and {rest:,} more warnings")
-        )
+        shown.append(Diagnostic("warning", first, 0, 0, "", f"... and {rest:,} more warnings"))
     return shown
 
 
 # -- entry points ---------------------------------------------------------------------------
 
 
-def read_tables(
-    entries: Sequence[tuple[str, Path, str]],
-) -> TableSet:
-    """Read the tables a map names: ``(part, path, shown)`` each."""
+def read_tables(entries: Sequence[tuple[str, Path, str]], fmt: str | None = None) -> TableSet:
+    """Read the tables a map names: ``(part, path, shown)`` each (``fmt``: the format of
+    files whose suffix names none)."""
     out = TableSet()
     for part, path, shown in entries:
-        found = read_table_file(path, part, shown)
+        found = read_table_file(path, part, shown, fmt and (table_format(shown) or fmt))
         if isinstance(found, list):
             out.problems.extend(found)
         else:
@@ -1695,15 +1736,14 @@ def _frame_source(value: Any, label: str, part: str, problems: list[Diagnostic])
         value = pa.Table.from_batches([value])
     if not isinstance(value, pa.Table):
         try:
-            import pandas as pd
+            import pandas as pd  # type: ignore[import-untyped]
         except ImportError:  # pragma: no cover - pandas is optional
             pd = None
         if pd is not None and isinstance(value, pd.DataFrame):
             value = pa.Table.from_pandas(value, preserve_index=False)
         else:
             raise UsageError(
-                f"{label} must be a pyarrow Table or a pandas DataFrame, "
-                f"not {type(value).__name__}"
+                f"{label} must be a pyarrow Table or a pandas DataFrame, not {type(value).__name__}"
             )
     return _source_from_table(value, value.column_names, label, part, "frame", problems, None)
 

@@ -893,8 +893,8 @@ def _tables(files: list[_Loaded], cwd: Path) -> Any:
             for i, item in enumerate(items if isinstance(items, list) else ()):
                 if not isinstance(item, str) or loaded.check.is_bad(("tables", part, i)):
                     continue
-                target = (loaded.path.parent / item).resolve()
-                if not target.exists():
+                target = Path(os.path.normpath(loaded.path.parent / item))
+                if not target.exists() and not target.is_symlink():
                     loaded.check.add(("tables", part, i), f"table file {item!r} does not exist")
                     continue
                 entries.append((part, target, _display(target, cwd, None)))

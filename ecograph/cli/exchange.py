@@ -51,9 +51,7 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
             raise click.UsageError(str(exc)) from None
     eco = load_map(map_path)
     target = export(eco, output, fmt)
-    where = (
-        f"{target}{os.sep}{{nodes,pipes}}.{fmt}" if fmt in ("csv", "parquet") else str(target)
-    )
+    where = f"{target}{os.sep}{{nodes,pipes}}.{fmt}" if fmt in ("csv", "parquet") else str(target)
     click.echo(f"{where}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})")
 
 

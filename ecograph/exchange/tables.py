@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ecograph._suggest import did_you_mean
-from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
+from ecograph.errors import Diagnostic, MapError, UsageError, format_path
 from ecograph.exchange._cells import (
     Cell,
     Row,
@@ -30,8 +30,8 @@ from ecograph.exchange._cells import (
 )
 from ecograph.exchange.export import NODE_COLUMNS, PIPE_COLUMNS
 from ecograph.loader import resolve_plain
-from ecograph.model import CURRENCIES, PERIODS, Ecosystem, Location
-from ecograph.validate import _plain, loads
+from ecograph.model import CURRENCIES, PERIODS, Ecosystem
+from ecograph.validate import _plain
 
 __all__ = [
     "TableImport",
@@ -673,50 +673,60 @@ def convert_tables(
                 f"unknown currency {currency!r}{did_you_mean(currency, CURRENCIES)} in units; "
                 f"expected one of {', '.join(CURRENCIES)}"
             )
-    out = _Builder()
-    nodes_table = _read_table(nodes_csv, "nodes", out)
-    pipes_table = _read_table(pipes_csv, "pipes", out) if pipes_csv is not None else None
-    nodes = _nodes(nodes_table, out) if nodes_table is not None else {}
-    pipes = _pipes(pipes_table, out) if pipes_table is not None else []
-    data: dict[str, Any] = {"ecograph": 1, "name": name}
-    if title:
-        data["title"] = title
-    if description:
-        data["description"] = description
-    data["period"] = period
-    if units:
-        data["units"] = dict(units)
-    data["nodes"] = nodes
-    data["pipes"] = pipes
-    text = map_yaml(data)
-    fallback = os.fspath(nodes_csv)
-    if nodes_table is None or (pipes_csv is not None and pipes_table is None):
-        raise MapError(out.problems)  # a table could not be read: nothing more to check
-    try:
-        eco = loads(text, filename="<tables>")
-    except MapError as exc:
-        where = out.by_text()
-        moved = [_move(d, where, fallback) for d in exc.diagnostics]
-        raise MapError([*out.problems, *moved]) from None
-    if out.problems:
-        raise MapError(out.problems)
-    files = (nodes_table.file, *((pipes_table.file,) if pipes_table is not None else ()))
-    eco = _relocate(eco, out, files, fallback)
-    return TableImport(text, eco)
+    from ecograph.tablemap import combine, read_tables
+
+    entries = [("nodes", Path(nodes_csv), os.fspath(nodes_csv))]
+    if pipes_csv is not None:
+        entries.append(("pipes", Path(pipes_csv), os.fspath(pipes_csv)))
+    tables = read_tables(entries, fmt="csv")
+    if tables.problems:
+        raise MapError(tables.problems)  # a table could not be read: nothing more to check
+    eco, found = combine(
+        None,
+        tables,
+        name=name,
+        title=title or "",
+        period=period,
+        units=units,
+        description=description,
+    )
+    if eco is None:
+        raise MapError(found)
+    return TableImport(map_yaml(_import_data(eco)), eco)
 
 
-def _relocate(eco: Ecosystem, out: _Builder, files: tuple[str, ...], fallback: str) -> Ecosystem:
-    def location(path: _Path) -> Location:
-        file, line, column = out.where.get(path, (fallback, 0, 0))
-        return Location(file, line, column)
+def _import_data(eco: Ecosystem) -> dict[str, Any]:
+    """What the imported map's YAML holds: whole numbers without ``.0``, and no pipe ids
+    the loader would generate anyway."""
+    data = map_data(eco)
 
-    nodes = {
-        n.id: dataclasses.replace(n, location=location(("nodes", n.id))) for n in eco.nodes.values()
-    }
-    pipes = tuple(dataclasses.replace(p, location=location(("pipes", p.index))) for p in eco.pipes)
-    where = out.by_text() if eco.warnings else {}
-    warnings = sort_diagnostics(_move(d, where, fallback) for d in eco.warnings)
-    return dataclasses.replace(eco, nodes=nodes, pipes=pipes, files=files, warnings=warnings)
+    def whole(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return int(value)
+        if isinstance(value, dict):
+            return {k: whole(v) for k, v in value.items()}
+        return value
+
+    for record in data.get("nodes", {}).values():
+        for key in ("users", "inflow", "outflow"):
+            if key in record:
+                record[key] = whole(record[key])
+        if set(record.get("inflow", ())) == {"traffic"}:
+            record["inflow"] = record["inflow"]["traffic"]
+        if set(record.get("outflow", ())) == {"traffic"}:
+            record["outflow"] = record["outflow"]["traffic"]
+    pipes = data.get("pipes", [])
+    for record in pipes:
+        for key in ("volume", "capacity", "conversion", "cost"):
+            if key in record:
+                record[key] = whole(record[key])
+    for pipe, p in zip(pipes, eco.pipes, strict=True):
+        pipe.setdefault("id", p.key)
+        data_order = {"id": pipe.pop("id"), **pipe}
+        pipe.clear()
+        pipe.update(data_order)
+    _drop_generated_ids(pipes)
+    return data
 
 
 def import_tables(
