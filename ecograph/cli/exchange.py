@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ecograph.cli.main import cli, load_map, map_argument
 from ecograph.errors import UsageError
-from ecograph.exchange import FORMATS, convert_tables, export, format_of
-from ecograph.model import CURRENCIES, PERIODS
+from ecograph.exchange import FORMATS, convert_tables, export, format_of, map_yaml
+from ecograph.model import CURRENCIES, PERIODS, Ecosystem
 
 __all__ = ["export_command", "import_command"]
 
@@ -97,6 +98,13 @@ def _units(values: tuple[str, ...]) -> dict[str, str]:
     multiple=True,
     help="Display unit of a currency, e.g. traffic=visits (repeatable).",
 )
+@click.option(
+    "--tables",
+    "stub",
+    is_flag=True,
+    help="Write a small map that names the two tables under 'tables:' (paths relative "
+    "to the map) instead of copying every row into it.",
+)
 def import_command(
     nodes_csv: str,
     pipes_csv: str,
@@ -105,6 +113,7 @@ def import_command(
     title: str | None,
     period: str,
     units: tuple[str, ...],
+    stub: bool,
 ) -> None:
     """Turn two spreadsheets (nodes and pipes, as CSV) into a valid map.
 
@@ -114,6 +123,9 @@ def import_command(
     volume, capacity, conversion, cost, status, label, description, source,
     attrs.<key>. Columns in any order; UTF-8 (Excel: 'CSV UTF-8'). Every problem
     is reported as file:line:column of its cell, and nothing is written.
+
+    With --tables the map only names the two tables (tables: {nodes: [...], pipes:
+    [...]}), which stay the source: edit them and 'ecograph check map.yaml'.
 
     Example: ecograph import nodes.csv pipes.csv -o map.yaml --title "My ecosystem"
     """
@@ -130,11 +142,29 @@ def import_command(
         raise click.UsageError(str(exc)) from None
     for warning in result.warnings:
         click.echo(str(warning), err=True)
+    text = result.text if not stub else _stub(output, nodes_csv, pipes_csv, result.ecosystem)
     if output == "-":
-        click.echo(result.text, nl=False)
+        click.echo(text, nl=False)
         return
     from ecograph._io import write_atomic
 
-    write_atomic(output, result.text.encode("utf-8"))
+    write_atomic(output, text.encode("utf-8"))
     eco = result.ecosystem
     click.echo(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid")
+
+
+def _stub(output: str, nodes: str, pipes: str, eco: Ecosystem) -> str:
+    """A map that names the tables (paths relative to the map's folder) instead of holding them."""
+    base = Path(output).resolve().parent if output != "-" else Path.cwd()
+
+    def relative(path: str) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
+
+    data: dict[str, Any] = {"ecograph": 1, "name": eco.name}
+    if eco.title != eco.name:
+        data["title"] = eco.title
+    data["period"] = eco.period
+    if eco.units:
+        data["units"] = dict(eco.units)
+    data["tables"] = {"nodes": [relative(nodes)], "pipes": [relative(pipes)]}
+    return map_yaml(data)

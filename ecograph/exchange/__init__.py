@@ -94,6 +94,7 @@ from ecograph.exchange.export import (
     to_gexf,
     to_graphml,
     to_node_link,
+    to_parquet_tables,
     to_tables,
 )
 from ecograph.exchange.tables import (
@@ -123,6 +124,7 @@ __all__ = [
     "to_gexf",
     "to_graphml",
     "to_node_link",
+    "to_parquet_tables",
     "to_tables",
     "to_yaml",
 ]
