@@ -26,7 +26,7 @@ import functools
 import json
 import os
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -176,7 +176,7 @@ class _Source:
     names: dict[str, str]  # canonical name -> name as written in the header
     rows: int
     cell: Callable[[int, str], tuple[int, int]] | None = None  # CSV: row, column -> line, col
-    header: dict[str, tuple[int, int]] = field(default_factory=dict)
+    header: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     soft: list[Diagnostic] = field(default_factory=list)  # rows of the wrong width
 
     def where(self, row: int, column: str) -> tuple[str, int, int]:
@@ -202,6 +202,25 @@ class _Source:
         return self.location(row)
 
 
+class _LazyHeads(Mapping[str, tuple[int, int]]):
+    """Header cell positions, worked out when a message needs one."""
+
+    def __init__(
+        self, position: Callable[[int, int], tuple[int, int]], index: dict[str, int]
+    ) -> None:
+        self._position = position
+        self._index = index
+
+    def __getitem__(self, key: str) -> tuple[int, int]:
+        return self._position(-1, self._index[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 def _diag(file: str, message: str, line: int = 0, column: int = 0) -> Diagnostic:
     return Diagnostic("error", file, line, column, "", message)
 
@@ -225,18 +244,29 @@ def _record_scan(text: str, delimiter: str) -> list[tuple[int, int]]:
     return out
 
 
-def _quote_trouble(data: bytes, delimiter: str) -> bool:
+def _quote_trouble(buf: npt.NDArray[np.uint8], quotes: IntArray, delimiter: str) -> bool:
     """True when a quote is never closed, or a closing quote is followed by text."""
-    buf = np.frombuffer(data, np.uint8)
-    quote = buf == 34
-    count = np.cumsum(quote)
-    if count[-1] % 2:
+    if len(quotes) % 2:
         return True
-    closing = np.flatnonzero(quote & (count % 2 == 0))
-    after = closing + 1
+    after = quotes[1::2] + 1  # every second quote closes (a doubled "" closes and reopens)
     after = after[after < len(buf)]
     allowed = np.isin(buf[after], np.frombuffer(f'"\r\n{delimiter}'.encode(), np.uint8))
     return not bool(allowed.all())
+
+
+def _record_starts(buf: npt.NDArray[np.uint8], quotes: IntArray, start: int) -> tuple[Any, Any]:
+    """Byte offset and physical line of every non-blank record: a line break ends a record
+    unless an odd number of quotes comes before it (it is inside a quoted cell)."""
+    newlines = np.flatnonzero(buf == 10)
+    ends = newlines[newlines >= start]
+    if len(quotes):
+        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+    starts = np.concatenate(([start], ends + 1)).astype(np.int64)
+    stops = np.concatenate((ends, [len(buf)])).astype(np.int64)
+    length = stops - starts
+    lone_cr = (length == 1) & (buf[np.minimum(starts, max(len(buf) - 1, 0))] == 13)
+    starts = starts[(length > 0) & ~lone_cr]
+    return starts, np.searchsorted(newlines, starts) + 1
 
 
 def _read_csv_table(
@@ -245,25 +275,29 @@ def _read_csv_table(
     """CSV bytes as a table of text columns (header row removed), the header names, and
     the position (line, column) of a cell by (row, column index); None when unreadable.
 
+    pyarrow reads the cells (every column as text, nothing converted) and checks the
+    UTF-8; the positions of cells are worked out only for the cells a message names.
     ``problems`` receives what makes the table unreadable; ``soft`` rows of the wrong
     width (the rest of the table is still checked)."""
     from ecograph.exchange._cells import _decode, _sniff, read_csv, unescape_formula
 
-    try:
-        text = _decode(data, file)
-    except MapError as exc:
-        problems.extend(exc.diagnostics)
-        return None
-    delimiter = _sniff(text[:65536])
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    import pyarrow.csv as pacsv
-
-    first = _record_scan(text[: text.find("\n") + 1 if "\n" in text else len(text)], delimiter)
-    width = len(first)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        try:
+            _decode(data, file)  # the located message of UTF-16 or binary data
+        except MapError as exc:
+            problems.extend(exc.diagnostics)
+            return None
+    head_text = data[start : start + 65536].decode("utf-8", "ignore")
+    delimiter = _sniff(head_text)
+    first_line = head_text.split("\n", 1)[0]
+    width = len(_record_scan(first_line, delimiter))
+    buf = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(buf == 34) if b'"' in data else np.zeros(0, dtype=np.int64)
     table: pa.Table | None = None
-    if b'"' in data and _quote_trouble(data, delimiter):
-        pass  # an unclosed quote or text after a closing quote: the careful reader says where
-    else:
+    if not _quote_trouble(buf, quotes, delimiter):  # else the careful reader says where
+        import pyarrow.csv as pacsv
+
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(data[start:]),
@@ -276,33 +310,35 @@ def _read_csv_table(
                 ),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            try:
+                _decode(data, file)  # not UTF-8: say where
+            except MapError as exc:
+                problems.extend(exc.diagnostics)
+                return None
             table = None
     if table is not None and table.num_columns == width:
-        buf = np.frombuffer(data, np.uint8)
-        newlines = np.flatnonzero(buf == 10)
-        ends = newlines[newlines >= start]
-        if b'"' in data:
-            quotes = np.cumsum(buf == 34)
-            ends = ends[(quotes[ends] & 1) == 0]
-        starts = np.concatenate(([start], ends + 1)).astype(np.int64)
-        stops = np.concatenate((ends, [len(buf)])).astype(np.int64)
-        length = stops - starts
-        lone_cr = (length == 1) & (buf[np.minimum(starts, max(len(buf) - 1, 0))] == 13)
-        starts = starts[(length > 0) & ~lone_cr]
-        if len(starts) == table.num_rows:
-            lines = np.searchsorted(newlines, starts) + 1
-            header = [unescape_formula(c) for c in table.slice(0, 1).to_pylist()[0].values()]
+        header = [unescape_formula(c) for c in table.slice(0, 1).to_pylist()[0].values()]
+        known: dict[str, Any] = {}
 
-            def cell(row: int, index: int) -> tuple[int, int]:
-                # row -1 is the header
-                at = int(starts[row + 1])
-                stop = data.find(b"\n", at)
-                chunk = data[at : len(data) if stop < 0 else None]
-                positions = _record_scan(chunk.decode("utf-8", "replace"), delimiter)
-                offset, column = positions[min(index, len(positions) - 1)]
-                return int(lines[row + 1]) + offset, column
+        def cell(row: int, index: int) -> tuple[int, int]:
+            """(line, column) of a cell; row -1 is the header."""
+            if "starts" not in known:
+                known["starts"], known["lines"] = _record_starts(buf, quotes, start)
+                if len(known["starts"]) != table.num_rows:  # pragma: no cover - odd quoting
+                    rows, _ = read_csv(data, file)
+                    known["rows"] = rows
+            if "rows" in known:
+                cells = known["rows"][row + 1].cells
+                c = cells[min(index, len(cells) - 1)]
+                return c.line, c.column
+            starts = known["starts"]
+            at = int(starts[row + 1])
+            stop = int(starts[row + 2]) if row + 2 < len(starts) else len(data)
+            positions = _record_scan(data[at:stop].decode("utf-8", "replace"), delimiter)
+            offset, column = positions[min(index, len(positions) - 1)]
+            return int(known["lines"][row + 1]) + offset, column
 
-            return table.slice(1), header, cell
+        return table.slice(1), header, cell
     # the slow, careful reader: located syntax errors, rows of the wrong width
     rows, found = read_csv(data, file)
     problems.extend(found)
@@ -410,9 +446,11 @@ def _source_from_table(
     rows = table.num_rows
     if fmt == "csv" and rows:
         # rows whose cells are all empty are skipped, as a spreadsheet leaves them
-        empty = np.ones(rows, dtype=np.bool_)
-        for i in range(table.num_columns):
-            empty &= np.asarray(pc.equal(table.column(i), "").to_numpy(zero_copy_only=False))
+        empty = _np_bool(pc.equal(table.column(0), ""))
+        for i in range(1, table.num_columns):
+            if not empty.any():
+                break
+            empty &= _np_bool(pc.equal(table.column(i), ""))
         if empty.any():
             keep = np.flatnonzero(~empty)
             columns = {k: v.take(pa.array(keep)) for k, v in columns.items()}
@@ -424,11 +462,11 @@ def _source_from_table(
                 return inner(int(keep[row]) if row >= 0 else row, index)
 
     located: Callable[[int, str], tuple[int, int]] | None = None
-    heads: dict[str, tuple[int, int]] = {}
+    heads: Mapping[str, tuple[int, int]] = {}
     if cell is not None:
         position = cell
         located_index = {_canonical(k): v for k, v in header.items()}
-        heads = {k: position(-1, v) for k, v in located_index.items()}
+        heads = _LazyHeads(position, located_index)
 
         def located(row: int, column: str) -> tuple[int, int]:
             return position(row, located_index.get(column, 0))
@@ -459,7 +497,7 @@ def read_table_file(
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(pa.BufferReader(data))
+            table = pq.ParquetFile(pa.BufferReader(data)).read()
         except (pa.ArrowException, OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return [_diag(file, f"not a readable Parquet file ({reason})")]
@@ -562,6 +600,16 @@ def _is_number(t: pa.DataType) -> bool:
 
 def _type_name(t: pa.DataType) -> str:
     return str(t)
+
+
+def _spaced(text: pa.Array, where: BoolArray) -> BoolArray:
+    """Which cells hold whitespace, looked for only ``where`` (an id that names no node:
+    the ids themselves were checked once)."""
+    out = np.zeros(len(text), dtype=np.bool_)
+    rows = np.flatnonzero(where)
+    if len(rows):
+        out[rows] = _np_bool(pc.match_substring_regex(text.take(pa.array(rows)), r"\s"))
+    return out
 
 
 def _np_bool(arr: Any) -> BoolArray:
@@ -927,6 +975,8 @@ def _first_rows(ids: pa.Array) -> IntArray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     encoded = pc.dictionary_encode(ids)
+    if len(encoded.dictionary) == n - ids.null_count:  # no value repeats: the usual case
+        return np.arange(n, dtype=np.int64)
     idx = np.asarray(
         pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
     )
@@ -1116,7 +1166,7 @@ def combine(
         local = parent[lo : lo + c.n]
         self_loop = given & _np_bool(pc.equal(ptext, c.text.get("id", pa.nulls(c.n, pa.string()))))
         unknown = given & (local < 0)
-        spaced_parent = given & _np_bool(pc.match_substring_regex(ptext, r"\s"))
+        spaced_parent = unknown & _spaced(ptext, unknown)
 
         def unknown_parent(row: int, ptext: pa.Array = ptext, c: _Columns = c) -> tuple[str, str]:
             value = ptext[row].as_py()
@@ -1230,7 +1280,8 @@ def combine(
                     f"missing required key {end!r} of the pipe",
                 ),
             )
-            spaced_end: BoolArray = ~absent & _np_bool(pc.match_substring_regex(text, r"\s"))
+            missing_node = ~absent & (rows[lo:hi] < 0)
+            spaced_end: BoolArray = missing_node & _spaced(text, missing_node)
             report.add(
                 c.index,
                 np.flatnonzero(spaced_end),
@@ -1240,7 +1291,7 @@ def combine(
                     f"node id {text[row].as_py()!r} must not contain whitespace",
                 ),
             )
-            unknown_end: BoolArray = ~absent & ~spaced_end & (rows[lo:hi] < 0)
+            unknown_end: BoolArray = missing_node & ~spaced_end
 
             def unknown_node(
                 row: int, end: str = end, text: pa.Array = text, c: _Columns = c
@@ -1593,11 +1644,17 @@ def _pipe_keys(
     yaml_keys = [p.key for p in yaml_pipes]
     if m == my:
         return tuple(yaml_keys)
-    kinds = pa.array(np.asarray(CURRENCIES, dtype=object)[currency].tolist(), pa.string())
-    base = pc.binary_join_element_wise(src_text, "->", dst_text, ":", kinds, "")
-    table_base = base.slice(my)
     given = taken_text.slice(my)
+    if given.null_count == 0:  # every row has its id (as export writes them)
+        return (*yaml_keys, *given.to_pylist())
     has_id = _np_bool(pc.is_valid(given))
+    rows = np.flatnonzero(~has_id)
+    names = pa.array(CURRENCIES, pa.string())
+    kinds = names.take(pa.array(currency[my:][rows]))
+    rows_pa = pa.array(rows)
+    base = pc.binary_join_element_wise(
+        src_text.slice(my).take(rows_pa), "->", dst_text.slice(my).take(rows_pa), ":", kinds, ""
+    )
     # repeats already among the YAML pipes
     yaml_counts: dict[str, int] = {}
     for p in yaml_pipes:
@@ -1605,34 +1662,30 @@ def _pipe_keys(
         tail = p.key[len(b) + 1 :]
         if p.key == b or (p.key.startswith(b + "#") and tail.isdigit()):
             yaml_counts[b] = yaml_counts.get(b, 0) + 1
-    encoded = pc.dictionary_encode(
-        pc.if_else(pa.array(~has_id), table_base, pa.scalar(None, pa.string()))
-    )
-    codes = np.asarray(
-        pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
-    )
+    encoded = pc.dictionary_encode(base)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     rank = _grouped_rank(codes)
     if yaml_counts:
-        seed = np.array([yaml_counts.get(b, 0) for b in encoded.dictionary.to_pylist()] + [0])
+        seed = np.array([yaml_counts.get(b, 0) for b in encoded.dictionary.to_pylist()])
         rank = rank + seed[codes]
-    suffix = np.where(rank > 0, np.char.add("#", (rank + 1).astype(str)), "")
-    generated = pc.binary_join_element_wise(table_base, pa.array(suffix.tolist(), pa.string()), "")
-    keys = pc.if_else(pa.array(has_id), given, generated)
-    explicit = set(yaml_keys) | set(given.filter(pa.array(has_id)).to_pylist())
-    clash = _np_bool(pc.is_in(generated, value_set=pa.array(list(explicit), pa.string()))) & ~has_id
+    repeat = pc.cast(pa.array(rank + 1), pa.string())
+    suffixed = pc.binary_join_element_wise(base, "#", repeat, "")
+    generated = pc.if_else(pa.array(rank > 0), suffixed, base)
+    explicit = pc.drop_null(taken_text)
+    clash = _np_bool(pc.is_in(generated, value_set=explicit))
     if clash.any():  # a generated key equals somebody's id: the loader's own loop decides
-        taken = set(explicit)
+        taken = set(explicit.to_pylist())
         counts = dict(yaml_counts)
-        out = []
-        for b, g, h in zip(table_base.to_pylist(), given.to_pylist(), has_id.tolist(), strict=True):
-            if h:
-                out.append(g)
-                continue
+        out = given.to_pylist()
+        for row, b in zip(rows.tolist(), base.to_pylist(), strict=True):
             frm, rest = b.split("->", 1)
             to, kind = rest.rsplit(":", 1)
-            out.append(pipe_key({"from": frm, "to": to, "kind": kind}, taken, counts))
+            out[row] = pipe_key({"from": frm, "to": to, "kind": kind}, taken, counts)
         return (*yaml_keys, *out)
-    return (*yaml_keys, *keys.to_pylist())
+    keys = given.to_pylist()
+    for row, key in zip(rows.tolist(), generated.to_pylist(), strict=True):
+        keys[row] = key
+    return (*yaml_keys, *keys)
 
 
 def _fmt(x: float) -> str:
