@@ -302,7 +302,9 @@ def _read_csv_table(
             table = pacsv.read_csv(
                 pa.BufferReader(data[start:]),
                 read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=len(quotes) > 0
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={f"f{i}": pa.string() for i in range(width)},
                     strings_can_be_null=False,
@@ -322,6 +324,10 @@ def _read_csv_table(
 
         def cell(row: int, index: int) -> tuple[int, int]:
             """(line, column) of a cell; row -1 is the header."""
+            if row < 0:  # the header: the first record, from line 1
+                positions = _record_scan(head_text, delimiter)
+                offset, column = positions[min(index, len(positions) - 1)]
+                return 1 + offset, column
             if "starts" not in known:
                 known["starts"], known["lines"] = _record_starts(buf, quotes, start)
                 if len(known["starts"]) != table.num_rows:  # pragma: no cover - odd quoting
@@ -386,13 +392,14 @@ def _header(
     for index, raw in enumerate(names):
         name = raw if raw.startswith("attrs.") else raw.strip()
         canonical = name.removesuffix(".traffic") if name in _BOUNDARY else name
-        line, column = where(index)
         if not name:
+            line, column = where(index)
             problems.append(
                 _diag(file, "a column has no name (an empty header cell)", line, column)
             )
             continue
         if name not in known and not (name.startswith("attrs.") and len(name) > 6):
+            line, column = where(index)
             problems.append(
                 _diag(
                     file,
@@ -405,6 +412,7 @@ def _header(
             )
             continue
         if canonical in first:
+            line, column = where(index)
             other = where(first[canonical])
             shown = f"{file}:{other[0]}:{other[1]}" if other[0] else f"{file}, column {other[1]}"
             problems.append(
@@ -602,6 +610,13 @@ def _type_name(t: pa.DataType) -> str:
     return str(t)
 
 
+def _unescape(text: pa.Array) -> pa.Array:
+    """Remove the ``'`` a spreadsheet-safe export put before ``=``, ``+``, ``-``, ``@``..."""
+    if not pc.any(pc.starts_with(text, "'")).as_py():
+        return text
+    return pc.replace_substring_regex(text, pattern=_FORMULA, replacement="\\1")
+
+
 def _spaced(text: pa.Array, where: BoolArray) -> BoolArray:
     """Which cells hold whitespace, looked for only ``where`` (an id that names no node:
     the ids themselves were checked once)."""
@@ -665,7 +680,7 @@ class _Columns:
             return pa.nulls(self.n, pa.string())
         arr = arr.cast(pa.string()) if arr.type != pa.string() else arr
         if self.source.fmt == "csv":
-            arr = pc.replace_substring_regex(arr, pattern=_FORMULA, replacement="\\1")
+            arr = _unescape(arr)
         if name in _STRIPPED:
             arr = pc.utf8_trim_whitespace(arr)
         return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
@@ -797,7 +812,7 @@ class _Columns:
 
             text = arr.cast(pa.string())
             if self.source.fmt == "csv":
-                text = pc.replace_substring_regex(text, pattern=_FORMULA, replacement="\\1")
+                text = _unescape(text)
             stripped = pc.utf8_trim_whitespace(text)
             given = _np_bool(pc.not_equal(stripped, ""))
             as_json = given & _np_bool(pc.starts_with(stripped, "["))
@@ -866,7 +881,7 @@ class _Columns:
         if _is_text(arr.type):
             text = arr.cast(pa.string())
             if self.source.fmt == "csv":
-                text = pc.replace_substring_regex(text, pattern=_FORMULA, replacement="\\1")
+                text = _unescape(text)
             starts = _np_bool(pc.match_substring_regex(text, r'^[\[{"]'))
             bad: dict[int, str] = {}
             for row in np.flatnonzero(starts).tolist():
