@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generate import generate, write_tables  # noqa: E402
+from generate import generate, write_tables
 
 REFERENCE = """
 import sys
