@@ -707,15 +707,27 @@ class _Columns:
             return np.full(n, np.nan)
         text = pc.utf8_trim_whitespace(arr.cast(pa.string()))
         given = _np_bool(pc.not_equal(text, ""))
-        simple = _np_bool(pc.match_substring_regex(text, _SIMPLE_NUMBER))
-        ok = given & simple
         values = np.full(n, np.nan)
-        if ok.any():
+        try:  # the usual case: every cell is a plain decimal number, parsed in one cast
             parsed = pc.cast(
-                pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string())), pa.float64()
+                pc.if_else(pa.array(given), text, pa.scalar(None, pa.string())), pa.float64()
             )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ok = given & _np_bool(pc.match_substring_regex(text, _SIMPLE_NUMBER))
+            if ok.any():
+                parsed = pc.cast(
+                    pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string())), pa.float64()
+                )
+                values = np.array(parsed.to_numpy(zero_copy_only=False), dtype=np.float64)
+        else:
             values = np.array(parsed.to_numpy(zero_copy_only=False), dtype=np.float64)
-            values[~ok] = np.nan
+            ok = given.copy()
+            odd_rows = np.flatnonzero(given & ~np.isfinite(values))  # inf, nan, 1e400...
+            if len(odd_rows):
+                picked = text.take(pa.array(odd_rows))
+                ok[odd_rows] = _np_bool(pc.match_substring_regex(picked, _SIMPLE_NUMBER))
+        simple = ok
+        values[~ok] = np.nan
         huge = np.flatnonzero(ok & np.isinf(values))
         if len(huge):
             cells = text.take(pa.array(huge)).to_pylist() if len(huge) <= LIMIT else None
