@@ -977,9 +977,14 @@ class TableSet:
 
 
 def _concat_text(parts: Sequence[pa.Array | None], counts: Sequence[int]) -> pa.Array:
+    """One text column of all parts (a part without the column: nulls)."""
     arrays = [
-        p if p is not None else pa.nulls(c, pa.string()) for p, c in zip(parts, counts, strict=True)
+        p if p is not None else pa.nulls(c, pa.string())
+        for p, c in zip(parts, counts, strict=True)
+        if c
     ]
+    if len(arrays) == 1:  # one table and no YAML part: no copy
+        return arrays[0]
     return pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
 
 
@@ -1001,9 +1006,10 @@ def _first_rows(ids: pa.Array) -> IntArray:
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    encoded = pc.dictionary_encode(ids)
-    if len(encoded.dictionary) == n - ids.null_count:  # no value repeats: the usual case
+    distinct = len(pc.unique(ids)) - (1 if ids.null_count else 0)
+    if distinct == n - ids.null_count:  # no value repeats: the usual case
         return np.arange(n, dtype=np.int64)
+    encoded = pc.dictionary_encode(ids)
     idx = np.asarray(
         pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
     )
