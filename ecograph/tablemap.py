@@ -300,7 +300,7 @@ def _read_csv_table(
 
         try:
             table = pacsv.read_csv(
-                pa.BufferReader(data[start:]),
+                pa.BufferReader(pa.py_buffer(data).slice(start)),
                 read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, newlines_in_values=len(quotes) > 0
@@ -681,9 +681,12 @@ class _Columns:
         arr = arr.cast(pa.string()) if arr.type != pa.string() else arr
         if self.source.fmt == "csv":
             arr = _unescape(arr)
-        if name in _STRIPPED:
+        # new arrays only when needed: a million ids are not copied to change nothing
+        if name in _STRIPPED and pc.any(pc.match_substring_regex(arr, r"^\s|\s$")).as_py():
             arr = pc.utf8_trim_whitespace(arr)
-        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        if pc.any(pc.equal(arr, "")).as_py():
+            arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        return arr
 
     def _number(self, name: str, arr: pa.Array) -> FloatArray:
         """Floats, ``nan`` where absent; bad cells reported (and left ``nan``)."""
@@ -1097,6 +1100,8 @@ def combine(
         report.fixed.extend(source.soft)
     node_cols = [_Columns(i, s, report) for i, s in enumerate(tables.nodes)]
     pipe_cols = [_Columns(len(tables.nodes) + i, s, report) for i, s in enumerate(tables.pipes)]
+    for source in sources:
+        source.columns = {}  # the cleaned columns are kept; the raw ones can go
     k = len(CURRENCIES)
 
     # -- nodes --------------------------------------------------------------------------
