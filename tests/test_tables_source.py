@@ -316,3 +316,10 @@ def test_export_parquet_and_import_a_stub(tmp_path: Path) -> None:
     assert len(eco.nodes) == len(ecograph.load(source).nodes)
     code, stdout, err = run("centrality", str(out), "--metric", "pagerank")
     assert code == 0, err
+
+
+def test_the_table_columns_are_the_export_columns() -> None:
+    from ecograph import tablemap
+    from ecograph.exchange import NODE_COLUMNS, PIPE_COLUMNS
+
+    assert tablemap.NODE_COLUMNS == NODE_COLUMNS and tablemap.PIPE_COLUMNS == PIPE_COLUMNS
