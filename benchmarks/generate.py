@@ -27,7 +27,8 @@ for one pipe in ten (saturated), ``1 + Exp(0.6)`` otherwise, and no capacity
 (unbounded) for one partner pipe in twenty.
 
 Run ``python benchmarks/generate.py [--partners N] [--pipes M] [--out FILE]``
-to write the map as JSON (the same keys as a YAML map) for inspection.
+to write the map as JSON (the same keys as a YAML map) for inspection, or with
+``--parquet DIR`` (``--csv DIR``) as tables and a ``DIR/map.yaml`` that names them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import gc
 import json
 import sys
 import time
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -45,7 +47,7 @@ import numpy as np
 
 from ecograph.model import Ecosystem, Location, Node, Pipe
 
-__all__ = ["generate", "to_document"]
+__all__ = ["generate", "to_document", "write_tables"]
 
 _EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
 _WHERE = Location("<generated>", 0, 0)
@@ -464,6 +466,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partners", type=int, default=100_000)
     parser.add_argument("--pipes", type=int, default=1_000_000)
     parser.add_argument("--out", help="write the map as JSON to this file")
+    parser.add_argument(
+        "--parquet",
+        metavar="DIR",
+        help="write the map as Parquet tables (DIR/nodes.parquet, DIR/pipes.parquet) and a "
+        "map DIR/map.yaml that names them (tables:)",
+    )
+    parser.add_argument(
+        "--csv", metavar="DIR", help="the same as --parquet, with CSV tables (DIR/nodes.csv...)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     eco = generate(
@@ -478,7 +489,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(to_document(eco), fh, ensure_ascii=False)
+    for fmt, folder in (("parquet", args.parquet), ("csv", args.csv)):
+        if folder:
+            write_tables(eco, folder, fmt)
+            print(f"wrote {folder}/map.yaml and its {fmt} tables", file=sys.stderr)
     return 0
+
+
+def write_tables(eco: Ecosystem, folder: str, fmt: str) -> Path:
+    """Write ``eco`` as ``fmt`` tables in ``folder`` and a stub ``map.yaml`` naming them."""
+    from ecograph.exchange import export
+
+    target = Path(folder)
+    export(eco, target, fmt)
+    units = ", ".join(f"{k}: {v}" for k, v in eco.units.items())
+    (target / "map.yaml").write_text(
+        f"ecograph: 1\nname: {eco.name}\nperiod: {eco.period}\nunits: {{{units}}}\n"
+        f"tables:\n  nodes: [nodes.{fmt}]\n  pipes: [pipes.{fmt}]\n",
+        encoding="utf-8",
+    )
+    return target / "map.yaml"
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ Examples
 ['shop', 'users']
 """
 
+from typing import Any
+
 # first of all: a Ctrl-C while the libraries below load ends the command in one line
 from ecograph._start import quiet_interrupt
 
@@ -56,6 +58,28 @@ from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
 from ecograph.validate import check, load, loads, schema
 
+
+def from_tables(nodes: Any, pipes: Any = None, **options: Any) -> Ecosystem:
+    """A validated map from a nodes table and a pipes table: pyarrow Tables or pandas
+    DataFrames with the columns of ``ecograph export --format csv``.
+
+    Keyword options: ``name``, ``title``, ``period``, ``units``, ``description``,
+    ``tolerance``. The map's nodes and pipes are made only when asked for; its
+    analyses read the columns. See :func:`ecograph.tablemap.from_tables`.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> eco = from_tables(pa.table({"id": ["u", "s"], "kind": ["pool", "partner"]}),
+    ...                   pa.table({"from": ["u"], "to": ["s"]}), name="t")
+    >>> eco
+    <Ecosystem 't': 2 nodes, 1 pipes, per month>
+    """
+    from ecograph.tablemap import from_tables as build
+
+    return build(nodes, pipes, **options)
+
+
 __all__ = [
     "CURRENCIES",
     "NODE_KINDS",
@@ -86,6 +110,7 @@ __all__ = [
     "fit",
     "flow",
     "flow_layer",
+    "from_tables",
     "funnel",
     "import_tables",
     "load",

@@ -50,9 +50,20 @@ class Suggester:
             candidates = []
             for length in range(len(word) - 2, len(word) + 3):
                 candidates.extend(self._buckets.get((head, length), ()))
-            candidates = candidates[:_MANY]
+            if len(candidates) > _MANY:  # keep those sharing the longest start with the word
+                candidates.sort(key=lambda c: -_shared_start(word, c))
+                candidates = candidates[:_MANY]
         match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
         return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters ``a`` and ``b`` have in common."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "Diagnostic",
@@ -20,7 +21,9 @@ __all__ = [
     "ExitCode",
     "MapError",
     "UsageError",
+    "describe_value",
     "format_path",
+    "number_hint",
     "one_line",
 ]
 
@@ -183,8 +186,17 @@ class Diagnostic:
         }
 
 
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
-    return (d.file, d.line, d.column, d.message)
+#: A table row without a line: ``listings.parquet: row 12, column to`` (see ecograph.tablemap).
+_TABLE_ROW = re.compile(r"^(.*): row ([0-9]+)(, column .*)?$", re.DOTALL)
+
+
+def _sort_key(d: Diagnostic) -> tuple[bool, str, int, int, str]:
+    file, line = d.file, d.line
+    row = _TABLE_ROW.match(file) if not line else None
+    if row is not None:  # rows of a table in row order, not text order (row 10 after row 9)
+        file, line = row.group(1), int(row.group(2))
+    # "... and 250 more problems": the count of the problems not listed comes last
+    return (d.message.startswith("... and "), file, line, d.column, d.message)
 
 
 class EcographError(Exception):
@@ -235,3 +247,60 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...
     ['b', 'a']
     """
     return tuple(sorted(diagnostics, key=_sort_key))
+
+
+#: A number with a currency sign or unit around it (5元, ¥5, $0.3, 5 CNY).
+_UNIT_SIGN = re.compile(
+    r"^(?:[¥$€£￥]|rmb|cny|usd)?([0-9.]+)(?:元|块|角|分|yuan|rmb|cny|usd|[¥$€£￥])?$", re.IGNORECASE
+)
+
+
+def describe_value(value: Any) -> str:
+    """How a message names a value that has the wrong type.
+
+    Examples
+    --------
+    >>> describe_value("5元"), describe_value(None)
+    ("text '5元'", 'nothing (an empty value)')
+    """
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"text {shown!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__  # pragma: no cover
+
+
+def number_hint(value: Any) -> str:
+    """A hint for text written where a number belongs ('' when none helps).
+
+    Examples
+    --------
+    >>> number_hint("5,000")
+    '; write numbers without separators, e.g. 5000000 or 5_000_000'
+    """
+    if not isinstance(value, str):
+        return ""
+    stripped = value.strip().replace(",", "").replace(" ", "")
+    try:
+        float(stripped.replace("_", ""))
+    except ValueError:
+        pass
+    else:
+        if "," in value or " " in value.strip():
+            return "; write numbers without separators, e.g. 5000000 or 5_000_000"
+        return "; remove the quotes to make it a number"
+    if stripped[-1:] in ("k", "K", "M", "m", "B", "b", "万", "亿"):
+        return "; write the whole number (e.g. 5000000, 5e6), not an abbreviation"
+    unit = _UNIT_SIGN.search(stripped)
+    if unit and unit.group(1):
+        return "; write the amount without its unit (the map's units say what a number is in)"
+    return ""

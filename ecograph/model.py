@@ -25,6 +25,7 @@ __all__ = [
     "Node",
     "Pipe",
     "check_currency",
+    "pipe_key",
     "register_view",
 ]
 
@@ -548,6 +549,9 @@ class Ecosystem:
         >>> s["nodes"], s["pipes"], s["volume"]
         ({'partner': 1, 'pool': 1}, {'traffic': 1}, {'traffic': 3.0})
         """
+        cm = self._cache.get("compiled")
+        if cm is not None and isinstance(self.pipes, LazyPipes):
+            return self._summary_of_columns(cm)  # a map from tables: no objects made
         nodes: dict[str, int] = {}
         for node in self.nodes.values():
             nodes[node.kind] = nodes.get(node.kind, 0) + 1
@@ -571,3 +575,54 @@ class Ecosystem:
             "depth": self.depth(),
             "volume": {k: volume[k] for k in CURRENCIES if k in volume},
         }
+
+    def _summary_of_columns(self, cm: Any) -> dict[str, Any]:
+        """:meth:`summary` from the compiled map's columns (numpy; no node or pipe made)."""
+        import numpy as np
+
+        kinds = np.bincount(cm.kind.astype(np.int64), minlength=len(NODE_KINDS))
+        currency = cm.currency.astype(np.int64)
+        counts = np.bincount(currency, minlength=len(CURRENCIES))
+        carried = np.where(cm.open & ~np.isnan(cm.volume), cm.volume, 0.0)
+        volume = np.bincount(currency, weights=carried, minlength=len(CURRENCIES))
+        depth = 0
+        up = cm.parent.copy()
+        while (up >= 0).any():  # one step up the tree per level
+            depth += 1
+            up = np.where(up >= 0, cm.parent[np.maximum(up, 0)], -1)
+        return {
+            "name": self.name,
+            "title": self.title,
+            "period": self.period,
+            "files": list(self.files),
+            "nodes": {k: int(kinds[i]) for i, k in enumerate(NODE_KINDS) if kinds[i]},
+            "pipes": {c: int(counts[i]) for i, c in enumerate(CURRENCIES) if counts[i]},
+            "blocked_pipes": int((~cm.open).sum()),
+            "depth": depth,
+            "volume": {c: float(volume[i]) for i, c in enumerate(CURRENCIES) if counts[i]},
+        }
+
+
+def pipe_key(attrs: Mapping[str, Any], taken: set[str], counts: dict[str, int]) -> str:
+    """The key of a pipe: its ``id``, else ``from->to:kind`` with ``#2``, ``#3``... for repeats.
+
+    ``taken`` (keys in use) and ``counts`` (repeats per base) are updated.
+
+    Examples
+    --------
+    >>> taken, counts = set(), {}
+    >>> [pipe_key({"from": "a", "to": "b"}, taken, counts) for _ in range(2)]
+    ['a->b:traffic', 'a->b:traffic#2']
+    """
+    key = attrs.get("id")
+    if isinstance(key, str):
+        return key
+    base = f"{attrs['from']}->{attrs['to']}:{attrs.get('kind', 'traffic')}"
+    n = counts.get(base, 0)
+    key = base if n == 0 else f"{base}#{n + 1}"
+    while key in taken:
+        n += 1
+        key = f"{base}#{n + 1}"
+    counts[base] = n + 1
+    taken.add(key)
+    return key

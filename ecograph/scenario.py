@@ -81,7 +81,7 @@ from ecograph._suggest import Suggester
 from ecograph.compiled import compiled
 from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
-from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe
+from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe, pipe_key
 from ecograph.validate import (
     DEFAULT_TOLERANCE,
     _Checker,
@@ -94,7 +94,6 @@ from ecograph.validate import (
     normalise_parts,
     parse_file,
     part_errors,
-    pipe_key,
     real_path,
 )
 from ecograph.validate import _schema as map_schema

@@ -23,8 +23,7 @@ import glob
 import json
 import math
 import os
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,6 +38,8 @@ from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester, did_you_mean
 from ecograph.compiled import DOMAINS, compiled
 from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
+from ecograph.errors import describe_value as _describe
+from ecograph.errors import number_hint as _number_hint
 from ecograph.loader import (
     Document,
     LoadFailure,
@@ -49,7 +50,7 @@ from ecograph.loader import (
     read_file,
     read_text,
 )
-from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe
+from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe, pipe_key
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -74,10 +75,6 @@ _TEXT_FIELDS_NODE = ("label", "description", "parent", "source", "owner")
 _TEXT_FIELDS_PIPE = ("id", "from", "to", "label", "description", "source")
 _AMOUNTS_NODE = ("users", "price")
 _AMOUNTS_PIPE = ("volume", "capacity", "cost", "conversion")
-#: A number with a currency sign or unit around it (5元, ¥5, $0.3, 5 CNY).
-_UNIT_SIGN = re.compile(
-    r"^(?:[¥$€£￥]|rmb|cny|usd)?([0-9.]+)(?:元|块|角|分|yuan|rmb|cny|usd|[¥$€£￥])?$", re.IGNORECASE
-)
 _TYPE_NAMES = {
     "number": "a number",
     "integer": "a whole number",
@@ -240,43 +237,6 @@ class _Checker:
         """True when ``path`` or one of its parents already has an error."""
         t = tuple(path)
         return any(t[:i] in self.bad for i in range(len(t) + 1))
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"text {shown!r}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__  # pragma: no cover
-
-
-def _number_hint(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    stripped = value.strip().replace(",", "").replace(" ", "")
-    try:
-        float(stripped.replace("_", ""))
-    except ValueError:
-        pass
-    else:
-        if "," in value or " " in value.strip():
-            return "; write numbers without separators, e.g. 5000000 or 5_000_000"
-        return "; remove the quotes to make it a number"
-    if stripped[-1:] in ("k", "K", "M", "m", "B", "b", "万", "亿"):
-        return "; write the whole number (e.g. 5000000, 5e6), not an abbreviation"
-    unit = _UNIT_SIGN.search(stripped)
-    if unit and unit.group(1):
-        return "; write the amount without its unit (the map's units say what a number is in)"
-    return ""
 
 
 def _normalise_text_fields(doc: Document) -> None:
@@ -698,7 +658,8 @@ def _merge(files: list[_Loaded], root: _Loaded) -> _Merged:
     return merged
 
 
-def _references(merged: _Merged) -> None:
+def _references(merged: _Merged, extra: Container[str] = ()) -> None:
+    """Reference checks of the YAML part; ``extra``: node ids defined in tables."""
     ids = merged.nodes
     suggest = Suggester(ids)
     for node_id, (attrs, loaded) in ids.items():
@@ -709,7 +670,7 @@ def _references(merged: _Merged) -> None:
         if isinstance(parent, str) and not loaded.check.is_bad(path):
             if parent == node_id:
                 loaded.check.add(path, f"node {node_id!r} cannot be its own parent")
-            elif parent not in ids:
+            elif parent not in ids and parent not in extra:
                 loaded.check.add(path, f"unknown parent node {parent!r}{suggest(parent)}")
         _pool_keys(loaded, node_id, attrs, ids, suggest)
     # parent cycles
@@ -739,7 +700,12 @@ def _references(merged: _Merged) -> None:
         for end in ("from", "to"):
             node = pipe.get(end)
             end_path = ("pipes", i, end)
-            if isinstance(node, str) and not loaded.check.is_bad(end_path) and node not in ids:
+            if (
+                isinstance(node, str)
+                and not loaded.check.is_bad(end_path)
+                and node not in ids
+                and node not in extra
+            ):
                 loaded.check.add(end_path, f"unknown node {node!r}{suggest(node)}")
         src, dst = pipe.get("from"), pipe.get("to")
         if isinstance(src, str) and src == dst and not loaded.check.is_bad(("pipes", i, "to")):
@@ -858,31 +824,6 @@ def build_pipe(key: str, attrs: Mapping[str, Any], index: int, location: Locatio
         location=location,
         paid_by=attrs.get("paid_by", "to"),
     )
-
-
-def pipe_key(attrs: Mapping[str, Any], taken: set[str], counts: dict[str, int]) -> str:
-    """The key of a pipe: its ``id``, else ``from->to:kind`` with ``#2``, ``#3``... for repeats.
-
-    ``taken`` (keys in use) and ``counts`` (repeats per base) are updated.
-
-    Examples
-    --------
-    >>> taken, counts = set(), {}
-    >>> [pipe_key({"from": "a", "to": "b"}, taken, counts) for _ in range(2)]
-    ['a->b:traffic', 'a->b:traffic#2']
-    """
-    key = attrs.get("id")
-    if isinstance(key, str):
-        return key
-    base = f"{attrs['from']}->{attrs['to']}:{attrs.get('kind', 'traffic')}"
-    n = counts.get(base, 0)
-    key = base if n == 0 else f"{base}#{n + 1}"
-    while key in taken:
-        n += 1
-        key = f"{base}#{n + 1}"
-    counts[base] = n + 1
-    taken.add(key)
-    return key
 
 
 def _build(merged: _Merged, root: _Loaded, files: list[_Loaded]) -> Ecosystem:
@@ -1048,18 +989,62 @@ def _load(
         return None, problems
     root = files[-1]
     merged = _merge(files, root)
+    tables = _tables(files, cwd)  # maps from tables: see ecograph.tablemap
     if not problems and all(
         isinstance(f.doc.data, Mapping) and not f.check.is_bad(()) for f in files
     ):
-        _references(merged)
+        _references(merged, tables.node_ids() if tables is not None else ())
     for loaded in files:
         problems.extend(loaded.check.out)
+    if tables is not None:
+        problems.extend(tables.problems)
     if any(d.severity == "error" for d in problems):
         return None, problems
     eco = _build(merged, root, files)
+    if tables is not None:
+        from ecograph.tablemap import combine
+
+        with_tables, found = combine(
+            eco,
+            tables,
+            name=eco.name,
+            title=eco.title,
+            period=eco.period,
+            units=eco.units,
+            description=eco.description,
+            files=eco.files,
+            tolerance=tolerance,
+        )
+        return with_tables, [*problems, *found]
     warnings = _warnings(eco, tolerance)
     eco = Ecosystem(**{**_fields(eco), "warnings": sort_diagnostics(warnings)})
     return eco, [*problems, *warnings]
+
+
+def _tables(files: list[_Loaded], cwd: Path) -> Any:
+    """The tables the maps name under ``tables:`` (an ecograph.tablemap.TableSet), read;
+    None when no map names any. A missing path is an error at its entry."""
+    entries: list[tuple[str, Path, str]] = []
+    for loaded in files:
+        data = loaded.doc.data
+        named = data.get("tables") if isinstance(data, Mapping) else None
+        if not isinstance(named, Mapping) or loaded.check.is_bad(("tables",)):
+            continue
+        for part in ("nodes", "pipes"):
+            items = named.get(part)
+            for i, item in enumerate(items if isinstance(items, list) else ()):
+                if not isinstance(item, str) or loaded.check.is_bad(("tables", part, i)):
+                    continue
+                target = Path(os.path.normpath(loaded.path.parent / item))
+                if not target.exists() and not target.is_symlink():
+                    loaded.check.add(("tables", part, i), f"table file {item!r} does not exist")
+                    continue
+                entries.append((part, target, _display(target, cwd, None)))
+    if not entries:
+        return None
+    from ecograph.tablemap import read_tables
+
+    return read_tables(entries)
 
 
 def _fields(eco: Ecosystem) -> dict[str, Any]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ecograph._io import check_output, write_atomic
 from ecograph.cli.main import cli, load_map, map_argument
 from ecograph.errors import UsageError, one_line
-from ecograph.exchange import FORMATS, convert_tables, export, format_of
-from ecograph.model import CURRENCIES, PERIODS
+from ecograph.exchange import FORMATS, convert_tables, export, format_of, map_yaml
+from ecograph.model import CURRENCIES, PERIODS, Ecosystem
 
 __all__ = ["export_command", "import_command"]
 
@@ -23,13 +24,15 @@ __all__ = ["export_command", "import_command"]
     "--output",
     required=True,
     type=click.Path(),
-    help="File to write; for csv a directory that receives nodes.csv and pipes.csv.",
+    help="File to write; for csv (parquet) a directory that receives nodes.csv and "
+    "pipes.csv (nodes.parquet and pipes.parquet).",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    help="graphml/gexf: for Gephi, yEd, Cytoscape; json: networkx node-link; csv: tables. "
+    help="graphml/gexf: for Gephi, yEd, Cytoscape; json: networkx node-link; csv, parquet: "
+    "tables of nodes and pipes (what a map's 'tables:' reads). "
     "Default: from the output's suffix (.graphml, .gexf, .json; none: csv).",
 )
 def export_command(map_path: str, output: str, fmt: str | None) -> None:
@@ -38,7 +41,8 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
     GraphML and GEXF keep every attribute (lists joined by '; ', free-form attrs
     as attr_<key>), each pipe's key as its edge id, and the hierarchy as parent,
     group (nearest sub-ecosystem) and giant (top-level node) for Gephi's
-    partitions; GEXF adds pid. CSV tables are what 'ecograph import' reads back.
+    partitions; GEXF adds pid. CSV tables are what 'ecograph import' reads back;
+    CSV and Parquet tables are what a map's 'tables:' key names.
 
     Example: ecograph export ecosystems/alibaba.yaml -o alibaba.gexf
     """
@@ -49,7 +53,7 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
             raise click.UsageError(str(exc)) from None
     eco = load_map(map_path)
     target = export(eco, output, fmt)
-    where = f"{target}{os.sep}{{nodes,pipes}}.csv" if fmt == "csv" else str(target)
+    where = f"{target}{os.sep}{{nodes,pipes}}.{fmt}" if fmt in ("csv", "parquet") else str(target)
     click.echo(f"{where}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})")
 
 
@@ -95,6 +99,13 @@ def _units(values: tuple[str, ...]) -> dict[str, str]:
     multiple=True,
     help="Display unit of a currency, e.g. traffic=visits (repeatable).",
 )
+@click.option(
+    "--tables",
+    "stub",
+    is_flag=True,
+    help="Write a small map that names the two tables under 'tables:' (paths relative "
+    "to the map) instead of copying every row into it.",
+)
 def import_command(
     nodes_csv: str,
     pipes_csv: str,
@@ -103,6 +114,7 @@ def import_command(
     title: str | None,
     period: str,
     units: tuple[str, ...],
+    stub: bool,
 ) -> None:
     """Turn two spreadsheets (nodes and pipes, as CSV) into a valid map.
 
@@ -112,6 +124,9 @@ def import_command(
     volume, capacity, conversion, cost, status, label, description, source,
     attrs.<key>. Columns in any order; UTF-8 (Excel: 'CSV UTF-8'). Every problem
     is reported as file:line:column of its cell, and nothing is written.
+
+    With --tables the map only names the two tables (tables: {nodes: [...], pipes:
+    [...]}), which stay the source: edit them and 'ecograph check map.yaml'.
 
     Example: ecograph import nodes.csv pipes.csv -o map.yaml --title "My ecosystem"
     """
@@ -130,9 +145,27 @@ def import_command(
         raise click.UsageError(str(exc)) from None
     for warning in result.warnings:
         click.echo(str(warning), err=True)
+    text = result.text if not stub else _stub(output, nodes_csv, pipes_csv, result.ecosystem)
     if output == "-":
-        click.echo(result.text, nl=False)
+        click.echo(text, nl=False)
         return
-    write_atomic(output, result.text.encode("utf-8"), inputs=[nodes_csv, pipes_csv])
+    write_atomic(output, text.encode("utf-8"), inputs=[nodes_csv, pipes_csv])
     eco = result.ecosystem
     click.echo(one_line(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid"))
+
+
+def _stub(output: str, nodes: str, pipes: str, eco: Ecosystem) -> str:
+    """A map that names the tables (paths relative to the map's folder) instead of holding them."""
+    base = Path(output).resolve().parent if output != "-" else Path.cwd()
+
+    def relative(path: str) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
+
+    data: dict[str, Any] = {"ecograph": 1, "name": eco.name}
+    if eco.title != eco.name:
+        data["title"] = eco.title
+    data["period"] = eco.period
+    if eco.units:
+        data["units"] = dict(eco.units)
+    data["tables"] = {"nodes": [relative(nodes)], "pipes": [relative(pipes)]}
+    return map_yaml(data)

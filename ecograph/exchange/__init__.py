@@ -102,6 +102,7 @@ from ecograph.exchange.export import (
     to_gexf,
     to_graphml,
     to_node_link,
+    to_parquet_tables,
     to_tables,
 )
 from ecograph.exchange.tables import (
@@ -131,6 +132,7 @@ __all__ = [
     "to_gexf",
     "to_graphml",
     "to_node_link",
+    "to_parquet_tables",
     "to_tables",
     "to_yaml",
 ]

@@ -36,11 +36,12 @@ __all__ = [
     "to_gexf",
     "to_graphml",
     "to_node_link",
+    "to_parquet_tables",
     "to_tables",
 ]
 
 #: Export formats, in the order help texts list them.
-FORMATS: tuple[str, ...] = ("graphml", "gexf", "json", "csv")
+FORMATS: tuple[str, ...] = ("graphml", "gexf", "json", "csv", "parquet")
 #: The fixed columns of ``nodes.csv``, in order (per-currency and ``attrs.<key>``
 #: columns come after, see :func:`table_columns`).
 NODE_COLUMNS: tuple[str, ...] = (
@@ -529,6 +530,71 @@ def to_tables(eco: Ecosystem) -> tuple[bytes, bytes]:
     return nodes, pipes
 
 
+def to_parquet_tables(eco: Ecosystem) -> tuple[Any, Any]:
+    """The map as two pyarrow Tables with the columns of :func:`to_tables`, typed:
+    text as strings, numbers as float64 (null where not given), ``tags`` and
+    ``genes`` as lists of strings, ``attrs.<key>`` as cell text (the CSV rules).
+
+    What ``ecograph export --format parquet`` writes, and what a map's ``tables:``
+    and :func:`ecograph.from_tables` read back.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool", users=1e6),
+    ...                             "b": Node("b", "partner", tags=("x", "y"))},
+    ...     pipes=(Pipe("a->b:traffic", "a", "b", volume=5.0),))
+    >>> nodes, pipes = to_parquet_tables(eco)
+    >>> nodes.column("tags").to_pylist(), pipes.column("volume").type
+    ([[], ['x', 'y']], DataType(double))
+    """
+    import pyarrow as pa
+
+    node_columns, pipe_columns = table_columns(eco)
+    nodes = list(eco.nodes.values())
+    pipes = list(eco.pipes)
+    out: dict[str, Any] = {}
+    for column in node_columns:
+        if column.startswith("attrs."):
+            key = column[6:]
+            values: list[Any] = [
+                encode_attr(n.attrs[key]) if key in n.attrs else None for n in nodes
+            ]
+            out[column] = pa.array(values, pa.string())
+        elif column in ("inflow", "outflow") or column.startswith(("inflow.", "outflow.")):
+            side, _, currency = column.partition(".")
+            got = [getattr(n, side).get(currency or "traffic") for n in nodes]
+            out[column] = pa.array(got, pa.float64())
+        elif column in ("users", "price"):
+            out[column] = pa.array([getattr(n, column) for n in nodes], pa.float64())
+        elif column in ("tags", "genes"):
+            out[column] = pa.array([list(getattr(n, column)) for n in nodes], pa.list_(pa.string()))
+        else:
+            out[column] = pa.array([getattr(n, column) for n in nodes], pa.string())
+    node_table = pa.table(out)
+    out = {}
+    for column in pipe_columns:
+        if column.startswith("attrs."):
+            key = column[6:]
+            values = [encode_attr(p.attrs[key]) if key in p.attrs else None for p in pipes]
+            out[column] = pa.array(values, pa.string())
+        elif column in ("volume", "capacity", "conversion", "cost"):
+            out[column] = pa.array([getattr(p, column) for p in pipes], pa.float64())
+        else:
+            name = _PIPE_FIELDS.get(column, column)
+            out[column] = pa.array([getattr(p, name) for p in pipes], pa.string())
+    return node_table, pa.table(out)
+
+
+def _parquet_bytes(table: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
 # -- files -----------------------------------------------------------------------------
 
 
@@ -540,8 +606,9 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     eco : Ecosystem
     path : path-like
         The file to write; for ``csv`` a directory (made if missing, in an existing
-        parent) that receives ``nodes.csv`` and ``pipes.csv``.
-    fmt : {"graphml", "gexf", "json", "csv"}, optional
+        parent) that receives ``nodes.csv`` and ``pipes.csv``; for ``parquet`` one that receives
+        ``nodes.parquet`` and ``pipes.parquet`` (:func:`to_parquet_tables`).
+    fmt : {"graphml", "gexf", "json", "csv", "parquet"}, optional
         Default: from the suffix of ``path`` (no suffix: csv), see :func:`format_of`.
 
     Returns
@@ -577,21 +644,26 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
             f"expected one of {', '.join(FORMATS)}"
         )
     target = Path(path)
-    if fmt == "csv":
+    if fmt in ("csv", "parquet"):
+        names = (f"nodes.{fmt}", f"pipes.{fmt}")
         check_output(target, eco.files, directory=True)
         if target.is_dir():
-            for name in ("nodes.csv", "pipes.csv"):
+            for name in names:
                 check_output(target / name, eco.files)
-        nodes, pipes = to_tables(eco)
+        if fmt == "csv":
+            nodes, pipes = to_tables(eco)
+        else:
+            node_table, pipe_table = to_parquet_tables(eco)
+            nodes, pipes = _parquet_bytes(node_table), _parquet_bytes(pipe_table)
         made = not target.exists()
         try:
             with sigterm_raises():
                 target.mkdir(exist_ok=True)
-                write_atomic(target / "nodes.csv", nodes, inputs=eco.files)
-                write_atomic(target / "pipes.csv", pipes, inputs=eco.files)
+                write_atomic(target / names[0], nodes, inputs=eco.files)
+                write_atomic(target / names[1], pipes, inputs=eco.files)
         except BaseException:
             if made:  # leave nothing behind: the directory this call made goes again
-                for name in ("nodes.csv", "pipes.csv"):
+                for name in names:
                     with contextlib.suppress(OSError):
                         (target / name).unlink()
                 with contextlib.suppress(OSError):

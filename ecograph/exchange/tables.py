@@ -1,41 +1,29 @@
 """Spreadsheets in: ``nodes.csv`` and ``pipes.csv`` to a valid map, every bad cell located.
 
-The tables are turned into the map's data (the same mappings a YAML map holds),
-written as YAML, and validated by :func:`ecograph.loads` — every check a map gets,
-with the same messages. Each diagnostic is then moved from the generated YAML
-back to the CSV cell it came from: ``nodes.csv:LINE:COL: nodes.erp.kind: message``.
+The tables are read and checked column by column by :mod:`ecograph.tablemap` (the path
+a map's ``tables:`` takes: every check a YAML map gets, each problem at its cell,
+``nodes.csv:LINE:COL: nodes.erp.kind: message``); the valid map is then written out as
+YAML (:func:`map_yaml`), or, with ``ecograph import --tables``, as a map naming the tables.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ecograph._suggest import did_you_mean
-from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
-from ecograph.exchange._cells import (
-    Cell,
-    Row,
-    decode_attr,
-    read_csv,
-    split_words,
-    unescape_formula,
-)
-from ecograph.exchange.export import (
-    ECONOMICS_NODE_COLUMNS,
-    ECONOMICS_PIPE_COLUMNS,
-    NODE_COLUMNS,
-    PIPE_COLUMNS,
-)
-from ecograph.loader import LoadFailure, read_file, resolve_plain
-from ecograph.model import CURRENCIES, PERIODS, Ecosystem, Location
-from ecograph.validate import _plain, loads
+from ecograph.errors import Diagnostic, MapError, UsageError
+from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS
+from ecograph.loader import resolve_plain
+from ecograph.model import CURRENCIES, Ecosystem
+from ecograph.tablemap import check_options
+from ecograph.validate import _plain
 
 __all__ = [
     "TableImport",
@@ -48,18 +36,6 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_BOUNDARY = tuple(f"{side}.{c}" for c in CURRENCIES for side in ("inflow", "outflow"))
-_NODE_KNOWN = (*NODE_COLUMNS, *_BOUNDARY, *ECONOMICS_NODE_COLUMNS)
-_PIPE_KNOWN = (*PIPE_COLUMNS, *ECONOMICS_PIPE_COLUMNS)
-_NUMBERS = frozenset({"users", "volume", "capacity", "conversion", "cost", "price"})
-_STRIPPED = frozenset(
-    {"id", "kind", "parent", "from", "to", "status", "domain", "owner", "paid_by"}
-)
-_REQUIRED = {"nodes": ("id", "kind"), "pipes": ("from", "to")}
-_MISSING_KEY = re.compile(r"^missing required key '([^']+)'")
-
-_Where = tuple[str, int, int]
-_Path = tuple[str | int, ...]
 
 
 # -- YAML out --------------------------------------------------------------------------
@@ -227,287 +203,7 @@ def to_yaml(eco: Ecosystem) -> str:
     return map_yaml(map_data(eco))
 
 
-# -- reading the tables ------------------------------------------------------------------
-
-
-@dataclass
-class _Table:
-    file: str
-    header: Row
-    columns: dict[str, int]
-    rows: list[Row]
-
-    def cell(self, row: Row, column: str) -> Cell | None:
-        index = self.columns.get(column)
-        if index is None or index >= len(row.cells):
-            return None
-        cell = row.cells[index]
-        return Cell(unescape_formula(cell.text), cell.line, cell.column)
-
-    def attr_columns(self) -> list[str]:
-        return [c for c in self.columns if c.startswith("attrs.")]
-
-
-@dataclass
-class _Builder:
-    problems: list[Diagnostic] = field(default_factory=list)
-    where: dict[_Path, _Where] = field(default_factory=dict)
-
-    def error(self, file: str, cell: Cell | None, path: Sequence[str | int], message: str) -> None:
-        line, column = (cell.line, cell.column) if cell is not None else (0, 0)
-        self.problems.append(Diagnostic("error", file, line, column, format_path(path), message))
-
-    def put(self, file: str, path: _Path, cell: Cell) -> None:
-        self.where[path] = (file, cell.line, cell.column)
-
-    def by_text(self) -> dict[str, _Where]:
-        """The locations keyed by the paths as diagnostics write them."""
-        return {format_path(path): where for path, where in self.where.items()}
-
-
-def _read_table(source: str | os.PathLike[str], table: str, out: _Builder) -> _Table | None:
-    shown = os.fspath(source)
-
-    def fail(message: str, line: int = 0, column: int = 0) -> None:
-        out.problems.append(Diagnostic("error", shown, line, column, "", message))
-
-    try:
-        data = read_file(shown, shown, what="CSV file")
-    except LoadFailure as failure:
-        out.problems.extend(failure.diagnostics)
-        return None
-    try:
-        rows, problems = read_csv(data, shown)
-    except MapError as exc:
-        out.problems.extend(exc.diagnostics)
-        return None
-    out.problems.extend(problems)
-    known = _NODE_KNOWN if table == "nodes" else _PIPE_KNOWN
-    required = _REQUIRED[table]
-    if not rows:
-        fail(f"the table is empty; its first line names the columns, e.g. {','.join(known[:4])}")
-        return None
-    header, *body = rows
-    columns: dict[str, int] = {}
-    first: dict[str, Cell] = {}
-    for index, cell in enumerate(header.cells):
-        raw = unescape_formula(cell.text)
-        name = raw if raw.startswith("attrs.") else raw.strip()  # attribute keys as written
-        canonical = name.removesuffix(".traffic") if name in _BOUNDARY else name
-        if not name:
-            fail("a column has no name (an empty header cell)", cell.line, cell.column)
-            continue
-        if name not in known and not (name.startswith("attrs.") and len(name) > 6):
-            fail(
-                f"unknown column {name!r}{did_you_mean(name, known)}; expected one of: "
-                f"{', '.join(c for c in known if c not in _BOUNDARY or 'traffic' not in c)}, "
-                "or attrs.<key> for a free-form attribute",
-                cell.line,
-                cell.column,
-            )
-            continue
-        if canonical in first:
-            other = first[canonical]
-            fail(
-                f"column {name!r} repeats the column at {shown}:{other.line}:{other.column}",
-                cell.line,
-                cell.column,
-            )
-            continue
-        first[canonical] = cell
-        columns[canonical] = index
-    missing = [c for c in required if c not in columns]
-    for name in missing:
-        fail(f"missing required column {name!r}", header.line, 1)
-    if missing:
-        return None
-    table_ = _Table(shown, header, columns, body)
-    width = len(header.cells)
-    for row in body:
-        if len(row.cells) != width:
-            cell = row.cells[width] if len(row.cells) > width else row.cells[-1]
-            fail(
-                f"row has {len(row.cells)} cells; the header has {width} columns",
-                cell.line,
-                cell.column,
-            )
-    return table_
-
-
-def _text(cell: Cell | None, column: str) -> str:
-    if cell is None:
-        return ""
-    return cell.text.strip() if column in _STRIPPED else cell.text
-
-
-def _number(cell: Cell | None, file: str, path: _Path, out: _Builder) -> Any:
-    """A number cell: None when empty, the number, or the text (validation says why not).
-
-    A number too large to read is an error at the cell (and None).
-    """
-    if cell is None or not cell.text.strip():
-        return None
-    text = cell.text.strip()
-    try:
-        value = resolve_plain(text)
-    except ValueError as exc:
-        out.error(file, cell, path, str(exc))
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return text
-
-
-def _attrs(
-    table: _Table, row: Row, base: tuple[str | int, ...], out: _Builder
-) -> tuple[dict[str, Any], Cell | None]:
-    attrs: dict[str, Any] = {}
-    first: Cell | None = None
-    for column in table.attr_columns():
-        cell = table.cell(row, column)
-        if cell is None or cell.text == "":
-            continue
-        key = column[6:]
-        try:
-            attrs[key] = decode_attr(cell.text)
-        except ValueError as exc:
-            out.error(table.file, cell, (*base, "attrs", key), str(exc))
-            continue
-        out.put(table.file, (*base, "attrs", key), cell)
-        first = first or cell
-    return attrs, first
-
-
-def _nodes(table: _Table, out: _Builder) -> dict[str, dict[str, Any]]:
-    nodes: dict[str, dict[str, Any]] = {}
-    seen: dict[str, Cell] = {}
-    file = table.file
-    for row in table.rows:
-        id_cell = table.cell(row, "id") or row.cells[0]
-        node_id = _text(id_cell, "id")
-        if not node_id:
-            out.error(file, id_cell, (), "the node has no id (its 'id' cell is empty)")
-            continue
-        base: tuple[str | int, ...] = ("nodes", node_id)
-        if node_id in seen:
-            other = seen[node_id]
-            out.error(
-                file,
-                id_cell,
-                base,
-                f"node {node_id!r} is already defined at {file}:{other.line}:{other.column}",
-            )
-            continue
-        seen[node_id] = id_cell
-        out.put(file, base, id_cell)
-        node: dict[str, Any] = {}
-        # keys in the order the format's documentation lists them
-        for column in ("kind", "label", "description", "parent"):
-            cell = table.cell(row, column)
-            out.put(file, (*base, column), cell or id_cell)
-            value = _text(cell, column)
-            if value and not (column == "label" and value == node_id):
-                node[column] = value
-        users = table.cell(row, "users")
-        amount = _number(users, file, (*base, "users"), out)
-        if users is not None and amount is not None:
-            node["users"] = amount
-            out.put(file, (*base, "users"), users)
-        for side in ("inflow", "outflow"):
-            found: dict[str, tuple[Any, Cell]] = {}
-            for currency in CURRENCIES:
-                cell = table.cell(row, side if currency == "traffic" else f"{side}.{currency}")
-                value = _number(cell, file, (*base, side, currency), out)
-                if cell is not None and value is not None:
-                    found[currency] = (value, cell)
-            if list(found) == ["traffic"]:
-                node[side] = found["traffic"][0]
-                out.put(file, (*base, side), found["traffic"][1])
-            elif found:
-                node[side] = {c: value for c, (value, _) in found.items()}
-                out.put(file, (*base, side), next(iter(found.values()))[1])
-                for currency, (_, cell) in found.items():
-                    out.put(file, (*base, side, currency), cell)
-        for column in ("tags", "genes"):
-            cell = table.cell(row, column)
-            if cell is None:
-                continue
-            try:
-                words = split_words(cell.text)
-            except ValueError as exc:
-                out.error(file, cell, (*base, column), str(exc))
-                continue
-            if words is not None:
-                node[column] = words
-                out.put(file, (*base, column), cell)
-                for i in range(len(words)):
-                    out.put(file, (*base, column, i), cell)
-        cell = table.cell(row, "source")
-        if cell is not None and cell.text:
-            node["source"] = cell.text
-            out.put(file, (*base, "source"), cell)
-        for column in ECONOMICS_NODE_COLUMNS:
-            cell = table.cell(row, column)
-            value = (
-                _number(cell, file, (*base, column), out)
-                if column in _NUMBERS
-                else _text(cell, column)
-            )
-            if cell is not None and value is not None and value != "":
-                node[column] = value
-                out.put(file, (*base, column), cell)
-        attrs, first = _attrs(table, row, base, out)
-        if attrs and first is not None:
-            node["attrs"] = attrs
-            out.put(file, (*base, "attrs"), first)
-        nodes[node_id] = node
-    return nodes
-
-
-def _pipes(table: _Table, out: _Builder) -> list[dict[str, Any]]:
-    pipes: list[dict[str, Any]] = []
-    seen: dict[str, Cell] = {}
-    file = table.file
-    for row in table.rows:
-        i = len(pipes)
-        base: tuple[str | int, ...] = ("pipes", i)
-        start = row.cells[0]
-        out.put(file, base, start)
-        pipe: dict[str, Any] = {}
-        for column in _PIPE_KNOWN:
-            cell = table.cell(row, column)
-            if cell is not None or column in ("from", "to"):
-                out.put(file, (*base, column), cell or start)
-            value = (
-                _number(cell, file, (*base, column), out)
-                if column in _NUMBERS
-                else (_text(cell, column) or None)
-            )
-            if value is None or (column, value) in (
-                ("kind", "traffic"),
-                ("status", "open"),
-                ("paid_by", "to"),
-            ):
-                continue  # absent, or the default: left out of the YAML
-            if column == "id" and cell is not None:
-                if value in seen:
-                    other = seen[value]
-                    out.error(
-                        file,
-                        cell,
-                        (*base, "id"),
-                        f"pipe id {value!r} is already used at {file}:{other.line}:{other.column}",
-                    )
-                    continue
-                seen[value] = cell
-            pipe[column] = value
-        attrs, first = _attrs(table, row, base, out)
-        if attrs and first is not None:
-            pipe["attrs"] = attrs
-            out.put(file, (*base, "attrs"), first)
-        pipes.append(pipe)
-    _drop_generated_ids(pipes)
-    return pipes
+# -- pipe ids the loader would give anyway -----------------------------------------------
 
 
 def _generated_keys(pipes: list[dict[str, Any]], ids: list[Any]) -> list[str]:
@@ -596,44 +292,6 @@ class TableImport:
         return self.ecosystem.warnings
 
 
-def _move(diagnostic: Diagnostic, where: Mapping[str, _Where], fallback: str) -> Diagnostic:
-    """The diagnostic, located at the CSV cell its path came from (or the nearest row)."""
-    path = diagnostic.path
-    path_found: str | None = None
-    missing = _MISSING_KEY.match(diagnostic.message)
-    if missing:  # point at the empty cell of the missing key, when there is one
-        candidate = f"{path}.{missing.group(1)}" if path else missing.group(1)
-        path_found = candidate if candidate in where else None
-    if path_found is None:
-        probe = path
-        while probe and probe not in where:
-            cut = max(probe.rfind("."), probe.rfind("["))
-            probe = probe[:cut] if cut > 0 else ""
-        path_found = probe if probe in where else None
-    if path_found is None:
-        return dataclasses.replace(diagnostic, file=fallback, line=0, column=0)
-    file, line, column = where[path_found]
-    return dataclasses.replace(diagnostic, file=file, line=line, column=column)
-
-
-def _check_options(name: str, period: str, title: str | None, description: str | None) -> None:
-    for option, value, limit in (("title", title, 1000), ("description", description, 100_000)):
-        if value is not None and len(value) > limit:
-            raise UsageError(
-                f"the {option} is {len(value):,} characters long; at most {limit:,} allowed"
-            )
-    if not _NAME.match(name) or len(name) > 200:
-        raise UsageError(
-            f"map name {name!r} must start with a letter or digit and use only letters, "
-            "digits, '-', '_' and '.'"
-        )
-    if period not in PERIODS:
-        raise UsageError(
-            f"unknown period {period!r}{did_you_mean(period, PERIODS)}; "
-            f"expected one of {', '.join(PERIODS)}"
-        )
-
-
 def convert_tables(
     nodes_csv: str | os.PathLike[str],
     pipes_csv: str | os.PathLike[str] | None = None,
@@ -703,7 +361,7 @@ def convert_tables(
     >>> result.ecosystem.nodes["shop"].location.line
     3
     """
-    _check_options(name, period, title, description)
+    check_options(name, period, title, description)
     for currency, unit in (units or {}).items():
         if len(unit) > 100:
             raise UsageError(
@@ -714,50 +372,60 @@ def convert_tables(
                 f"unknown currency {currency!r}{did_you_mean(currency, CURRENCIES)} in units; "
                 f"expected one of {', '.join(CURRENCIES)}"
             )
-    out = _Builder()
-    nodes_table = _read_table(nodes_csv, "nodes", out)
-    pipes_table = _read_table(pipes_csv, "pipes", out) if pipes_csv is not None else None
-    nodes = _nodes(nodes_table, out) if nodes_table is not None else {}
-    pipes = _pipes(pipes_table, out) if pipes_table is not None else []
-    data: dict[str, Any] = {"ecograph": 1, "name": name}
-    if title:
-        data["title"] = title
-    if description:
-        data["description"] = description
-    data["period"] = period
-    if units:
-        data["units"] = dict(units)
-    data["nodes"] = nodes
-    data["pipes"] = pipes
-    text = map_yaml(data)
-    fallback = os.fspath(nodes_csv)
-    if nodes_table is None or (pipes_csv is not None and pipes_table is None):
-        raise MapError(out.problems)  # a table could not be read: nothing more to check
-    try:
-        eco = loads(text, filename="<tables>")
-    except MapError as exc:
-        where = out.by_text()
-        moved = [_move(d, where, fallback) for d in exc.diagnostics]
-        raise MapError([*out.problems, *moved]) from None
-    if out.problems:
-        raise MapError(out.problems)
-    files = (nodes_table.file, *((pipes_table.file,) if pipes_table is not None else ()))
-    eco = _relocate(eco, out, files, fallback)
-    return TableImport(text, eco)
+    from ecograph.tablemap import combine, read_tables
+
+    entries = [("nodes", Path(nodes_csv), os.fspath(nodes_csv))]
+    if pipes_csv is not None:
+        entries.append(("pipes", Path(pipes_csv), os.fspath(pipes_csv)))
+    tables = read_tables(entries, fmt="csv")
+    if tables.problems:
+        raise MapError(tables.problems)  # a table could not be read: nothing more to check
+    eco, found = combine(
+        None,
+        tables,
+        name=name,
+        title=title or "",
+        period=period,
+        units=units,
+        description=description,
+    )
+    if eco is None:
+        raise MapError(found)
+    return TableImport(map_yaml(_import_data(eco)), eco)
 
 
-def _relocate(eco: Ecosystem, out: _Builder, files: tuple[str, ...], fallback: str) -> Ecosystem:
-    def location(path: _Path) -> Location:
-        file, line, column = out.where.get(path, (fallback, 0, 0))
-        return Location(file, line, column)
+def _import_data(eco: Ecosystem) -> dict[str, Any]:
+    """What the imported map's YAML holds: whole numbers without ``.0``, and no pipe ids
+    the loader would generate anyway."""
+    data = map_data(eco)
 
-    nodes = {
-        n.id: dataclasses.replace(n, location=location(("nodes", n.id))) for n in eco.nodes.values()
-    }
-    pipes = tuple(dataclasses.replace(p, location=location(("pipes", p.index))) for p in eco.pipes)
-    where = out.by_text() if eco.warnings else {}
-    warnings = sort_diagnostics(_move(d, where, fallback) for d in eco.warnings)
-    return dataclasses.replace(eco, nodes=nodes, pipes=pipes, files=files, warnings=warnings)
+    def whole(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return int(value)
+        if isinstance(value, dict):
+            return {k: whole(v) for k, v in value.items()}
+        return value
+
+    for record in data.get("nodes", {}).values():
+        for key in ("users", "inflow", "outflow"):
+            if key in record:
+                record[key] = whole(record[key])
+        if set(record.get("inflow", ())) == {"traffic"}:
+            record["inflow"] = record["inflow"]["traffic"]
+        if set(record.get("outflow", ())) == {"traffic"}:
+            record["outflow"] = record["outflow"]["traffic"]
+    pipes = data.get("pipes", [])
+    for record in pipes:
+        for key in ("volume", "capacity", "conversion", "cost"):
+            if key in record:
+                record[key] = whole(record[key])
+    for pipe, p in zip(pipes, eco.pipes, strict=True):
+        pipe.setdefault("id", p.key)
+        data_order = {"id": pipe.pop("id"), **pipe}
+        pipe.clear()
+        pipe.update(data_order)
+    _drop_generated_ids(pipes)
+    return data
 
 
 def import_tables(
