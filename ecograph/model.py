@@ -8,6 +8,7 @@ is a tree over the nodes; helpers here walk it.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -480,6 +481,9 @@ class Ecosystem:
 
     def currencies(self) -> tuple[str, ...]:
         """The currencies used by pipes or boundary flows, in :data:`CURRENCIES` order."""
+        known = self._cache.get("currencies")  # kept by a warm load (ecograph.cache)
+        if known is not None:
+            return tuple(known)
         used = {p.kind for p in self.pipes}
         for node in self.nodes.values():
             used.update(node.inflow)
@@ -516,6 +520,9 @@ class Ecosystem:
         >>> s["nodes"], s["pipes"], s["volume"]
         ({'partner': 1, 'pool': 1}, {'traffic': 1}, {'traffic': 3.0})
         """
+        known = self._cache.get("summary")  # kept by a warm load (ecograph.cache)
+        if known is not None:
+            return copy.deepcopy(dict(known))
         nodes: dict[str, int] = {}
         for node in self.nodes.values():
             nodes[node.kind] = nodes.get(node.kind, 0) + 1

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from ecograph.analysis.centrality import METRICS
-from ecograph.cli.main import _current_map, cli, kind_option, load_map
+from ecograph.cli.main import _current_map, cache_option, cli, kind_option, load_map
 from ecograph.compare import SECTIONS
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
@@ -63,6 +63,7 @@ def _comparison_options(func: F) -> F:
                 show_default=True,
                 help="Output: a readable report, or the whole comparison as one JSON document.",
             ),
+            cache_option,
         ]
     ):
         func = decorator(func)

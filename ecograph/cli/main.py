@@ -22,19 +22,31 @@ from typing import Any, TypeVar
 import click
 
 from ecograph._version import __version__
+from ecograph.cache import check as check_maps
+from ecograph.cache import load
 from ecograph.errors import EcographError, ExitCode, MapError, UsageError
 from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
-from ecograph.validate import DEFAULT_TOLERANCE, load
-from ecograph.validate import check as check_maps
+from ecograph.validate import DEFAULT_TOLERANCE
 from ecograph.validate import schema as map_schema
 
-__all__ = ["cli", "emit", "format_option", "kind_option", "load_map", "main", "map_argument"]
+__all__ = [
+    "cache_option",
+    "cli",
+    "emit",
+    "format_option",
+    "kind_option",
+    "load_map",
+    "main",
+    "map_argument",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The map file of the command being run, for locating errors about node ids.
 _current_map: list[str] = []
+#: Whether the command being run may use the warm-load cache (False with --no-cache).
+_use_cache: list[bool] = [True]
 
 
 @click.group(
@@ -56,8 +68,26 @@ def cli() -> None:
 
 
 def map_argument(func: F) -> F:
-    """The MAP argument: a YAML map file."""
+    """The MAP argument: a YAML map file (and ``--no-cache``, which goes with it)."""
+    func = cache_option(func)
     return click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
+
+
+def _set_cache(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    _use_cache[:] = [not value]
+    return value
+
+
+def cache_option(func: F) -> F:
+    """``--no-cache``: read the map from its files (every command that loads a map has it)."""
+    return click.option(
+        "--no-cache",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_cache,
+        help="Read the map from its files; neither use nor write the warm-load cache "
+        "(large maps only; see ECOGRAPH_CACHE_DIR).",
+    )(func)
 
 
 def format_option(func: F) -> F:
@@ -89,7 +119,7 @@ def load_map(path: str, *, strict: bool = False) -> Ecosystem:
     Warnings are summarised on standard error in one line.
     """
     _current_map[:] = [path]
-    eco = load(path, strict=strict)
+    eco = load(path, strict=strict, cache=_use_cache[0])
     if eco.warnings:
         n = len(eco.warnings)
         click.echo(
@@ -131,6 +161,7 @@ def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None =
     help="table: problems on stderr, summaries on stdout; json: one document on stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summaries.")
+@cache_option
 def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet: bool) -> None:
     """Validate maps (globs allowed) and summarise each valid one.
 
@@ -141,7 +172,7 @@ def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet
     Example: ecograph check ecosystems/*.yaml
     """
     try:
-        results = check_maps(list(maps), strict=strict, tolerance=tolerance)
+        results = check_maps(list(maps), strict=strict, tolerance=tolerance, cache=_use_cache[0])
     except UsageError as exc:  # a glob that matches nothing
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
@@ -271,4 +302,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
     finally:
         _current_map.clear()
+        _use_cache[:] = [True]
     return int(ExitCode.OK)
