@@ -359,19 +359,20 @@ def _unchanged(sources: list[dict[str, Any]]) -> bool:
 
 
 def _dumps(value: Any) -> str:
-    """JSON text of plain map data (str keys; str, finite numbers, bools, None, lists)."""
+    """JSON text of plain map data (str keys; str, finite numbers, bools, None, lists).
+
+    Integers beyond 64 bits, which orjson neither writes nor reads back exactly,
+    go through the standard library, marked by a leading space (still JSON).
+    """
     _check_plain(value)
     try:
         return orjson.dumps(value).decode("utf-8")
     except orjson.JSONEncodeError:  # integers beyond 64 bits
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return " " + json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def _loads(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    return json.loads(text) if text.startswith(" ") else orjson.loads(text)
 
 
 def _check_plain(value: Any) -> None:

@@ -79,8 +79,11 @@ def _set_cache(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
 
 
 def cache_option(func: F) -> F:
-    """``--no-cache``: read the map from its files (every command that loads a map has it)."""
-    return click.option(
+    """``--no-cache``: read the map from its files (every command that loads a map has it).
+
+    Listed last among the command's options, wherever the decorator sits.
+    """
+    func = click.option(
         "--no-cache",
         is_flag=True,
         expose_value=False,
@@ -88,6 +91,9 @@ def cache_option(func: F) -> F:
         help="Read the map from its files; neither use nor write the warm-load cache "
         "(large maps only; see ECOGRAPH_CACHE_DIR).",
     )(func)
+    params: list[click.Parameter] = func.__click_params__  # type: ignore[attr-defined]
+    params.insert(0, params.pop())  # click lists them in reverse
+    return func
 
 
 def format_option(func: F) -> F:
