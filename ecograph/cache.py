@@ -467,8 +467,8 @@ def _location_codec(name: str) -> _Codec:
             rows.append(row)
         return {
             f"{name}.file": pa.array(rows, pa.int32()),
-            f"{name}.line": pa.array([loc.line for loc in values], pa.int64()),
-            f"{name}.column": pa.array([loc.column for loc in values], pa.int64()),
+            f"{name}.line": pa.array([loc.line for loc in values], pa.int32()),
+            f"{name}.column": pa.array([loc.column for loc in values], pa.int32()),
         }
 
     def decode(table: pa.Table, where: list[Location]) -> list[Any]:
