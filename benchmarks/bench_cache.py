@@ -118,18 +118,24 @@ def write_parquet(eco: Ecosystem, nodes: Path, pipes: Path) -> None:
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and standard output of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
-    out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err}")
-    return seconds, usage.ru_maxrss / 1024, out
+    """Wall seconds, peak RSS (MB) and standard output of one process.
+
+    Peak RSS comes from ``/usr/bin/time -f %M``: a child forked from this (large)
+    process would report this process's size as its own peak.
+    """
+    with tempfile.NamedTemporaryFile("r") as rss:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+        peak = int(rss.read().split()[-1]) / 1024
+    return seconds, peak, proc.stdout
 
 
 def settle(*paths: Path) -> None:
@@ -146,21 +152,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipes", type=int, default=1_000_000)
     parser.add_argument("--sweep", default="1000,3000,10000,30000")
     parser.add_argument("--skip-main", action="store_true")
+    parser.add_argument("--workdir", help="keep the map, tables and cache here (reused)")
     args = parser.parse_args(argv)
     exe = [sys.executable, "-m", "ecograph"]
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
+        base = Path(args.workdir or tmp)
+        base.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "ECOGRAPH_CACHE_DIR": str(base / "cache")}
         env.pop("ECOGRAPH_CACHE_MIN_BYTES", None)
         if not args.skip_main:
             start = time.perf_counter()
-            eco = generate(seed=args.seed, partners=args.partners, pipes=args.pipes)
             path, nodes, pipes = base / "map.yaml", base / "nodes.parquet", base / "pipes.parquet"
-            write_yaml(eco, path)
-            write_parquet(eco, nodes, pipes)
-            del eco
-            settle(path)
+            if not (path.exists() and pipes.exists()):
+                eco = generate(seed=args.seed, partners=args.partners, pipes=args.pipes)
+                write_yaml(eco, path)
+                write_parquet(eco, nodes, pipes)
+                del eco
+                settle(path)
+            for old in (base / "cache").glob("*"):
+                old.unlink()
             size = path.stat().st_size
             print(
                 f"map: {args.partners:,} partners, {args.pipes:,} pipes, {size / 1e6:.1f} MB "

@@ -11,7 +11,7 @@ Safety
 ------
 - **Never trusted over the source.** An entry lists every file the map read
   (the root and every include; the list is open for table files) with its size
-  and the BLAKE2b hash of its bytes. A load re-hashes every listed file and
+  and the SHA-256 hash of its bytes. A load re-hashes every listed file and
   uses the entry only when all match; a size mismatch is a fast miss, the
   modification time is never relied on. A file modified less than
   :data:`RACY_SECONDS` before a cold load began is not cached by that load (it
@@ -22,10 +22,11 @@ Safety
   entry per key, rewritten when the sources change, so the directory does not
   grow with every edit.
 - **No pickle**: an entry is JSON and Arrow IPC, so reading one runs no code
-  (a cache directory may be shared). Every entry carries a BLAKE2b digest of
-  its body; a truncated, corrupt, unreadable or foreign entry, or one from
-  another ecograph version or format, is ignored, the map is loaded from its
-  source, and the entry is rewritten.
+  (a cache directory may be shared). Every entry carries a CRC-32 of its body
+  (against damage; the sources' hashes are what make it trusted); a
+  truncated, corrupt, unreadable or foreign entry, or one from another
+  ecograph version or format, is ignored, the map is loaded from its source,
+  and the entry is rewritten.
 - **Atomic**: an entry is written to a temporary file beside it and renamed
   over it, so concurrent commands see the old entry or the new one, never half
   (two writers of the same entry leave one of their two, both valid).
@@ -44,9 +45,9 @@ Format (version 1)
 ------------------
 One file, ``<key>.ecocache``::
 
-    header (96 bytes): b"ECOGRAPH", format u32, 0 u32, then (offset, length) u64
-        of the manifest, the node table and the pipe table, then the 32-byte
-        BLAKE2b digest of everything after the header
+    header (72 bytes): b"ECOGRAPH", format u32, 0 u32, then (offset, length) u64
+        of the manifest, the node table and the pipe table, then the CRC-32
+        (u32) of everything after the header, 4 bytes of padding
     manifest: JSON (ecograph version, format, key, files with sizes and hashes,
         the map-level fields, warnings, diagnostics, summary, currencies,
         the file names locations point into)
@@ -72,10 +73,12 @@ import dataclasses
 import hashlib
 import json
 import math
+import mmap
 import os
 import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -116,7 +119,7 @@ MIN_BYTES = 1 << 20
 RACY_SECONDS = 2.0
 
 _MAGIC = b"ECOGRAPH"
-_HEADER = struct.Struct("<8sII6Q32s")
+_HEADER = struct.Struct("<8sII6QI4x")
 _ALIGN = 64
 _SUFFIX = ".ecocache"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -319,8 +322,13 @@ def _cold(
 
 
 def _hash_file(path: Path) -> str:
+    """SHA-256 of a file's bytes (memory-mapped: no copy; SHA-256 has CPU support on most
+    machines and hashed 114 MB in 0.08 s here, BLAKE2b in 0.16 s)."""
     with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "blake2b").hexdigest()
+        if os.fstat(fh.fileno()).st_size == 0:
+            return hashlib.sha256(b"").hexdigest()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return hashlib.sha256(view).hexdigest()
 
 
 def _sources(files: Iterable[str], cwd: Path, started: int) -> list[dict[str, Any]] | None:
@@ -336,7 +344,7 @@ def _sources(files: Iterable[str], cwd: Path, started: int) -> list[dict[str, An
             _debug(f"not cached: {shown} changed {RACY_SECONDS} s or less before the load")
             return None
         out.append(
-            {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "blake2b": digest}
+            {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
         )
     return out
 
@@ -348,7 +356,7 @@ def _unchanged(sources: list[dict[str, Any]]) -> bool:
         try:
             if os.stat(path).st_size != source["size"]:  # fast pre-check only
                 return False
-            if _hash_file(path) != source["blake2b"]:
+            if _hash_file(path) != source["sha256"]:
                 return False
         except OSError:
             return False
@@ -517,6 +525,14 @@ def _column(table: pa.Table, name: str) -> pa.Array:
     return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
+def _texts(table: pa.Table, name: str) -> tuple[str, ...]:
+    """A text column without nulls as a tuple of str (through numpy: faster than to_pylist)."""
+    array = _column(table, name)
+    if array.null_count:
+        raise ValueError(f"nulls in {name}")
+    return tuple(array.to_numpy(zero_copy_only=False))
+
+
 def _numbers(table: pa.Table, name: str, dtype: Any) -> Any:
     """A column as a read-only numpy view of the (memory-mapped) Arrow buffer."""
     array = _column(table, name)
@@ -632,9 +648,9 @@ def _store(
     pipes_at = nodes_at + nodes_ipc.size + len(body[-1])
     pipes_ipc = _ipc(pipes)
     body.append(memoryview(pipes_ipc))
-    digest = hashlib.blake2b(digest_size=32)
+    crc = 0
     for part in body:
-        digest.update(part)
+        crc = zlib.crc32(part, crc)
     header = _HEADER.pack(
         _MAGIC,
         FORMAT,
@@ -645,7 +661,7 @@ def _store(
         nodes_ipc.size,
         pipes_at,
         pipes_ipc.size,
-        digest.digest(),
+        crc,
     )
     target = _entry_file(key)
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -675,11 +691,9 @@ class _Entry:
             raise ValueError("row counts differ from the manifest")
         make_location = fast_constructor(Location)
         where = [make_location(f, 0, 0) for f in manifest["locations"]]
-        ids = tuple(_column(nodes, "id").to_pylist())
-        keys = tuple(_column(pipes, "key").to_pylist())
-        labels = tuple(_column(nodes, "label").to_pylist())
-        tags = tuple(tuple(t) if t else () for t in _column(nodes, "tags").to_pylist())
-        genes = tuple(tuple(g) if g else () for g in _column(nodes, "genes").to_pylist())
+        ids, keys, labels = _texts(nodes, "id"), _texts(pipes, "key"), _texts(nodes, "label")
+        tags = tuple(map(tuple, _column(nodes, "tags").to_pylist()))
+        genes = tuple(map(tuple, _column(nodes, "genes").to_pylist()))
         cm = from_columns(
             ids=ids,
             kind=_numbers(nodes, "compiled.kind", np.int8),
@@ -783,13 +797,13 @@ def _read_entry(key: dict[str, Any]) -> _Entry | None:
         view = memoryview(data)
         if len(view) < _HEADER.size:
             raise ValueError("truncated header")
-        magic, fmt, _, m_at, m_len, n_at, n_len, p_at, p_len, digest = _HEADER.unpack_from(view)
+        magic, fmt, _, m_at, m_len, n_at, n_len, p_at, p_len, crc = _HEADER.unpack_from(view)
         if magic != _MAGIC or fmt != FORMAT:
             raise ValueError("not an entry of this format")
         if p_at + p_len != len(view) or not (_HEADER.size == m_at <= n_at <= p_at):
             raise ValueError("truncated or malformed")
-        if hashlib.blake2b(view[_HEADER.size :], digest_size=32).digest() != digest:
-            raise ValueError("digest mismatch")
+        if zlib.crc32(view[_HEADER.size :]) != crc:
+            raise ValueError("checksum mismatch")
         manifest = orjson.loads(view[m_at : m_at + m_len])
         if manifest.get("ecograph") != __version__ or manifest.get("format") != FORMAT:
             raise ValueError(f"written by ecograph {manifest.get('ecograph')}")

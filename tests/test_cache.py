@@ -247,9 +247,9 @@ def _damaged(entry: Path) -> list[tuple[str, bytes]]:
 
 
 def _resealed(entry: Path, change: Any) -> bytes:
-    """The entry with its manifest changed and its digest recomputed (a well-formed entry
+    """The entry with its manifest changed and its checksum recomputed (a well-formed entry
     that is foreign in some other way)."""
-    import hashlib
+    import zlib
 
     data = entry.read_bytes()
     magic, fmt, r, m_at, m_len, n_at, n_len, p_at, p_len, _ = cache._HEADER.unpack_from(data)
@@ -260,9 +260,8 @@ def _resealed(entry: Path, change: Any) -> bytes:
     new_n_at = m_at + len(head) + len(pad)
     body = head + pad + data[n_at:]
     shift = new_n_at - n_at
-    digest = hashlib.blake2b(body, digest_size=32).digest()
     header = cache._HEADER.pack(
-        magic, fmt, r, m_at, len(head), new_n_at, n_len, p_at + shift, p_len, digest
+        magic, fmt, r, m_at, len(head), new_n_at, n_len, p_at + shift, p_len, zlib.crc32(body)
     )
     return header + body
 
@@ -285,12 +284,16 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(warned: Path) -> None
     def rows(m: dict[str, Any]) -> None:
         m["nodes"] += 1
 
+    def source(m: dict[str, Any]) -> None:
+        m["files"][0]["sha256"] = "0" * 64
+
     cases = [
         *_damaged(entry),
         ("other version", _resealed(entry, version)),
         ("other format", _resealed(entry, fmt)),
         ("other key", _resealed(entry, key)),
         ("rows differ", _resealed(entry, rows)),
+        ("other source hash", _resealed(entry, source)),
     ]
     for name, data in cases:
         entry.write_bytes(data)
