@@ -69,6 +69,7 @@ that make model objects only when somebody asks for them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -667,6 +668,16 @@ def _store(
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     write_atomic(target, [header, *body])
     _debug(f"wrote {target}")
+    _remove_leftovers(target.parent)
+
+
+def _remove_leftovers(directory: Path) -> None:
+    """Remove temporary files of writers that were killed mid-write (older than an hour)."""
+    limit = time.time() - 3600
+    for tmp in directory.glob(".ecograph-*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < limit:
+                tmp.unlink()
 
 
 # -- reading --------------------------------------------------------------------------------

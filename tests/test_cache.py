@@ -477,3 +477,14 @@ def test_a_copied_tree_gets_its_own_entry(warned: Path, tmp_path: Path) -> None:
     assert cache.entry_path(copy / "warned.yaml") != cache.entry_path("warned.yaml")
     eco = cache.load(copy / "warned.yaml", cache=True, min_bytes=0)
     assert eco.files[0] == str(copy / "warned.yaml")
+
+
+def test_old_temporary_files_of_killed_writers_are_removed(warned: Path) -> None:
+    directory = cache.cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    old, new = directory / ".ecograph-old.tmp", directory / ".ecograph-new.tmp"
+    old.write_bytes(b"half")
+    new.write_bytes(b"being written")
+    _age(old)
+    _warm("warned.yaml")
+    assert not old.exists() and new.exists()
