@@ -274,9 +274,15 @@ def check(
     for shown in expand_paths(os.fspath(p) for p in paths):
         key = _key(Path(shown).resolve(), shown, Path.cwd(), tolerance)
         entry = _read_entry(key)
+        summary: dict[str, Any] | None = None
         if entry is not None:
-            problems = entry.problems()
-            summary: dict[str, Any] | None = entry.manifest["summary"]
+            try:
+                problems = entry.problems()
+                summary = dict(entry.manifest["summary"])
+            except Exception as exc:  # a foreign or damaged entry: the source decides
+                _debug(f"ignoring {entry.file}: {type(exc).__name__}: {exc}")
+                entry = None
+        if entry is not None:
             found = True
         else:
             eco, problems = _cold(key, shown, tolerance, limit)
@@ -769,9 +775,12 @@ class _Entry:
             pipes=LazyPipes(m, all_pipes),
             warnings=tuple(Diagnostic(**d) for d in manifest["warnings"]),
         )
+        summary, currencies = manifest["summary"], tuple(manifest["currencies"])
+        if not isinstance(summary, dict) or not set(currencies) <= set(CURRENCIES):
+            raise ValueError("malformed summary or currencies")
         eco._cache[CACHE_KEY] = cm
-        eco._cache["summary"] = manifest["summary"]
-        eco._cache["currencies"] = tuple(manifest["currencies"])
+        eco._cache["summary"] = summary
+        eco._cache["currencies"] = currencies
         return eco
 
 

@@ -287,6 +287,13 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(warned: Path) -> None
     def source(m: dict[str, Any]) -> None:
         m["files"][0]["sha256"] = "0" * 64
 
+    def summary(m: dict[str, Any]) -> None:
+        m["summary"] = [1]
+
+    def diagnostics(m: dict[str, Any]) -> None:
+        m["diagnostics"] = [{"no": "such field"}]
+        m["summary"] = 3
+
     cases = [
         *_damaged(entry),
         ("other version", _resealed(entry, version)),
@@ -294,11 +301,16 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(warned: Path) -> None
         ("other key", _resealed(entry, key)),
         ("rows differ", _resealed(entry, rows)),
         ("other source hash", _resealed(entry, source)),
+        ("malformed manifest", _resealed(entry, diagnostics)),
+        ("malformed summary", _resealed(entry, summary)),
     ]
     for name, data in cases:
         entry.write_bytes(data)
         eco = cache.load("warned.yaml", cache=True, min_bytes=0)
         assert not isinstance(eco.nodes, LazyNodes), name
+        entry.write_bytes(data)
+        result = cache.check(["warned.yaml"], cache=True, min_bytes=0)
+        assert result[0].to_dict() == ecograph.check(["warned.yaml"])[0].to_dict(), name
         _same_map(cold, _warm("warned.yaml"))  # rebuilt, and good again
         assert cache._read_entry(cache._key(warned, "warned.yaml", warned.parent, 1e-3))
     assert len(entry.read_bytes()) == len(good)
