@@ -34,7 +34,6 @@ to write the map as JSON (the same keys as a YAML map) for inspection, or with
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import json
 import sys
@@ -45,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from ecograph._perf import fast_constructor
 from ecograph.model import Ecosystem, Location, Node, Pipe
 
 __all__ = ["generate", "to_document", "write_tables"]
@@ -52,35 +52,6 @@ __all__ = ["generate", "to_document", "write_tables"]
 _EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
 _WHERE = Location("<generated>", 0, 0)
 _GENES = ("commerce", "office", "social", "payments", "media", "logistics", "hardware", "games")
-
-
-def _fast_constructor(cls: type[Any]) -> Any:
-    """A positional constructor of frozen slotted dataclass ``cls``, 10x faster than its own.
-
-    A frozen dataclass sets each field through ``object.__setattr__``, which
-    costs about 8 s for a million pipes. This builds a plain class with the same
-    slots in the same order, fills an instance with ordinary attribute stores,
-    and switches its ``__class__`` to ``cls`` (allowed because the layouts are
-    identical); the result is a genuine, frozen ``cls`` instance. The caller
-    passes every field positionally, so ``__post_init__`` is not run.
-    """
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    if getattr(cls, "__slots__", None) != names:
-        return cls
-    body = "\n".join(f"    o.{n} = {n}" for n in names) or "    pass"
-    namespace: dict[str, Any] = {"_cls": cls}
-    exec(  # generated from the dataclass's own field names
-        f"class _Shadow:\n    __slots__ = {names!r}\n"
-        f"def make({', '.join(names)}):\n    o = _Shadow()\n{body}\n"
-        f"    o.__class__ = _cls\n    return o\n",
-        namespace,
-    )
-    make = namespace["make"]
-    try:
-        probe = make(*(None for _ in names))
-    except TypeError:  # layouts differ after all: use the real constructor
-        return cls
-    return make if type(probe) is cls else cls
 
 
 def _pareto(rng: np.random.Generator, n: int, a: float = 1.5) -> np.ndarray:
@@ -328,7 +299,7 @@ def generate(
             genes=genes_of_sub[j],
             location=_WHERE,
         )
-    make_node = _fast_constructor(Node)
+    make_node = fast_constructor(Node)
     part_sub_l = part_sub.tolist()
     tag_pick_l, tag_fit_l = tag_pick.tolist(), tag_fit.tolist()
     sub_ids = ids[sub0:part0]
@@ -368,7 +339,7 @@ def generate(
     cap_l = [None if c != c else c for c in cap_all.tolist()]
     out: list[Pipe] = []
     append = out.append
-    make_pipe = _fast_constructor(Pipe)
+    make_pipe = fast_constructor(Pipe)
     enabled = gc.isenabled()
     gc.disable()  # a million small objects: the cyclic collector only costs time here
     try:

@@ -46,6 +46,7 @@ from ecograph.analysis import (
     reach,
     value,
 )
+from ecograph.cache import check, load
 from ecograph.compare import compare, diff, whatif
 from ecograph.errors import Diagnostic, EcographError, ExitCode, MapError, UsageError
 from ecograph.exchange import export, import_tables, load_tables
@@ -56,7 +57,7 @@ from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
-from ecograph.validate import check, load, loads, schema
+from ecograph.validate import loads, schema
 
 
 def from_tables(nodes: Any, pipes: Any = None, **options: Any) -> Ecosystem:

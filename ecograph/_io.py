@@ -174,12 +174,14 @@ def sigterm_raises() -> Iterator[None]:
 
 def write_atomic(
     path: str | os.PathLike[str],
-    data: bytes,
+    data: bytes | Iterable[bytes | memoryview],
     *,
     inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
+    ``data`` is bytes, or an iterable of parts (bytes or memoryviews) written one
+    after the other (a large file need not be joined in memory first).
     :func:`check_output` is applied first (with ``inputs``, the files the
     command reads). The bytes go to a temporary file in the same directory,
     are flushed to disk, and the file is renamed over ``path``. On any failure,
@@ -211,11 +213,13 @@ def write_atomic(
     """
     inputs = list(inputs)
     check_output(path, inputs)
+    parts = [data] if isinstance(data, bytes) else data
     target = os.fspath(path)
     if is_sink(target):
         try:
             with open(target, "wb") as sink:
-                sink.write(data)
+                for part in parts:
+                    sink.write(part)
         except OSError as exc:
             raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
         return
@@ -225,7 +229,8 @@ def write_atomic(
         try:
             fd, tmp = tempfile.mkstemp(prefix=".ecograph-", suffix=".tmp", dir=directory)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for part in parts:
+                    handle.write(part)
                 handle.flush()
                 os.fsync(handle.fileno())
             # mkstemp makes the file private (0600); give it the usual permissions

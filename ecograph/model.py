@@ -8,6 +8,7 @@ is a tree over the nodes; helpers here walk it.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -513,6 +514,9 @@ class Ecosystem:
 
     def currencies(self) -> tuple[str, ...]:
         """The currencies used by pipes or boundary flows, in :data:`CURRENCIES` order."""
+        known = self._cache.get("currencies")  # kept by a warm load (ecograph.cache)
+        if known is not None:
+            return tuple(known)
         used = {p.kind for p in self.pipes}
         for node in self.nodes.values():
             used.update(node.inflow)
@@ -549,6 +553,9 @@ class Ecosystem:
         >>> s["nodes"], s["pipes"], s["volume"]
         ({'partner': 1, 'pool': 1}, {'traffic': 1}, {'traffic': 3.0})
         """
+        known = self._cache.get("summary")  # kept by a warm load (ecograph.cache)
+        if known is not None:
+            return copy.deepcopy(dict(known))
         cm = self._cache.get("compiled")
         if cm is not None and isinstance(self.pipes, LazyPipes):
             return self._summary_of_columns(cm)  # a map from tables: no objects made

@@ -13,6 +13,7 @@ from ecograph.cli.main import (
     allow_outside_option,
     allow_outside_requested,
     blame,
+    cache_option,
     cli,
     kind_option,
     load_map,
@@ -71,6 +72,7 @@ def _comparison_options(func: F) -> F:
                 show_default=True,
                 help="Output: a readable report, or the whole comparison as one JSON document.",
             ),
+            cache_option,
         ]
     ):
         func = decorator(func)

@@ -23,17 +23,19 @@ from typing import Any, TypeVar
 import click
 
 from ecograph._version import __version__
+from ecograph.cache import check as check_maps
+from ecograph.cache import load
 from ecograph.errors import EcographError, ExitCode, MapError, UsageError, one_line
 from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
-from ecograph.validate import DEFAULT_TOLERANCE, load
-from ecograph.validate import check as check_maps
+from ecograph.validate import DEFAULT_TOLERANCE
 from ecograph.validate import schema as map_schema
 
 __all__ = [
     "FiniteFloatRange",
     "allow_outside_option",
     "allow_outside_requested",
+    "cache_option",
     "cli",
     "emit",
     "format_option",
@@ -47,6 +49,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The map file of the command being run, for locating errors about node ids.
 _current_map: list[str] = []
+#: Whether the command being run may use the warm-load cache (False with --no-cache).
+_use_cache: list[bool] = [True]
 
 
 def blame(path: str) -> None:
@@ -124,9 +128,34 @@ def allow_outside_requested() -> bool:
 
 
 def map_argument(func: F) -> F:
-    """The MAP argument: a YAML map file (and ``--allow-outside``, for its includes)."""
+    """The MAP argument: a YAML map file (with ``--allow-outside``, for its includes, and
+    ``--no-cache``)."""
+    func = cache_option(func)
     func = click.argument("map_path", metavar="MAP", type=click.Path(dir_okay=False))(func)
     return allow_outside_option(func)
+
+
+def _set_cache(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    _use_cache[:] = [not value]
+    return value
+
+
+def cache_option(func: F) -> F:
+    """``--no-cache``: read the map from its files (every command that loads a map has it).
+
+    Listed last among the command's options, wherever the decorator sits.
+    """
+    func = click.option(
+        "--no-cache",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_cache,
+        help="Read the map from its files; neither use nor write the warm-load cache "
+        "(large maps only; see ECOGRAPH_CACHE_DIR).",
+    )(func)
+    params: list[click.Parameter] = func.__click_params__  # type: ignore[attr-defined]
+    params.insert(0, params.pop())  # click lists them in reverse
+    return func
 
 
 def format_option(func: F) -> F:
@@ -158,7 +187,7 @@ def load_map(path: str, *, strict: bool = False) -> Ecosystem:
     Warnings are summarised on standard error in one line.
     """
     blame(path)
-    eco = load(path, strict=strict, allow_outside=allow_outside_requested())
+    eco = load(path, strict=strict, allow_outside=allow_outside_requested(), cache=_use_cache[0])
     if eco.warnings:
         n = len(eco.warnings)
         click.echo(
@@ -201,6 +230,7 @@ def emit(result: Any, fmt: str, *, key_name: str = "node", sort_by: str | None =
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summaries.")
 @allow_outside_option
+@cache_option
 def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet: bool) -> None:
     """Validate maps (globs allowed) and summarise each valid one.
 
@@ -216,6 +246,7 @@ def check(maps: tuple[str, ...], strict: bool, tolerance: float, fmt: str, quiet
             strict=strict,
             tolerance=tolerance,
             allow_outside=allow_outside_requested(),
+            cache=_use_cache[0],
         )
     except UsageError as exc:  # a glob that matches nothing
         raise click.UsageError(str(exc)) from None
@@ -348,4 +379,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         _current_map.clear()
         _allow_outside.clear()
+        _use_cache[:] = [True]
     return int(ExitCode.OK)
