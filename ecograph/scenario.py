@@ -84,19 +84,19 @@ from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_
 from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe, pipe_key
 from ecograph.validate import (
     DEFAULT_TOLERANCE,
-    _Checker,
-    _keep_raw,
-    _translate,
-    _warnings,
+    Checker,
     build_node,
     build_pipe,
     inside,
+    keep_raw,
+    map_warnings,
     normalise_parts,
     parse_file,
     part_errors,
     real_path,
+    translate_errors,
 )
-from ecograph.validate import _schema as map_schema
+from ecograph.validate import schema_data as map_schema
 
 __all__ = ["ACTIONS", "REROUTE", "Change", "Scenario", "apply", "load_scenario", "loads_scenario"]
 
@@ -293,7 +293,7 @@ def _ids(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _check_structure(check: _Checker) -> None:
+def _check_structure(check: Checker) -> None:
     data = check.doc.data
     if data is None:
         check.add((), "the scenario is empty; a scenario starts with 'scenario: 1'")
@@ -311,11 +311,11 @@ def _check_structure(check: _Checker) -> None:
     # ids written as plain scalars that YAML reads as numbers stay text
     for key in ("name", "title", "description", "base"):
         if key in data:
-            _keep_raw(check.doc, data, key, (key,))
+            keep_raw(check.doc, data, key, (key,))
     targets = data.get("targets")
     if isinstance(targets, YSeq):
         for i in range(len(targets)):
-            _keep_raw(check.doc, targets, i, ("targets", i))
+            keep_raw(check.doc, targets, i, ("targets", i))
     changes = data.get("changes")
     if isinstance(changes, YSeq):
         for i, change in enumerate(changes):
@@ -334,13 +334,13 @@ def _check_structure(check: _Checker) -> None:
             if action in ("remove", "block", "open"):
                 if isinstance(value, YSeq):
                     for j in range(len(value)):
-                        _keep_raw(check.doc, value, j, (*at, j))
+                        keep_raw(check.doc, value, j, (*at, j))
                 elif not isinstance(value, str):
-                    _keep_raw(check.doc, change, action, at)
+                    keep_raw(check.doc, change, action, at)
             elif action in ("set", "move") and isinstance(value, YMap):
                 for key in ("pipe", "node", "parent"):
                     if key in value and value[key] is not None:
-                        _keep_raw(check.doc, value, key, (*at, key))
+                        keep_raw(check.doc, value, key, (*at, key))
             elif action == "add" and isinstance(value, YMap):
                 normalise_parts(check.doc, value, at)
     fast, full = _validator()
@@ -357,14 +357,14 @@ def _check_structure(check: _Checker) -> None:
                 "1 (write 'scenario: 1')",
             )
             continue
-        _translate(error, check)
+        translate_errors(error, check)
     if isinstance(changes, YSeq):
         for i, change in enumerate(changes):
             if isinstance(change, YMap) and len(change) == 1:
                 _check_change(check, i, *next(iter(change.items())))
 
 
-def _check_change(check: _Checker, i: int, action: str, value: Any) -> None:
+def _check_change(check: Checker, i: int, action: str, value: Any) -> None:
     at: tuple[str | int, ...] = ("changes", i, action)
     if check.is_bad(at) or action not in ACTIONS:
         return
@@ -416,7 +416,7 @@ def _check_change(check: _Checker, i: int, action: str, value: Any) -> None:
                 check.add((*at, key), f"must be a finite number, found {amount!r}")
 
 
-def _check_base(check: _Checker, base_dir: Path, allow_outside: bool) -> None:
+def _check_base(check: Checker, base_dir: Path, allow_outside: bool) -> None:
     """The ``base`` map must be a regular file inside the scenario's folder or the current
     folder (unless ``allow_outside``); each problem is located at the ``base:`` value."""
     data = check.doc.data
@@ -453,7 +453,7 @@ def _check_base(check: _Checker, base_dir: Path, allow_outside: bool) -> None:
 def _from_document(
     doc: Document, base_dir: Path, allow_outside: bool = False, check_base: bool = True
 ) -> Scenario:
-    check = _Checker(doc)
+    check = Checker(doc)
     _check_structure(check)
     if check_base:
         _check_base(check, base_dir, allow_outside)
@@ -467,7 +467,7 @@ def _from_document(
         if action in ("remove", "block", "open"):
             value = _ids(value)
         line, column = doc.locate(("changes", i))
-        changes.append(Change(action, _plain(value), Location(doc.file, line, column)))
+        changes.append(Change(action, plain_data(value), Location(doc.file, line, column)))
     base = data.get("base")
     stem = Path(doc.file).stem if doc.file != "<string>" else "scenario"
     return Scenario(
@@ -483,11 +483,11 @@ def _from_document(
     )
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_data(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
@@ -863,7 +863,7 @@ def apply(
             warnings=(),
         )
         changed = retrace(eco, changed, reroute=mode)
-        warnings = sort_diagnostics(_warnings(changed, tolerance))
+        warnings = sort_diagnostics(map_warnings(changed, tolerance))
         return dataclasses.replace(changed, warnings=warnings)
 
 

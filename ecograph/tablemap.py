@@ -40,6 +40,9 @@ import pyarrow.compute as pc
 from ecograph._suggest import Suggester, did_you_mean
 from ecograph.compiled import CACHE_KEY, DOMAINS, KIND_CODE, CompiledMap, from_columns
 from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
+from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS, ECONOMICS_PIPE_COLUMNS
+from ecograph.exchange.export import NODE_COLUMNS as _EXPORTED_NODE_COLUMNS
+from ecograph.exchange.export import PIPE_COLUMNS as _EXPORTED_PIPE_COLUMNS
 from ecograph.loader import MAX_NUMBER, LoadFailure, read_file, resolve_plain
 from ecograph.model import (
     CURRENCIES,
@@ -65,42 +68,13 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: How many problems are listed one by one; the rest are counted.
 LIMIT = 100
-#: The fixed columns of a nodes table, in order (per-currency and ``attrs.<key>``
-#: columns come after).
-NODE_COLUMNS: tuple[str, ...] = (
-    "id",
-    "kind",
-    "label",
-    "parent",
-    "users",
-    "inflow",
-    "outflow",
-    "tags",
-    "genes",
-    "description",
-    "source",
-    "price",
-    "domain",
-    "owner",
-)
+#: The fixed columns of a nodes table, in order: those ``ecograph export --format csv``
+#: writes (per-currency and ``attrs.<key>`` columns come after).
+NODE_COLUMNS: tuple[str, ...] = (*_EXPORTED_NODE_COLUMNS, *ECONOMICS_NODE_COLUMNS)
 #: The fixed columns of a pipes table, in order.
-PIPE_COLUMNS: tuple[str, ...] = (
-    "id",
-    "from",
-    "to",
-    "kind",
-    "volume",
-    "capacity",
-    "conversion",
-    "cost",
-    "status",
-    "label",
-    "description",
-    "source",
-    "paid_by",
-)
+PIPE_COLUMNS: tuple[str, ...] = (*_EXPORTED_PIPE_COLUMNS, *ECONOMICS_PIPE_COLUMNS)
 _BOUNDARY = tuple(f"{side}.{c}" for c in CURRENCIES for side in ("inflow", "outflow"))
-_ECONOMICS = ("price", "domain", "owner")
+_ECONOMICS = ECONOMICS_NODE_COLUMNS
 # in messages: the columns, each currency's boundary flows, then the economics columns
 _NODE_KNOWN = (*(c for c in NODE_COLUMNS if c not in _ECONOMICS), *_BOUNDARY, *_ECONOMICS)
 _REQUIRED = {"nodes": ("id", "kind"), "pipes": ("from", "to")}
@@ -255,17 +229,17 @@ def _read_csv_table(
     UTF-8; the positions of cells are worked out only for the cells a message names.
     ``problems`` receives what makes the table unreadable; ``soft`` rows of the wrong
     width (the rest of the table is still checked)."""
-    from ecograph.exchange._cells import _decode, _sniff, read_csv, unescape_formula
+    from ecograph.exchange._cells import decode_text, read_csv, sniff_delimiter, unescape_formula
 
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
         try:
-            _decode(data, file)  # the located message of UTF-16 or binary data
+            decode_text(data, file)  # the located message of UTF-16 or binary data
         except MapError as exc:
             problems.extend(exc.diagnostics)
             return None
     head_text = data[start : start + 65536].decode("utf-8", "ignore")
-    delimiter = _sniff(head_text)
+    delimiter = sniff_delimiter(head_text)
     first_line = head_text.split("\n", 1)[0]
     width = len(_record_scan(first_line, delimiter))
     buf = np.frombuffer(data, np.uint8)
@@ -289,7 +263,7 @@ def _read_csv_table(
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             try:
-                _decode(data, file)  # not UTF-8: say where
+                decode_text(data, file)  # not UTF-8: say where
             except MapError as exc:
                 problems.extend(exc.diagnostics)
                 return None

@@ -100,11 +100,11 @@ def schema() -> dict[str, Any]:
     >>> schema()["$defs"]["node"]["properties"]["kind"]["enum"][0]
     'platform'
     """
-    return copy.deepcopy(_schema())
+    return copy.deepcopy(schema_data())
 
 
 @functools.cache
-def _schema() -> dict[str, Any]:
+def schema_data() -> dict[str, Any]:
     text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
@@ -199,7 +199,7 @@ def inside(path: Path, folder: Path) -> bool:
 # -- pass 1: structure -----------------------------------------------------------
 
 
-class _Checker:
+class Checker:
     """Collects diagnostics for one document."""
 
     def __init__(self, doc: Document) -> None:
@@ -246,15 +246,15 @@ def _normalise_text_fields(doc: Document) -> None:
         return
     for key in ("name", "title", "description"):
         if key in data:
-            _keep_raw(doc, data, key, (key,))
+            keep_raw(doc, data, key, (key,))
     items = data.get("include")
     if isinstance(items, YSeq):
         for i in range(len(items)):
-            _keep_raw(doc, items, i, ("include", i))
+            keep_raw(doc, items, i, ("include", i))
     normalise_parts(doc, data, ())
 
 
-def _keep_raw(
+def keep_raw(
     doc: Document, container: YMap | YSeq, key: str | int, path: tuple[str | int, ...]
 ) -> None:
     """Put back the text of a plain scalar that YAML read as a number, boolean or null."""
@@ -277,22 +277,22 @@ def normalise_parts(doc: Document, data: YMap, prefix: tuple[str | int, ...]) ->
                 continue
             for key in _TEXT_FIELDS_NODE:
                 if key in node:
-                    _keep_raw(doc, node, key, (*prefix, "nodes", node_id, key))
+                    keep_raw(doc, node, key, (*prefix, "nodes", node_id, key))
             for key in ("tags", "genes"):
                 words = node.get(key)
                 if isinstance(words, YSeq):
                     for i in range(len(words)):
-                        _keep_raw(doc, words, i, (*prefix, "nodes", node_id, key, i))
+                        keep_raw(doc, words, i, (*prefix, "nodes", node_id, key, i))
     pipes = data.get("pipes")
     if isinstance(pipes, YSeq):
         for i, pipe in enumerate(pipes):
             if isinstance(pipe, YMap):
                 for key in _TEXT_FIELDS_PIPE:
                     if key in pipe:
-                        _keep_raw(doc, pipe, key, (*prefix, "pipes", i, key))
+                        keep_raw(doc, pipe, key, (*prefix, "pipes", i, key))
 
 
-def _schema_errors(check: _Checker) -> None:
+def _schema_errors(check: Checker) -> None:
     data = check.doc.data
     if data is None:
         check.add((), "the map is empty; a map starts with 'ecograph: 1' and 'name: ...'")
@@ -306,11 +306,11 @@ def _schema_errors(check: _Checker) -> None:
         return
     _normalise_text_fields(check.doc)
     for error in _errors("top", data):
-        _translate(error, check)
+        translate_errors(error, check)
     part_errors(check, data, ())
 
 
-def part_errors(check: _Checker, data: Mapping[str, Any], prefix: tuple[str | int, ...]) -> None:
+def part_errors(check: Checker, data: Mapping[str, Any], prefix: tuple[str | int, ...]) -> None:
     """Schema errors of each node under ``data["nodes"]`` and pipe under ``data["pipes"]``.
 
     Shared by maps and by the ``add`` changes of scenarios.
@@ -319,17 +319,17 @@ def part_errors(check: _Checker, data: Mapping[str, Any], prefix: tuple[str | in
     if isinstance(nodes, Mapping):
         for node_id, node in nodes.items():
             for error in _errors("node", node):
-                _translate(error, check, (*prefix, "nodes", node_id))
+                translate_errors(error, check, (*prefix, "nodes", node_id))
     pipes = data.get("pipes")
     if isinstance(pipes, list):
         for i, pipe in enumerate(pipes):
             for error in _errors("pipe", pipe):
-                _translate(error, check, (*prefix, "pipes", i))
+                translate_errors(error, check, (*prefix, "pipes", i))
     finite_numbers(check, data, prefix)
 
 
-def _translate(
-    error: jsonschema.ValidationError, check: _Checker, prefix: tuple[str | int, ...] = ()
+def translate_errors(
+    error: jsonschema.ValidationError, check: Checker, prefix: tuple[str | int, ...] = ()
 ) -> None:
     path = (*prefix, *error.absolute_path)
     value: Any = error.instance
@@ -378,7 +378,7 @@ def _translate(
         subs = [e for e in error.context or () if e.relative_schema_path[0] == branch]
         if isinstance(value, int | float | Mapping) and not isinstance(value, bool) and subs:
             for sub in subs:
-                _translate(sub, check, prefix)
+                translate_errors(sub, check, prefix)
         else:
             check.add(
                 path,
@@ -477,7 +477,7 @@ def _value_at(doc: Document, path: Sequence[str | int]) -> Any:
     return value
 
 
-def finite_numbers(check: _Checker, data: Mapping[str, Any], prefix: tuple[str | int, ...]) -> None:
+def finite_numbers(check: Checker, data: Mapping[str, Any], prefix: tuple[str | int, ...]) -> None:
     """Errors for infinite and NaN amounts of the nodes and pipes under ``data``."""
 
     def visit(path: tuple[str | int, ...], value: Any) -> None:
@@ -515,7 +515,7 @@ class _Loaded:
     """A parsed, structurally checked file and its place in the include tree."""
 
     doc: Document
-    check: _Checker
+    check: Checker
     path: Path
 
 
@@ -558,7 +558,7 @@ def _load_tree(
         except LoadFailure as failure:
             problems.extend(failure.diagnostics)
             return
-        check = _Checker(doc)
+        check = Checker(doc)
         _schema_errors(check)
         loaded = _Loaded(doc, check, path)
         seen[path] = loaded
@@ -773,12 +773,12 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     """Deep copy of loaded data into plain dicts and lists, read-only at the top."""
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_data(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     return value
 
 
@@ -796,7 +796,7 @@ def build_node(node_id: str, attrs: Mapping[str, Any], location: Location) -> No
         genes=tuple(attrs.get("genes", ())),
         description=_text(attrs.get("description")),
         source=_text(attrs.get("source")),
-        attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
+        attrs=MappingProxyType(plain_data(attrs.get("attrs", {}))),
         location=location,
         price=_number(attrs.get("price")),
         domain=_text(attrs.get("domain")),
@@ -819,7 +819,7 @@ def build_pipe(key: str, attrs: Mapping[str, Any], index: int, location: Locatio
         label=_text(attrs.get("label")),
         description=_text(attrs.get("description")),
         source=_text(attrs.get("source")),
-        attrs=MappingProxyType(_plain(attrs.get("attrs", {}))),
+        attrs=MappingProxyType(plain_data(attrs.get("attrs", {}))),
         index=index,
         location=location,
         paid_by=attrs.get("paid_by", "to"),
@@ -858,7 +858,7 @@ def _fmt(x: float) -> str:
     return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
 
 
-def _warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
+def map_warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
     """Warnings of a valid map: blocked pipes with volume, volume above capacity, nodes
     with no pipes, and flows that do not balance, in that order (pipes in map order, then
     nodes in map order). Computed on the compiled columns; objects are read only for the
@@ -970,7 +970,7 @@ def _economics_warnings(eco: Ecosystem) -> list[Diagnostic]:
 # -- public API -------------------------------------------------------------------------
 
 
-def _load(
+def load_tree(
     path: Path | None,
     shown: str,
     *,
@@ -1016,7 +1016,7 @@ def _load(
             tolerance=tolerance,
         )
         return with_tables, [*problems, *found]
-    warnings = _warnings(eco, tolerance)
+    warnings = map_warnings(eco, tolerance)
     eco = Ecosystem(**{**_fields(eco), "warnings": sort_diagnostics(warnings)})
     return eco, [*problems, *warnings]
 
@@ -1113,7 +1113,7 @@ def load(
     shown = os.fspath(path)
     cwd = Path.cwd()
     with gc_paused():
-        eco, problems = _load(
+        eco, problems = load_tree(
             _real_or_none(shown),
             shown,
             tolerance=tolerance,
@@ -1169,7 +1169,7 @@ def loads(
         folder = real_path(base)
     except ValueError:
         raise UsageError("base_dir contains a NUL byte") from None
-    eco, problems = _load(
+    eco, problems = load_tree(
         folder / "<string>",
         filename,
         tolerance=tolerance,
@@ -1272,7 +1272,7 @@ def check(
         paths = [paths]
     results: list[CheckResult] = []
     for shown in expand_paths(os.fspath(p) for p in paths):
-        eco, problems = _load(
+        eco, problems = load_tree(
             _real_or_none(shown),
             shown,
             tolerance=tolerance,

@@ -100,6 +100,19 @@ def test_analyses_import_no_renderer_cli_or_yaml(module: str) -> None:
     assert "ecograph.graph" not in _internal(module) or module.endswith("diagnose")
 
 
+def test_no_module_imports_another_modules_private_names() -> None:
+    private = [
+        (name, target, imported)
+        for name in MODULES
+        for target, imported in _imports(name)
+        if target in MODULES
+        and target != name
+        and imported.startswith("_")
+        and not imported.startswith("__")
+    ]
+    assert private == []
+
+
 def test_only_the_cli_imports_click() -> None:
     users = {m for m in MODULES if "click" in _external(m)}
     assert users and all(m.startswith("ecograph.cli") for m in users)

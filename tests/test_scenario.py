@@ -21,7 +21,7 @@ import ecograph
 from ecograph import MapError
 from ecograph.compare import whatif
 from ecograph.scenario import apply, load_scenario, loads_scenario, retrace
-from ecograph.validate import _warnings
+from ecograph.validate import map_warnings as _warnings
 
 ROOT = Path(__file__).parent.parent
 CORPUS = Path(__file__).parent / "corpus" / "scenarios"

@@ -215,7 +215,7 @@ class Row:
         return self.cells[0].line
 
 
-def _decode(data: bytes, file: str) -> str:
+def decode_text(data: bytes, file: str) -> str:
     def fail(line: int, column: int, message: str) -> MapError:
         return MapError([Diagnostic("error", file, line, column, "", message)])
 
@@ -239,7 +239,7 @@ def _decode(data: bytes, file: str) -> str:
         ) from None
 
 
-def _sniff(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """The delimiter of the header line: the most frequent of ``,`` ``;`` tab outside quotes."""
     counts = {",": 0, ";": 0, "\t": 0}
     quoted = False
@@ -284,8 +284,8 @@ def read_csv(data: bytes, file: str) -> tuple[list[Row], list[Diagnostic]]:
     [('a', 2, 1), ('two\\nlines', 2, 3)]
     [('b', 4, 1), ('x', 4, 3)]
     """
-    text = _decode(data, file)
-    delimiter = _sniff(text)
+    text = decode_text(data, file)
+    delimiter = sniff_delimiter(text)
     stop = re.compile(f"[{re.escape(delimiter)}\r\n]")
     rows: list[Row] = []
     problems: list[Diagnostic] = []

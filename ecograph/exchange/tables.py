@@ -23,7 +23,7 @@ from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS
 from ecograph.loader import resolve_plain
 from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.tablemap import check_options
-from ecograph.validate import _plain
+from ecograph.validate import plain_data
 
 __all__ = [
     "TableImport",
@@ -154,7 +154,7 @@ def map_data(eco: Ecosystem) -> dict[str, Any]:
             if getattr(node, name):
                 record[name] = list(getattr(node, name))
         if node.attrs:
-            record["attrs"] = _plain(node.attrs)
+            record["attrs"] = plain_data(node.attrs)
         nodes[node.id] = record
     if nodes:
         data["nodes"] = nodes
@@ -177,7 +177,7 @@ def map_data(eco: Ecosystem) -> dict[str, Any]:
             if getattr(pipe, name) is not None:
                 record[name] = getattr(pipe, name)
         if pipe.attrs:
-            record["attrs"] = _plain(pipe.attrs)
+            record["attrs"] = plain_data(pipe.attrs)
         pipes.append(record)
     if pipes:
         data["pipes"] = pipes
