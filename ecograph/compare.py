@@ -38,6 +38,7 @@ SECTIONS: tuple[str, ...] = (
     "max_flow",
     "flow_indices",
     "centrality",
+    "value",
     "diagnosis",
     "volumes",
 )
@@ -170,6 +171,9 @@ def compare(
         - ``flow_indices``: the indices of :data:`FLOW_INDICES`;
         - ``centrality``: rank and value before and after, and ``move``
           (places gained), for the union of both tops, by rank after;
+        - ``value``: nodes whose revenue, spend, income or net
+          (:func:`ecograph.value`) changed: ``before``/``after``/``delta`` of
+          the net, and ``revenue_before``... of the others, largest change first;
         - ``diagnosis``: nodes whose status changed;
         - ``volumes``: pipes whose effective volume changed (a blocked pipe
           carries 0), largest change first.
@@ -287,6 +291,8 @@ def _compare(
     ranking.sort(key=lambda r: (r["rank_after"] is None, r["rank_after"] or r["rank_before"]))
     out["centrality"] = ranking
 
+    out["value"] = _value_changes(before, after, kind)
+
     statuses = []
     if diagnosis:
         d_before, d_after = _diagnoses(before, kind), _diagnoses(after, kind)
@@ -374,6 +380,35 @@ def _size(record: dict[str, Any]) -> float:
         return -abs(float(record["delta"]))
     value = record["before"] if record["before"] is not None else record["after"]
     return -abs(float(value)) if value is not None and math.isfinite(value) else -math.inf
+
+
+#: The figures of the value sheet (:func:`ecograph.value`) the ``value`` section compares.
+VALUE_FIGURES: tuple[str, ...] = ("revenue", "spend", "income", "net")
+
+
+def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[str, Any]]:
+    """Nodes whose revenue, spend, income or net moved: the value sheet before and after,
+    largest change of ``net`` first (``before``/``after``/``delta`` are the net)."""
+    from ecograph.analysis.value import value
+
+    sheet_b, sheet_a = value(before, kind=kind), value(after, kind=kind)
+    moved: dict[str, None] = {}
+    for figure in VALUE_FIGURES:
+        a = {node: float(row[figure]) for node, row in sheet_b.items()}
+        b = {node: float(row[figure]) for node, row in sheet_a.items()}
+        moved.update((node, None) for node, _, _ in _changed_values(a, b))
+    rows: list[dict[str, Any]] = []
+    for node in moved:
+        old, new = sheet_b.get(node), sheet_a.get(node)
+        row: dict[str, Any] = {"node": node}
+        for figure in VALUE_FIGURES[:-1]:
+            row[f"{figure}_before"] = old[figure] if old else None
+            row[f"{figure}_after"] = new[figure] if new else None
+        a_net, b_net = (old["net"] if old else None), (new["net"] if new else None)
+        row.update(before=a_net, after=b_net, delta=_delta(a_net, b_net))
+        rows.append(row)
+    rows.sort(key=_size)
+    return rows
 
 
 def _changed_values(

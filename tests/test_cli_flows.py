@@ -59,6 +59,7 @@ def test_reach_json(loop_map: str) -> None:
         "hops": {"pool": 0, "platform": 1, "shop": 2, "app": 2},
         "traffic": {"platform": 110.0, "shop": 60.0, "app": 20.0},
         "max_flow": 70.0,
+        "cost_per_unit": 0.0,  # no pipe of the map has a cost: every route is free
     }
     code, out, _ = run("reach", loop_map, "--from", "pool", "--hops", "1", "--format", "json")
     assert json.loads(out)["hops"] == {"pool": 0, "platform": 1}

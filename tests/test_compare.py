@@ -82,7 +82,12 @@ def _mirror(d1: dict[str, Any], d2: dict[str, Any]) -> None:
         one = {(r[key], r["field"]): (r["old"], r["new"]) for r in d1[what]["changed"]}
         two = {(r[key], r["field"]): (r["new"], r["old"]) for r in d2[what]["changed"]}
         assert one == two
-    for section, key in (("traffic", "node"), ("volumes", "key"), ("max_flow", "target")):
+    for section, key in (
+        ("traffic", "node"),
+        ("value", "node"),
+        ("volumes", "key"),
+        ("max_flow", "target"),
+    ):
         one = {r[key]: (r["before"], r["after"]) for r in d1[section]}
         two = {r[key]: (r["after"], r["before"]) for r in d2[section]}
         assert one == two
@@ -340,3 +345,51 @@ def test_whatif_with_a_map_given_does_not_need_the_base(tmp_path: Path) -> None:
     assert code == 0
     assert "the scenario's base is" in err
     assert "remove kiwi-grower" in out
+
+
+def test_value_sheet_section_by_hand() -> None:
+    text = """
+ecograph: 1
+name: shop
+nodes:
+  u: {kind: pool, inflow: 100}
+  s: {kind: partner, price: 20, outflow: 100}
+pipes:
+  - {from: u, to: s, volume: 100, cost: 0.5, conversion: 0.1}
+"""
+    before = ecograph.loads(text)
+    after = ecograph.loads(
+        text.replace("inflow: 100", "inflow: 60")
+        .replace("outflow: 100", "outflow: 60")
+        .replace("volume: 100", "volume: 60")
+    )
+    rows = compare(before, after, diagnosis=False)["value"]
+    # s: 100 visits x 0.1 = 10 orders x 20 = 200 revenue, pays 100 x 0.5 = 50: net 150;
+    # after: 6 orders, 120 revenue, pays 30: net 90. u is paid 50, then 30.
+    assert rows == [
+        {
+            "node": "s",
+            "revenue_before": 200.0,
+            "revenue_after": 120.0,
+            "spend_before": 50.0,
+            "spend_after": 30.0,
+            "income_before": 0.0,
+            "income_after": 0.0,
+            "before": 150.0,
+            "after": 90.0,
+            "delta": -60.0,
+        },
+        {
+            "node": "u",
+            "revenue_before": 0.0,
+            "revenue_after": 0.0,
+            "spend_before": 0.0,
+            "spend_after": 0.0,
+            "income_before": 50.0,
+            "income_after": 30.0,
+            "before": 50.0,
+            "after": 30.0,
+            "delta": -20.0,
+        },
+    ]
+    assert compare(before, before, diagnosis=False)["value"] == []

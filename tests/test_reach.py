@@ -386,3 +386,34 @@ def test_solvers_match_a_dense_inverse(path: str, monkeypatch: pytest.MonkeyPatc
     traffic = reach(eco, "v0").traffic
     for node, amount in traffic.items():
         assert amount == pytest.approx(row[ref["ids"].index(node)], rel=1e-9, abs=1e-9)
+
+
+def test_cost_per_unit_of_the_cheapest_route_by_hand() -> None:
+    eco = ecograph.loads(
+        """
+ecograph: 1
+name: routes
+nodes:
+  u: {kind: pool, inflow: 8}
+  a: {kind: channel}
+  b: {kind: channel}
+  t: {kind: partner, outflow: 8}
+pipes:
+  - {from: u, to: a, volume: 5, capacity: 5, cost: 2}
+  - {from: u, to: b, volume: 3, capacity: 3, cost: 1}
+  - {from: a, to: t, volume: 5}
+  - {from: b, to: t, volume: 3, cost: 0.5}
+"""
+    )
+    r = ecograph.reach(eco, "u", to="t")
+    # via a: 2 + 0 = 2 per unit; via b: 1 + 0.5 = 1.5 per unit (the cheapest route)
+    assert r.cost_per_unit == 1.5
+    assert r.max_flow == 8.0
+    # the same as a shortest path with the costs as weights (networkx)
+    G = nx.DiGraph()
+    for p in eco.pipes:
+        G.add_edge(p.from_node, p.to_node, w=p.cost or 0.0)
+    assert nx.shortest_path_length(G, "u", "t", weight="w") == r.cost_per_unit
+    assert r.to_dict()["cost_per_unit"] == 1.5
+    # nothing can arrive from t at u: no route, no cost
+    assert ecograph.reach(eco, "t", to="u").cost_per_unit is None

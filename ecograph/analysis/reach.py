@@ -62,6 +62,10 @@ class Reach:
     max_flow : float or None
         Most the source could deliver to ``target`` under capacities (``inf``
         when a path of unbounded pipes joins them; JSON writes it as null).
+    cost_per_unit : float or None
+        What one unit costs on the cheapest route from the source to
+        ``target`` (the pipes' ``cost`` along it, capacities respected; the
+        first unit of :func:`ecograph.cheapest`); None when nothing can arrive.
     """
 
     source: str
@@ -72,9 +76,11 @@ class Reach:
     sent: float = 0.0
     target: str | None = None
     max_flow: float | None = None
+    cost_per_unit: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready data: ``source``, ``hops``, ``traffic`` (+ ``max_flow``).
+        """The result as JSON-ready data: ``source``, ``hops``, ``traffic`` (+ ``max_flow`` and
+        ``cost_per_unit`` with a target).
 
         Examples
         --------
@@ -88,6 +94,7 @@ class Reach:
         }
         if self.target is not None:
             out["max_flow"] = self.max_flow
+            out["cost_per_unit"] = self.cost_per_unit
         return out
 
 
@@ -199,11 +206,15 @@ def reach(
     left = np.flatnonzero(leaving > 0)
     leaving_map = dict(zip(arrays.names(left), leaving[left].tolist(), strict=True))
 
-    max_flow = None
+    max_flow = cost_per_unit = None
     if to is not None:
         from ecograph.analysis.bottlenecks import max_flow as bottleneck_max_flow
+        from ecograph.analysis.cheapest import cheapest
 
         max_flow = bottleneck_max_flow(eco, to, sources=[source], kind=kind)
+        if max_flow > 0:  # the cost of the first unit: the cheapest route's, per unit
+            first = cheapest(eco, to, demand=0.0, sources=[source], kind=kind)["marginal_cost"]
+            cost_per_unit = float(first) if first is not None else None
     return Reach(
         source=source,
         kind=kind,
@@ -213,6 +224,7 @@ def reach(
         sent=sent,
         target=to,
         max_flow=max_flow,
+        cost_per_unit=cost_per_unit,
     )
 
 

@@ -85,6 +85,7 @@ _TITLES = {
     "max_flow": "max-flow to the targets",
     "flow_indices": "flow indices",
     "centrality": "ranking",
+    "value": "value sheet (net = revenue + income - spend)",
     "diagnosis": "diagnosis statuses",
     "volumes": "pipe volumes",
 }
@@ -106,7 +107,7 @@ def _sections(result: dict[str, Any]) -> str:
             if section not in ("affected", "max_flow"):
                 parts.append(f"{title}: unchanged")
                 continue
-        shown = rows[:TABLE_ROWS] if section in ("traffic", "volumes") else rows
+        shown = rows[:TABLE_ROWS] if section in ("traffic", "value", "volumes") else rows
         more = len(rows) - len(shown)
         table = to_table({title: shown})
         if more:

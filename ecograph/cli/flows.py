@@ -61,7 +61,8 @@ def reach(
     (cycles solved exactly, traffic that comes round again counted again).
 
     max_flow (with --to): the most it could deliver there under the pipes'
-    capacities (a pipe without capacity is unbounded).
+    capacities (a pipe without capacity is unbounded); cost_per_unit: what a unit
+    costs on the cheapest route there (the pipes' cost along it).
 
     Example: ecograph reach ecosystems/alibaba.yaml --from taobao-users --to shaanxi-apples
     """
