@@ -989,7 +989,8 @@ def load_tree(
         return None, problems
     root = files[-1]
     merged = _merge(files, root)
-    tables = _tables(files, cwd)  # maps from tables: see ecograph.tablemap
+    tree = folder if folder is not None else real_path(path).parent
+    tables = _tables(files, cwd, tree, allow_outside)  # maps from tables: ecograph.tablemap
     if not problems and all(
         isinstance(f.doc.data, Mapping) and not f.check.is_bad(()) for f in files
     ):
@@ -1021,9 +1022,12 @@ def load_tree(
     return eco, [*problems, *warnings]
 
 
-def _tables(files: list[_Loaded], cwd: Path) -> Any:
+def _tables(files: list[_Loaded], cwd: Path, tree: Path, allow_outside: bool) -> Any:
     """The tables the maps name under ``tables:`` (an ecograph.tablemap.TableSet), read;
-    None when no map names any. A missing path is an error at its entry."""
+    None when no map names any. A missing path is an error at its entry, and so is a
+    table outside the map's folder (``tree``, links resolved) unless ``allow_outside``:
+    as for includes, a map from a stranger must not make ecograph read, and quote, a
+    file elsewhere on the machine."""
     entries: list[tuple[str, Path, str]] = []
     for loaded in files:
         data = loaded.doc.data
@@ -1038,6 +1042,19 @@ def _tables(files: list[_Loaded], cwd: Path) -> Any:
                 target = Path(os.path.normpath(loaded.path.parent / item))
                 if not target.exists() and not target.is_symlink():
                     loaded.check.add(("tables", part, i), f"table file {item!r} does not exist")
+                    continue
+                try:
+                    real = real_path(target)
+                except ValueError:
+                    loaded.check.add(("tables", part, i), f"table path {item!r} is not usable")
+                    continue
+                if not allow_outside and not inside(real, tree):
+                    loaded.check.add(
+                        ("tables", part, i),
+                        f"table file {item!r} is outside the map's folder "
+                        f"{_display(tree, cwd, None)}; not read (allow it with --allow-outside, "
+                        "or allow_outside=True)",
+                    )
                     continue
                 entries.append((part, target, _display(target, cwd, None)))
     if not entries:

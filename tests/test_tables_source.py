@@ -319,13 +319,17 @@ def test_export_parquet_and_import_a_stub(tmp_path: Path) -> None:
     code, _, err = run(
         "import", nodes, pipes, "-o", str(out), "--tables", "--unit", "traffic=visits"
     )
-    assert code == 0, err
+    assert code == 0
+    assert "note: the tables lie outside the map's folder" in err
     text = out.read_text("utf-8")
     assert "tables:\n  nodes:\n  - ../csv/nodes.csv\n  pipes:\n  - ../csv/pipes.csv\n" in text
     assert "traffic: visits" in text and "nodes:\n  " not in text.split("tables:")[0]
-    eco = ecograph.load(out)
+    # the tables lie outside the stub's folder: read only when allowed, as includes are
+    code, _, err = run("centrality", str(out), "--metric", "pagerank")
+    assert code == 1 and "outside the map's folder" in err
+    eco = ecograph.load(out, allow_outside=True)
     assert len(eco.nodes) == len(ecograph.load(source).nodes)
-    code, stdout, err = run("centrality", str(out), "--metric", "pagerank")
+    code, stdout, err = run("centrality", str(out), "--metric", "pagerank", "--allow-outside")
     assert code == 0, err
 
 
@@ -336,3 +340,22 @@ def test_the_table_columns_are_the_export_columns() -> None:
 
     assert (*NODE_COLUMNS, *ECONOMICS_NODE_COLUMNS) == tablemap.NODE_COLUMNS
     assert (*PIPE_COLUMNS, *ECONOMICS_PIPE_COLUMNS) == tablemap.PIPE_COLUMNS
+
+
+def test_a_table_outside_the_maps_folder_is_not_read(tmp_path: Path) -> None:
+    # like an include: a stranger's map must not make ecograph read and quote another file
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", "utf-8")
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    stub_map = folder / "m.yaml"
+    stub_map.write_text("ecograph: 1\nname: m\ntables:\n  nodes: [../secret.csv]\n", "utf-8")
+    with pytest.raises(ecograph.MapError) as info:
+        ecograph.load(stub_map)
+    message = str(info.value)
+    assert "outside the map's folder" in message and "root:x" not in message
+    assert f"{stub_map}:4:11:" in message  # at the entry of tables.nodes
+    # allowed, it is read (and is not a nodes table)
+    with pytest.raises(ecograph.MapError) as info:
+        ecograph.load(stub_map, allow_outside=True)
+    assert "missing required column 'id'" in str(info.value)

@@ -152,6 +152,14 @@ def import_command(
     write_atomic(output, text.encode("utf-8"), inputs=[nodes_csv, pipes_csv])
     eco = result.ecosystem
     click.echo(one_line(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid"))
+    if stub and "\n  - ../" in text:
+        click.echo(
+            one_line(
+                f"{output}: note: the tables lie outside the map's folder; commands read them "
+                "only with --allow-outside (or move the map next to them)"
+            ),
+            err=True,
+        )
 
 
 def _stub(output: str, nodes: str, pipes: str, eco: Ecosystem) -> str:
