@@ -21,7 +21,7 @@ from ecograph._suggest import did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError
 from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS
 from ecograph.loader import resolve_plain
-from ecograph.model import CURRENCIES, Ecosystem
+from ecograph.model import CURRENCIES, Ecosystem, pipe_key
 from ecograph.tablemap import check_options
 from ecograph.validate import plain_data
 
@@ -212,18 +212,8 @@ def _generated_keys(pipes: list[dict[str, Any]], ids: list[Any]) -> list[str]:
     counts: dict[str, int] = {}
     keys: list[str] = []
     for pipe, given in zip(pipes, ids, strict=True):
-        if isinstance(given, str):
-            keys.append(given)
-            continue
-        base = f"{pipe.get('from')}->{pipe.get('to')}:{pipe.get('kind', 'traffic')}"
-        n = counts.get(base, 0)
-        key = base if n == 0 else f"{base}#{n + 1}"
-        while key in taken:
-            n += 1
-            key = f"{base}#{n + 1}"
-        counts[base] = n + 1
-        taken.add(key)
-        keys.append(key)
+        ends = {"from": pipe.get("from"), "to": pipe.get("to"), "kind": pipe.get("kind", "traffic")}
+        keys.append(pipe_key({**ends, "id": given}, taken, counts))
     return keys
 
 
