@@ -1944,10 +1944,7 @@ def from_tables(
         if pipe_source is not None:
             tables.pipes.append(pipe_source)
     tables.problems.extend(problems)
-    if problems:
-        raise MapError(problems)
-    eco, found = combine(
-        None,
+    return _checked_map(
         tables,
         name=name,
         title=title,
@@ -1956,9 +1953,6 @@ def from_tables(
         description=description,
         tolerance=tolerance,
     )
-    if eco is None:
-        raise MapError(found)
-    return eco
 
 
 def load_table_files(
@@ -1987,12 +1981,8 @@ def load_table_files(
     entries = [("nodes", Path(nodes), os.fspath(nodes))]
     if pipes is not None:
         entries.append(("pipes", Path(pipes), os.fspath(pipes)))
-    tables = read_tables(entries)
-    if tables.problems:
-        raise MapError(tables.problems)
-    eco, found = combine(
-        None,
-        tables,
+    return _checked_map(
+        read_tables(entries),
         name=name,
         title=title,
         period=period,
@@ -2000,6 +1990,14 @@ def load_table_files(
         description=description,
         tolerance=tolerance,
     )
+
+
+def _checked_map(tables: TableSet, **options: Any) -> Ecosystem:
+    """The map of tables read without YAML (``combine`` with no YAML part), or the
+    :class:`MapError` of every problem in reading or checking them."""
+    if tables.problems:
+        raise MapError(tables.problems)
+    eco, found = combine(None, tables, **options)
     if eco is None:
         raise MapError(found)
     return eco
