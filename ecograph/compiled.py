@@ -614,6 +614,28 @@ class Layer:
         keys = self.cm.keys
         return tuple(keys[i] for i in self.rows.tolist())
 
+    @property
+    def pipe_sums(self) -> tuple[FloatArray, FloatArray]:
+        """Volume of this currency's open pipes into and out of each node (the map's
+        :attr:`CompiledMap.pipe_sums`, one column).
+
+        Examples
+        --------
+        >>> L = from_columns(ids=("a", "b"), keys=("p", "q"), src=[0, 0], dst=[1, 1],
+        ...     volume=[2.0, 5.0], open=[True, False]).layer()
+        >>> [x.tolist() for x in L.pipe_sums]
+        [[0.0, 2.0], [2.0, 0.0]]
+        """
+        into, out = self.cm.pipe_sums
+        code = CURRENCY_CODE[self.kind]
+        return into[:, code], out[:, code]
+
+    @functools.cached_property
+    def live(self) -> IntArray:
+        """Positions (in this layer) of the open pipes that join two different nodes: the
+        arcs a flow can use."""
+        return np.flatnonzero(self.is_open & (self.src != self.dst))
+
     def cached(self, name: str, build: Callable[[], T]) -> T:
         """``cache[name]``, built by ``build()`` the first time (and counted in ``builds``).
 

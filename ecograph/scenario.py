@@ -881,11 +881,8 @@ def _boundary(eco: Ecosystem, kind: str, which: str) -> FloatArray:
 def _declared(eco: Ecosystem, kind: str) -> tuple[FloatArray, FloatArray]:
     """Declared total in and out (boundary plus open pipes) per node, in map order."""
     arr = compiled(eco).layer(kind)
-    n = arr.n
-    vol = np.where(arr.is_open, arr.volume, 0.0)
-    ins = arr.inflow + np.bincount(arr.dst, weights=vol, minlength=n)
-    outs = arr.outflow + np.bincount(arr.src, weights=vol, minlength=n)
-    return ins, outs
+    into, out = arr.pipe_sums
+    return arr.inflow + into, arr.outflow + out
 
 
 def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ecosystem:

@@ -59,7 +59,7 @@ def _arcs(
     pipe arc (-1 for source arcs).
     """
     n = arr.n
-    live = arr.cached("live", lambda: np.flatnonzero(arr.is_open & (arr.src != arr.dst)))
+    live = arr.live
     k = len(sources)
     tails = np.concatenate([arr.src[live], np.full(k, n, np.int64)])
     heads = np.concatenate([arr.dst[live], sources])

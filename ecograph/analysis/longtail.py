@@ -315,11 +315,7 @@ def received(
 def _received(layer: Layer) -> FloatArray:
     """Boundary inflow plus the volume of open pipes in, per node (cached on the layer)."""
 
-    def build() -> FloatArray:
-        carried = np.where(layer.is_open, layer.volume, 0.0)
-        return layer.inflow + np.bincount(layer.dst, weights=carried, minlength=layer.n)
-
-    return layer.cached("received", build)
+    return layer.cached("received", lambda: layer.inflow + layer.pipe_sums[0])
 
 
 def longtail(

@@ -170,7 +170,7 @@ def solve(
     n = arr.n
     if not len(sources):
         return 0.0, None
-    live = arr.cached("live", lambda: np.flatnonzero(arr.is_open & (arr.src != arr.dst)))
+    live = arr.live
     tails, heads, cap = arr.src[live], arr.dst[live], arr.capacity[live]
     unbounded = np.isinf(cap)
     if reachable(n, tails[unbounded], heads[unbounded], sources.tolist())[target]:
