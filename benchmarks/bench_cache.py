@@ -32,11 +32,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generate import generate
+from generate import generate, to_document
 
 from ecograph.compiled import compiled
 from ecograph.model import Ecosystem
@@ -75,37 +74,17 @@ for i in top.tolist():
 
 
 def write_yaml(eco: Ecosystem, path: Path) -> None:
-    """The map as YAML, one node or pipe a line (JSON flow mappings are YAML)."""
+    """The map as YAML, one node or pipe a line (JSON flow mappings are YAML), from the
+    records of :func:`generate.to_document`."""
     dumps = json.dumps
+    doc = to_document(eco)
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(f"ecograph: 1\nname: {dumps(eco.name)}\ntitle: {dumps(eco.title)}\n")
-        fh.write(f"period: {eco.period}\nunits: {dumps(dict(eco.units))}\nnodes:\n")
-        for node in eco.nodes.values():
-            entry: dict[str, Any] = {"kind": node.kind}
-            if node.parent:
-                entry["parent"] = node.parent
-            if node.users is not None:
-                entry["users"] = node.users
-            if node.inflow:
-                entry["inflow"] = dict(node.inflow)
-            if node.outflow:
-                entry["outflow"] = dict(node.outflow)
-            if node.tags:
-                entry["tags"] = list(node.tags)
-            if node.genes:
-                entry["genes"] = list(node.genes)
-            fh.write(f"  {dumps(node.id)}: {dumps(entry)}\n")
+        fh.write(f"ecograph: 1\nname: {dumps(doc['name'])}\ntitle: {dumps(doc['title'])}\n")
+        fh.write(f"period: {doc['period']}\nunits: {dumps(doc['units'])}\nnodes:\n")
+        for node_id, entry in doc["nodes"].items():
+            fh.write(f"  {dumps(node_id)}: {dumps(entry)}\n")
         fh.write("pipes:\n")
-        for pipe in eco.pipes:
-            entry = {"from": pipe.from_node, "to": pipe.to_node}
-            if pipe.kind != "traffic":
-                entry["kind"] = pipe.kind
-            if pipe.volume is not None:
-                entry["volume"] = pipe.volume
-            if pipe.capacity is not None:
-                entry["capacity"] = pipe.capacity
-            if not pipe.is_open:
-                entry["status"] = pipe.status
+        for entry in doc["pipes"]:
             fh.write(f"  - {dumps(entry)}\n")
 
 
