@@ -104,7 +104,7 @@ from ecograph.model import (
     Node,
     Pipe,
 )
-from ecograph.validate import DEFAULT_TOLERANCE, CheckResult, expand_paths, load_tree
+from ecograph.validate import DEFAULT_TOLERANCE, CheckResult, expand_paths, load_checked
 from ecograph.validate import check as check_source
 from ecograph.validate import load as load_source
 
@@ -318,7 +318,7 @@ def _cold(
     started = time.time_ns()
     cwd = Path(key["cwd"])
     with gc_paused():
-        eco, problems = load_tree(Path(key["root"]), shown, tolerance=tolerance, cwd=cwd)
+        eco, problems = load_checked(Path(key["root"]), shown, tolerance=tolerance, cwd=cwd)
     if eco is not None:
         try:
             sources = _sources(eco.files, cwd, started)

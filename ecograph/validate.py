@@ -105,6 +105,13 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def schema_data() -> dict[str, Any]:
+    """The map's JSON Schema as read from the package (cached; :func:`schema` gives a copy).
+
+    Examples
+    --------
+    >>> schema_data()["properties"]["ecograph"]["const"]
+    1
+    """
     text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
@@ -200,7 +207,17 @@ def inside(path: Path, folder: Path) -> bool:
 
 
 class Checker:
-    """Collects diagnostics for one document."""
+    """Collects diagnostics for one document, each located at its path in the document,
+    each place and problem once.
+
+    Examples
+    --------
+    >>> from ecograph.loader import parse_text
+    >>> check = Checker(parse_text("name: m\\nperiod: fortnight\\n", "m.yaml"))
+    >>> check.add(("period",), "unknown period 'fortnight'")
+    >>> [str(d) for d in check.out], check.is_bad(("period",))
+    (["m.yaml:2:9: period: unknown period 'fortnight'"], True)
+    """
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -257,7 +274,16 @@ def _normalise_text_fields(doc: Document) -> None:
 def keep_raw(
     doc: Document, container: YMap | YSeq, key: str | int, path: tuple[str | int, ...]
 ) -> None:
-    """Put back the text of a plain scalar that YAML read as a number, boolean or null."""
+    """Put back the text of a plain scalar that YAML read as a number, boolean or null.
+
+    Examples
+    --------
+    >>> from ecograph.loader import parse_text
+    >>> doc = parse_text("label: 1.10\\n", "m.yaml")
+    >>> keep_raw(doc, doc.data, "label", ("label",))
+    >>> doc.data["label"]
+    '1.10'
+    """
     value = container[key]  # type: ignore[index]
     if isinstance(value, bool | int | float) and not isinstance(value, str):
         raw = doc.raw(path)
@@ -331,6 +357,20 @@ def part_errors(check: Checker, data: Mapping[str, Any], prefix: tuple[str | int
 def translate_errors(
     error: jsonschema.ValidationError, check: Checker, prefix: tuple[str | int, ...] = ()
 ) -> None:
+    """Add one JSON Schema error to ``check`` as ecograph says it: what was expected, what
+    was found, a hint, at the error's path (under ``prefix``).
+
+    Examples
+    --------
+    >>> import jsonschema
+    >>> from ecograph.loader import parse_text
+    >>> check = Checker(parse_text("users: many\\n", "m.yaml"))
+    >>> error = next(jsonschema.Draft202012Validator({"properties": {"users": {
+    ...     "type": "number"}}}).iter_errors(check.doc.data))
+    >>> translate_errors(error, check)
+    >>> print(check.out[0])
+    m.yaml:1:8: users: expected a number, found text 'many'
+    """
     path = (*prefix, *error.absolute_path)
     value: Any = error.instance
     validator: Any = error.validator
@@ -774,7 +814,14 @@ def _number(value: Any) -> float | None:
 
 
 def plain_data(value: Any) -> Any:
-    """Deep copy of loaded data into plain dicts and lists, read-only at the top."""
+    """Deep copy of loaded data into plain dicts and lists (no positions kept).
+
+    Examples
+    --------
+    >>> from ecograph.loader import parse_text
+    >>> plain_data(parse_text("a: {b: [1, 2]}\\n", "m.yaml").data)
+    {'a': {'b': [1, 2]}}
+    """
     if isinstance(value, Mapping):
         return {k: plain_data(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -862,7 +909,15 @@ def map_warnings(eco: Ecosystem, tolerance: float) -> list[Diagnostic]:
     """Warnings of a valid map: blocked pipes with volume, volume above capacity, nodes
     with no pipes, and flows that do not balance, in that order (pipes in map order, then
     nodes in map order). Computed on the compiled columns; objects are read only for the
-    pipes and nodes warned about."""
+    pipes and nodes warned about.
+
+    Examples
+    --------
+    >>> eco = loads("ecograph: 1\\nname: m\\nnodes:\\n  a: {kind: pool, inflow: 5}\\n"
+    ...             "  b: {kind: partner}\\npipes:\\n  - {from: a, to: b, volume: 3}\\n")
+    >>> [w.message.split(":")[0] for w in map_warnings(eco, 1e-3)]
+    ["traffic does not balance at 'a'", "traffic does not balance at 'b'"]
+    """
     out: list[Diagnostic] = []
 
     def warn(location: Location, path: str, message: str) -> None:
@@ -970,7 +1025,7 @@ def _economics_warnings(eco: Ecosystem) -> list[Diagnostic]:
 # -- public API -------------------------------------------------------------------------
 
 
-def load_tree(
+def load_checked(
     path: Path | None,
     shown: str,
     *,
@@ -980,6 +1035,17 @@ def load_tree(
     allow_outside: bool = False,
     folder: Path | None = None,
 ) -> tuple[Ecosystem | None, list[Diagnostic]]:
+    """Load, check and build a map file with everything it includes and the tables it
+    names: the map (None when it has errors) and every diagnostic, never raising for a
+    problem of the map. What :func:`load`, :func:`check` and the warm-load cache call.
+
+    Examples
+    --------
+    >>> eco, problems = load_checked(Path("no-such.yaml"), "no-such.yaml", tolerance=1e-3,
+    ...                              cwd=Path.cwd())
+    >>> eco, [str(p) for p in problems]
+    (None, ['no-such.yaml: no such file'])
+    """
     if path is None:  # a path that cannot name a file (a NUL byte)
         return None, [Diagnostic("error", shown, 0, 0, "", "the path contains a NUL byte")]
     files, problems = _load_tree(
@@ -1130,7 +1196,7 @@ def load(
     shown = os.fspath(path)
     cwd = Path.cwd()
     with gc_paused():
-        eco, problems = load_tree(
+        eco, problems = load_checked(
             _real_or_none(shown),
             shown,
             tolerance=tolerance,
@@ -1186,7 +1252,7 @@ def loads(
         folder = real_path(base)
     except ValueError:
         raise UsageError("base_dir contains a NUL byte") from None
-    eco, problems = load_tree(
+    eco, problems = load_checked(
         folder / "<string>",
         filename,
         tolerance=tolerance,
@@ -1289,7 +1355,7 @@ def check(
         paths = [paths]
     results: list[CheckResult] = []
     for shown in expand_paths(os.fspath(p) for p in paths):
-        eco, problems = load_tree(
+        eco, problems = load_checked(
             _real_or_none(shown),
             shown,
             tolerance=tolerance,

@@ -216,6 +216,19 @@ class Row:
 
 
 def decode_text(data: bytes, file: str) -> str:
+    """The text of a CSV file's bytes: UTF-8 (a byte-order mark dropped), else one located
+    :class:`MapError` (another encoding, NUL bytes).
+
+    Examples
+    --------
+    >>> decode_text("\\ufeffid,kind\\n".encode(), "n.csv")
+    'id,kind\\n'
+    >>> decode_text(b"id\\x00", "n.csv")
+    Traceback (most recent call last):
+    ...
+    ecograph.errors.MapError: n.csv:1:3: file looks binary (NUL bytes), not CSV
+    """
+
     def fail(line: int, column: int, message: str) -> MapError:
         return MapError([Diagnostic("error", file, line, column, "", message)])
 
@@ -240,7 +253,13 @@ def decode_text(data: bytes, file: str) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter of the header line: the most frequent of ``,`` ``;`` tab outside quotes."""
+    """The delimiter of the header line: the most frequent of ``,`` ``;`` tab outside quotes.
+
+    Examples
+    --------
+    >>> sniff_delimiter('id;kind;"a,b"\\n'), sniff_delimiter("id,kind\\n")
+    (';', ',')
+    """
     counts = {",": 0, ";": 0, "\t": 0}
     quoted = False
     for ch in text:
