@@ -568,6 +568,14 @@ def _display(path: Path, base: Path, given: str | None) -> str:
         return str(path)
 
 
+def _outside(what: str, item: str, tree: Path, cwd: Path) -> str:
+    """The refusal of a file a map names outside its folder (includes and tables alike)."""
+    return (
+        f"{what} {item!r} is outside the map's folder {_display(tree, cwd, None)}; not read "
+        "(allow it with --allow-outside, or allow_outside=True)"
+    )
+
+
 def _load_tree(
     root: Path,
     shown_root: str,
@@ -620,12 +628,7 @@ def _load_tree(
                 if target in seen:
                     continue
                 if not allow_outside and not inside(target, tree):
-                    check.add(
-                        at,
-                        f"included file {item!r} is outside the map's folder "
-                        f"{_display(tree, cwd, None)}; not read (allow it with --allow-outside, "
-                        "or allow_outside=True)",
-                    )
+                    check.add(at, _outside("included file", item, tree, cwd))
                     continue
                 if len(chain) + 1 >= MAX_INCLUDE_DEPTH:
                     check.add(at, f"includes nest deeper than {MAX_INCLUDE_DEPTH} files; not read")
@@ -1115,12 +1118,7 @@ def _tables(files: list[_Loaded], cwd: Path, tree: Path, allow_outside: bool) ->
                     loaded.check.add(("tables", part, i), f"table path {item!r} is not usable")
                     continue
                 if not allow_outside and not inside(real, tree):
-                    loaded.check.add(
-                        ("tables", part, i),
-                        f"table file {item!r} is outside the map's folder "
-                        f"{_display(tree, cwd, None)}; not read (allow it with --allow-outside, "
-                        "or allow_outside=True)",
-                    )
+                    loaded.check.add(("tables", part, i), _outside("table file", item, tree, cwd))
                     continue
                 entries.append((part, target, _display(target, cwd, None)))
     if not entries:
