@@ -42,7 +42,7 @@ _SHOWN = (
 _VERDICTS = {
     "strong-get-stronger": "the strong get stronger",
     "small-catch-up": "the small catch up",
-    "no-size-effect": "no clear size effect (Gibrat's law holds)",
+    "no-size-effect": "no clear size effect (consistent with Gibrat's law)",
     "too-few": "too few partners to tell",
 }
 

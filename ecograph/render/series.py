@@ -12,8 +12,10 @@ map page of :func:`ecograph.render.to_html` and puts them behind a slider:
   entry and a tooltip row say so); nodes that left are drawn once more, grey and
   marked ``-``, in the snapshot they left;
 * the pages of the snapshots are embedded as JSON text and shown one at a time
-  in a frame; the outer page runs one small script of its own and allows, by
-  hash, only the scripts the map pages run. No request leaves the page.
+  in an ``<iframe sandbox="allow-scripts" srcdoc>`` (as the report does): the map's
+  scripts run in an origin of their own; the outer page runs one small script of
+  its own and its policy, which the frame inherits, allows by hash only that and
+  the scripts the map pages' own policies name. No request leaves the page.
 """
 
 from __future__ import annotations
@@ -300,7 +302,7 @@ def series_drawings(
     return out
 
 
-_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_POLICY = re.compile(r"script-src ([^;\"]*)")
 _OUTER_JS = """(function () {
   "use strict";
   var pages = JSON.parse(document.getElementById("series-pages").textContent);
@@ -372,8 +374,11 @@ def series_page(drawings: Sequence[Drawing], dates: Sequence[str], *, title: str
         raise ValueError("one date per drawing, and at least one drawing")
     pages = [to_html(d) for d in drawings]
     allowed = {_hash(_OUTER_JS)}
-    for page in pages:
-        allowed.update(_hash(s) for s in _SCRIPT.findall(page))
+    for page in pages:  # the map pages' own scripts, by the hashes their policy names
+        found = _POLICY.search(page)
+        if found is None:
+            raise RuntimeError("a map page has no script-src policy")
+        allowed.update(found.group(1).split())
     csp = "; ".join(
         [
             "default-src 'none'",
@@ -397,7 +402,7 @@ def series_page(drawings: Sequence[Drawing], dates: Sequence[str], *, title: str
         'aria-label="Snapshot">'
         '<button id="series-next" type="button" aria-label="Next snapshot">▶</button>'
         '<span id="series-date"></span></div>\n'
-        '<iframe id="series-frame" title="Snapshot map"></iframe>\n'
+        '<iframe id="series-frame" sandbox="allow-scripts" title="Snapshot map"></iframe>\n'
         f'<script type="application/json" id="series-pages">{embed_json(pages)}</script>\n'
         f'<script type="application/json" id="series-dates">{embed_json(list(dates))}</script>\n'
         f"<script>{_OUTER_JS}</script>\n</body>\n</html>\n"
