@@ -196,7 +196,9 @@ def test_errors_of_a_snapshot_map_are_located_in_that_map(folder: Path) -> None:
     assert "unknown node 'shp'" in found[0]
 
 
-def test_a_map_outside_the_folders_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_map_outside_the_folders_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inner = tmp_path / "in"
     inner.mkdir()
     (tmp_path / "a.yaml").write_text(_map(), "utf-8")
@@ -271,8 +273,7 @@ def test_trend_usage_errors_exit_2(folder: Path) -> None:
     code, _, err = _run("trend", "s.yaml", "--node", "shp")
     assert code == 1
     assert err == (
-        "s.yaml: error: unknown node 'shp': in no snapshot of the series "
-        "(did you mean 'shop'?)\n"
+        "s.yaml: error: unknown node 'shp': in no snapshot of the series (did you mean 'shop'?)\n"
     )
 
 
