@@ -287,7 +287,8 @@ class Trend:
         them), ``share`` of the partners' total, ``top_giant`` and
         ``dependency`` (the share of its traffic that entered the map inside
         that giant; ``"own"`` for its own inflow), ``status`` (its diagnosis),
-        ``revenue`` and ``net``.
+        ``revenue`` and ``net``. ``top_giant``, ``dependency`` and ``status`` are None
+        where the node is absent, or where the currency does not reach it at all.
     growth : dict
         ``periods``: per pair of consecutive snapshots ``from``, ``to``, the
         growth rate of every measure (``after / before - 1``; None when before is
@@ -421,8 +422,15 @@ def _node_row(
     row["share"] = got / lt.total if node in ranks and lt.total > 0 else None
     try:
         dep = dependency(eco, node, kind=kind)
+        status: str | None = diagnose(eco, node=node, kind=kind)[node].status
     except UsageError as exc:
-        raise _in_snapshot(snapshot, exc) from None
+        if got != 0:
+            raise _in_snapshot(snapshot, exc) from None
+        # the currency does not reach the node at all (no pipe of it, no inflow):
+        # nothing depends on anything and there is nothing to diagnose
+        row.update(top_giant=None, dependency=None, status=None)
+        row["revenue"], row["net"] = float(sheet["revenue"]), float(sheet["net"])
+        return row
     by_giant: dict[str, float] = {}
     for origin, share in dep.sources.items():
         g = "own" if origin == node else giant_of(eco, origin)
@@ -432,7 +440,7 @@ def _node_row(
         row["top_giant"], row["dependency"] = top, by_giant[top]
     else:
         row["top_giant"], row["dependency"] = None, None
-    row["status"] = diagnose(eco, node=node, kind=kind)[node].status
+    row["status"] = status
     row["revenue"], row["net"] = float(sheet["revenue"]), float(sheet["net"])
     return row
 

@@ -232,3 +232,12 @@ def test_group_restricts_every_snapshot() -> None:
     result = trend(load_series(EXAMPLE), group="rural-taobao")
     assert [row["partners"] for row in result.snapshots] == [5, 6, 5]
     assert [row["herfindahl_by_giant"] for row in result.snapshots] == [1.0, 1.0, 1.0]
+
+
+def test_a_currency_that_never_reaches_a_node_gives_no_dependency_or_diagnosis() -> None:
+    result = trend(load_series(EXAMPLE), nodes=["pinduoduo"], kind="capital")
+    rows = result.nodes["pinduoduo"]
+    assert [r["received"] for r in rows] == [0.0, 0.0, 0.0]
+    assert {(r["top_giant"], r["dependency"], r["status"]) for r in rows} == {(None, None, None)}
+    assert [s["received"] for s in result.snapshots] == [0.0, 0.0, 0.0]
+    assert result.growth["periods"][0]["gibrat"]["verdict"] == "too-few"
