@@ -31,7 +31,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,7 +51,7 @@ from ecograph.validate import (
     load_checked,
     parse_file,
     real_path,
-    translate_errors,
+    versioned_errors,
 )
 
 __all__ = [
@@ -269,21 +269,7 @@ def _check_structure(check: Checker) -> None:
                 for key in ("date", "map", "label"):
                     if key in item and item[key] is not None:
                         keep_raw(check.doc, item, key, ("snapshots", i, key))
-    fast, full = _validator()
-    try:
-        fast(data)
-        errors: Iterable[jsonschema.ValidationError] = ()
-    except fastjsonschema.JsonSchemaValueException:
-        errors = full.iter_errors(data)
-    for error in errors:
-        if error.validator == "const" and tuple(error.absolute_path) == ("ecograph-series",):
-            check.add(
-                ("ecograph-series",),
-                f"unsupported series version {error.instance!r}; this ecograph reads version 1 "
-                "(write 'ecograph-series: 1')",
-            )
-            continue
-        translate_errors(error, check)
+    versioned_errors(check, _validator(), data, version_key="ecograph-series", what="series")
 
 
 def _check_dates(check: Checker) -> list[tuple[datetime.date, str] | None]:

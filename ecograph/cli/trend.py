@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ecograph.cli.longtail import chart_format
 from ecograph.cli.main import (
     F,
     allow_outside_option,
@@ -15,18 +16,17 @@ from ecograph.cli.main import (
     blame,
     cli,
     emit,
+    format_option,
     kind_option,
 )
 from ecograph.errors import one_line
 from ecograph.formatting import format_number, to_table
-from ecograph.render.charts import CHART_FORMATS
 from ecograph.series import Series, load_series
 from ecograph.trend import MEASURES, Trend
 from ecograph.trend import trend as run_trend
 
 __all__ = ["currency_option", "load_series_for_command", "render_series_command", "trend"]
 
-_SUFFIXES = tuple(f".{f}" for f in CHART_FORMATS)
 _SHOWN = (
     "received",
     "partners",
@@ -72,16 +72,6 @@ def load_series_for_command(path: str) -> Series:
             err=True,
         )
     return series
-
-
-def _chart_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and Path(value).suffix.lower() not in _SUFFIXES:
-        raise click.BadParameter(
-            f"{value!r} has no chart extension; use one of {', '.join(_SUFFIXES)}",
-            ctx=ctx,
-            param=param,
-        )
-    return value
 
 
 def _pct(x: Any) -> str:
@@ -176,19 +166,12 @@ def _gibrat_line(g: dict[str, Any]) -> str:
     show_default=True,
     help="Level of the growth-on-size slope's interval.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output: readable tables, one JSON document, or CSV (one row per snapshot).",
-)
+@format_option
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    callback=_chart_path,
+    callback=chart_format,
     help="Also write a line chart here: .png or .svg (replaced only once complete).",
 )
 @click.option(
