@@ -406,7 +406,6 @@ def _from_document(
     warnings: list[Diagnostic] = []
     cwd = Path.cwd()
     for i, path in enumerate(paths):
-        assert path is not None  # every map was checked above
         name = os.path.normpath(os.path.join(folder, data["snapshots"][i]["map"]))
         eco, found = load_checked(
             path, name, tolerance=tolerance, cwd=cwd, allow_outside=allow_outside
@@ -422,7 +421,8 @@ def _from_document(
         raise MapError(check.out)
     snapshots = []
     for (i, eco), parsed in zip(loaded, dates, strict=True):
-        assert parsed is not None
+        if parsed is None:  # not reached: a date that does not parse is an error above
+            raise MapError(check.out)
         item = data["snapshots"][i]
         line, column = doc.locate(("snapshots", i))
         snapshots.append(
