@@ -78,6 +78,10 @@ def _pct(x: Any) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:+.1f}%"
 
 
+def _share(x: Any) -> str:
+    return "-" if x is None else f"{100 * x:.3g}%"
+
+
 def _num(x: Any) -> str:
     if x is None:
         return "-"
@@ -102,8 +106,9 @@ def _text(result: Trend) -> str:
             str(r["date"]): {
                 "received": _num(r["received"]),
                 "rank": _num(r["rank"]),
+                "share": _share(r["share"]),
                 "top giant": r["top_giant"] or "-",
-                "dependency": _num(r["dependency"]),
+                "dependency": _share(r["dependency"]),
                 "diagnosis": r["status"] or ("absent" if not r["present"] else "-"),
             }
             for r in rows
