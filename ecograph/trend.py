@@ -46,7 +46,7 @@ from ecograph.analysis.dependency import dependency
 from ecograph.analysis.diagnose import diagnose
 from ecograph.analysis.flow import flow
 from ecograph.analysis.longtail import DEFAULT_KINDS, LongTail, longtail, received
-from ecograph.analysis.value import value
+from ecograph.analysis.value import root_rows, value
 from ecograph.compiled import KIND_CODE, compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, check_currency
@@ -206,16 +206,17 @@ def gibrat(
     both = [k for k in before if k in after]
     exits = [k for k in before if k not in after]
     entries = [k for k in after if k not in before]
-    pairs = [(float(before[k]), float(after[k])) for k in both]
-    kept = np.array([p for p in pairs if p[0] > 0 and p[1] > 0], dtype=float).reshape(-1, 2)
-    n = len(kept)
+    s0 = np.fromiter((before[k] for k in both), dtype=float, count=len(both))
+    s1 = np.fromiter((after[k] for k in both), dtype=float, count=len(both))
+    alive = (s0 > 0) & (s1 > 0)
+    n = int(alive.sum())
     out: dict[str, Any] = dict.fromkeys(
         ("slope", "intercept", "stderr", "low", "high", "r", "p_value")
     )
     verdict = "too-few"
     if n >= 2:
-        x = np.log(kept[:, 0])
-        y = np.log(kept[:, 1]) - x
+        x = np.log(s0[alive])
+        y = np.log(s1[alive]) - x
         dx, dy = x - x.mean(), y - y.mean()
         sxx, syy, sxy = float(dx @ dx), float(dy @ dy), float(dx @ dy)
         if sxx > 0:
@@ -246,7 +247,7 @@ def gibrat(
         exits_carried=float(sum(float(before[k]) for k in exits)),
         entries=len(entries),
         entries_carried=float(sum(float(after[k]) for k in entries)),
-        zero=len(pairs) - n,
+        zero=len(both) - n,
         **{k: _finite(v) for k, v in out.items()},
     )
 
@@ -264,6 +265,14 @@ def giant_of(eco: Ecosystem, node: str) -> str:
     """
     chain = eco.ancestors_in_tree(node)
     return chain[-1] if chain else node
+
+
+def _giants(eco: Ecosystem, nodes: Sequence[str]) -> dict[str, str]:
+    """:func:`giant_of` of many nodes at once, from the compiled columns."""
+    cm = compiled(eco)
+    roots = root_rows(cm)
+    rows = np.fromiter((cm.index[n] for n in nodes), dtype=np.int64, count=len(nodes))
+    return dict(zip(nodes, cm.names(roots[rows]), strict=True))
 
 
 @dataclass(frozen=True)
@@ -360,9 +369,8 @@ def _measure(snapshot: Snapshot, kind: str, group: str | None) -> tuple[dict[str
     except UsageError as exc:
         raise _in_snapshot(snapshot, exc) from None
     by_giant: dict[str, float] = {}
-    for node, got in lt.values.items():
-        g = giant_of(eco, node)
-        by_giant[g] = by_giant.get(g, 0.0) + got
+    for node, g in _giants(eco, list(lt.values)).items():
+        by_giant[g] = by_giant.get(g, 0.0) + lt.values[node]
     cm = compiled(eco)
     pools = cm.kind == KIND_CODE["pool"]
     users = cm.users[pools]
@@ -492,9 +500,9 @@ def trend(
     2.0
     """
     check_currency(kind)
-    everywhere = {n for s in series.snapshots for n in s.map.nodes}
     for node in nodes:
-        if node not in everywhere:
+        if not any(node in s.map.nodes for s in series.snapshots):
+            everywhere = {n for s in series.snapshots for n in s.map.nodes}
             raise UsageError(
                 f"unknown node {node!r}: in no snapshot of the series"
                 + did_you_mean(node, everywhere)
@@ -521,14 +529,15 @@ def trend(
             pooled_after[f"{i}\x00{k}"] = after[k]
         eco0, eco1 = series.snapshots[i - 1].map, series.snapshots[i].map
         # partners by their giant in the first snapshot; entries by their giant in the second
+        giants0, giants1 = _giants(eco0, list(before)), _giants(eco1, list(after))
         by_giant: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
         for k, v in before.items():
-            by_giant.setdefault(giant_of(eco0, k), ({}, {}))[0][k] = v
+            by_giant.setdefault(giants0[k], ({}, {}))[0][k] = v
         for k, v in after.items():
             if k in before:
-                by_giant[giant_of(eco0, k)][1][k] = v
+                by_giant[giants0[k]][1][k] = v
             else:
-                by_giant.setdefault(giant_of(eco1, k), ({}, {}))[1][k] = v
+                by_giant.setdefault(giants1[k], ({}, {}))[1][k] = v
         periods.append(
             {
                 "from": rows[i - 1]["date"],
