@@ -40,6 +40,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
+from ecograph._perf import gc_paused
 from ecograph.errors import Diagnostic, MapError, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, read_file
 from ecograph.model import Ecosystem, Location
@@ -407,9 +408,10 @@ def _from_document(
     cwd = Path.cwd()
     for i, path in enumerate(paths):
         name = os.path.normpath(os.path.join(folder, data["snapshots"][i]["map"]))
-        eco, found = load_checked(
-            path, name, tolerance=tolerance, cwd=cwd, allow_outside=allow_outside
-        )
+        with gc_paused():  # as ecograph.load: no collector passes over a map being built
+            eco, found = load_checked(
+                path, name, tolerance=tolerance, cwd=cwd, allow_outside=allow_outside
+            )
         problems.extend(d for d in found if d.severity == "error")
         warnings.extend(d for d in found if d.severity == "warning")
         if eco is not None:
