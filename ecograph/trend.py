@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ecograph._suggest import did_you_mean
 from ecograph.analysis.dependency import dependency
@@ -214,6 +213,8 @@ def gibrat(
         ("slope", "intercept", "stderr", "low", "high", "r", "p_value")
     )
     verdict = "too-few"
+    if n >= 3:  # scipy.stats takes a while to import: only when an interval is due
+        from scipy import stats
     if n >= 2:
         x = np.log(s0[alive])
         y = np.log(s1[alive]) - x
