@@ -57,6 +57,8 @@ from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
+from ecograph.series import Series, load_series
+from ecograph.trend import Gibrat, Trend, gibrat, trend
 from ecograph.validate import loads, schema
 
 
@@ -90,12 +92,15 @@ __all__ = [
     "Ecosystem",
     "ExitCode",
     "FitReport",
+    "Gibrat",
     "Location",
     "LongTail",
     "MapError",
     "Node",
     "Pipe",
     "Scenario",
+    "Series",
+    "Trend",
     "UsageError",
     "__version__",
     "apply_scenario",
@@ -113,9 +118,11 @@ __all__ = [
     "flow_layer",
     "from_tables",
     "funnel",
+    "gibrat",
     "import_tables",
     "load",
     "load_scenario",
+    "load_series",
     "load_tables",
     "loads",
     "loads_scenario",
@@ -127,6 +134,7 @@ __all__ = [
     "report",
     "schema",
     "to_graph",
+    "trend",
     "value",
     "whatif",
 ]

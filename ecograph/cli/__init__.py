@@ -12,6 +12,7 @@ from ecograph.cli import (  # noqa: F401
     network,
     render,
     report,
+    trend,
 )
 from ecograph.cli.main import cli, main
 

@@ -85,6 +85,8 @@ def render(
     The page needs no network: open it from disk or mail it. Nodes are coloured
     and shaped by kind, pipes styled by currency; groups collapse and expand;
     search, filters, tooltips and a legend are built in. The map file is only read.
+    Given a series (ecograph-series: 1) instead of a map, draws one page with a time
+    slider over its snapshots: positions stay put, nodes that enter or leave are marked.
 
     Example: ecograph render ecosystems/alibaba.yaml -o alibaba.html --size-by volume
     """
@@ -96,6 +98,23 @@ def render(
         raise click.UsageError("--highlight bottlenecks and --to NODE go together")
     if fmt is None:
         fmt = _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "html")
+    from ecograph.series import is_series
+
+    if is_series(map_path):
+        from ecograph.cli.trend import render_series_command
+
+        if highlight is not None or fmt != "html":
+            raise click.UsageError("a series draws an HTML page only, without --highlight")
+        render_series_command(
+            map_path,
+            output,
+            size_by=size_by,
+            collapse=collapse,
+            depth=depth,
+            max_nodes=max_nodes,
+            layout=layout,
+        )
+        return
     eco = load_map(map_path)
     result = draw(
         eco,
