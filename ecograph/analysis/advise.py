@@ -243,9 +243,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _scenario_text(
-    node: str, goal: str, actions: Sequence[Action], base: str | None = None
-) -> str:
+def _scenario_text(node: str, goal: str, actions: Sequence[Action], base: str | None = None) -> str:
     head: dict[str, Any] = {"scenario": 1}
     if base is not None:
         head["base"] = base
@@ -296,8 +294,8 @@ def measure(result: Mapping[str, Any], node: str, goal: str) -> tuple[float, flo
     >>> report = {"affected": [{"node": "s", "traffic_delta": 40.0}], "value": [
     ...     {"node": "s", "revenue_before": 1.0, "revenue_after": 9.0, "spend_before": 2.0,
     ...      "spend_after": 5.0, "before": -1.0, "after": 4.0, "delta": 5.0}]}
-    >>> measure(report, "s", "traffic"), measure(report, "s", "revenue"), measure(report, "s", "net")
-    ((40.0, 3.0), (8.0, 3.0), (5.0, 3.0))
+    >>> [measure(report, "s", goal) for goal in ("traffic", "revenue", "net")]
+    [(40.0, 3.0), (8.0, 3.0), (5.0, 3.0)]
     """
     _check_goal(goal)
     row = next((r for r in result["value"] if r["node"] == node), None)
@@ -367,6 +365,14 @@ class _Drawer:
         kinds = self.cm.kind.astype(np.int64)
         self.head_class = np.where(kinds == KIND_CODE["producer"], KIND_CODE["partner"], kinds)
         self.comparable_rows = lay.is_open & lay.volume_given & (lay.volume > 0)
+        # a pool some other firm owns (its ``owner``, or a pool inside a partner) is not
+        # anyone else's to draw from; pools of platforms and sub-ecosystems are shared
+        cm = self.cm
+        owner = np.maximum(cm.owner, 0)
+        container = (cm.kind[owner] == KIND_CODE["platform"]) | (
+            cm.kind[owner] == KIND_CODE["sub-ecosystem"]
+        )
+        self.private = (cm.owner >= 0) & ~container & (cm.owner != self.t)
 
     def ids(self, rows: Any) -> list[str]:
         return self.cm.names(rows)
@@ -377,9 +383,7 @@ class _Drawer:
         producers, or the head's own kind), and the sentence saying so."""
         lay = self.lay
         same = self.head_class[lay.dst] == self.head_class[head]
-        rows = np.flatnonzero(
-            self.comparable_rows & same & (lay.src == s) & (lay.dst != head)
-        )
+        rows = np.flatnonzero(self.comparable_rows & same & (lay.src == s) & (lay.dst != head))
         if not len(rows):
             return None
         figures: dict[str, Any] = {"volume": _figure(float(np.median(lay.volume[rows])))}
@@ -479,7 +483,7 @@ class _Drawer:
             & np.isfinite(lay.capacity)
             & (lay.volume < lay.capacity)
         )
-        out = []
+        out: list[_Candidate] = []
         for j in rows.tolist():
             key = lay.keys[j]
             volume, capacity, cost = (float(lay.volume[j]), float(lay.capacity[j]),
@@ -513,10 +517,7 @@ class _Drawer:
         found = [
             s
             for s in rows
-            if plumbing[s]
-            and s != self.t
-            and s not in self.senders
-            and cm.owner[s] in (-1, self.t)
+            if plumbing[s] and s != self.t and s not in self.senders and not self.private[s]
         ]
         return sorted(found, key=lambda s: -self.through.get(cm.ids[s], 0.0))
 
@@ -526,7 +527,7 @@ class _Drawer:
         host = host_of(self.eco, self.node)
         if host is None:
             return []
-        out = []
+        out: list[_Candidate] = []
         for s in self._feeders(self._inside(self.cm.index[host]))[:_ADD_SOURCES]:
             found = self.new_pipe(s)
             if found is None:
@@ -560,7 +561,7 @@ class _Drawer:
             score = similarity(tags, genes)
             if score > own:
                 scored.append((-score, h, score))
-        out = []
+        out: list[_Candidate] = []
         for _, h, score in sorted(scored)[:_HOSTS]:
             host = cm.ids[h]
             feeders = self._feeders(self._inside(h))
@@ -597,11 +598,11 @@ class _Drawer:
         if share < GIANT_SHARE:
             return []
         pools = np.flatnonzero(
-            (cm.kind == KIND_CODE["pool"]) & (roots != giant) & (cm.owner < 0)
+            (cm.kind == KIND_CODE["pool"]) & (roots != giant) & ~self.private
         ).tolist()
         pools = [p for p in pools if p not in self.senders and p != self.t]
         pools.sort(key=lambda p: -self.through.get(cm.ids[p], 0.0))
-        out = []
+        out: list[_Candidate] = []
         for p in pools:
             if len(out) == _SECOND_SOURCES:
                 break
@@ -614,9 +615,7 @@ class _Drawer:
                 f"{share:.0%} of {self.node}'s {self.kind} enters the map in {cm.ids[giant]}'s "
                 f"tree: a second source, a pipe from {sender} in {cm.ids[int(roots[p])]}, {how}"
             )
-            out.append(
-                _Candidate("second-source", (change,), why, frozenset({f"from:{sender}"}))
-            )
+            out.append(_Candidate("second-source", (change,), why, frozenset({f"from:{sender}"})))
         return out
 
 
@@ -684,8 +683,9 @@ def advise(
 
     Examples
     --------
-    A shop gets 40 of the 100 visits of a pool, through a full pipe; the pool
-    loses the other 60. Doubling the pipe brings 40 more:
+    A shop gets 40 of the 100 visits of a pool, through a full pipe; the other
+    60 leave the map. Doubled, the pipe takes 80 of the pool's 60 + 80 outlets,
+    so it carries ``100 * 80 / 140``, about 17.14 more than now:
 
     >>> import ecograph
     >>> eco = ecograph.loads('''
@@ -699,7 +699,7 @@ def advise(
     ... ''')
     >>> advice = advise(eco, "shop")
     >>> [(a.action, a.gain, a.cost) for a in advice.actions]
-    [('widen', 40.0, 0.0)]
+    [('widen', 17.1428571429, 0.0)]
     >>> advice.actions[0].change
     ({'set': {'pipe': 'p', 'capacity': 80, 'volume': 80}},)
     """
