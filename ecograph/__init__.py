@@ -31,8 +31,10 @@ quiet_interrupt()
 
 from ecograph._version import __version__
 from ecograph.analysis import (
+    Advice,
     FitReport,
     LongTail,
+    advise,
     bottlenecks,
     centrality,
     cheapest,
@@ -85,6 +87,7 @@ __all__ = [
     "CURRENCIES",
     "NODE_KINDS",
     "PERIODS",
+    "Advice",
     "Diagnostic",
     "EcographError",
     "Ecosystem",
@@ -98,6 +101,7 @@ __all__ = [
     "Scenario",
     "UsageError",
     "__version__",
+    "advise",
     "apply_scenario",
     "bottlenecks",
     "centrality",

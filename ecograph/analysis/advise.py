@@ -65,13 +65,14 @@ the sum of the gains: actions share the same upstream traffic).
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
 from ecograph._suggest import did_you_mean
 from ecograph.compiled import KIND_CODE, compiled
@@ -210,14 +211,12 @@ class Advice:
         >>> print(Advice("shop", "traffic", "traffic", None, (a,), 5.0, 0.0, 1).scenario_text())
         scenario: 1
         name: advice-for-shop
-        title: Advice for shop (goal traffic)
-        targets:
-        - shop
+        title: "Advice for shop (goal traffic)"
+        targets: [shop]
         reroute: lost
         changes:
-        # open: p is closed.
-        - open:
-          - p
+          # open: p is closed.
+          - {open: [p]}
         <BLANKLINE>
         """
         return _scenario_text(self.node, self.goal, self.actions, base)
@@ -244,24 +243,38 @@ def _plain(value: Any) -> Any:
 
 
 def _scenario_text(node: str, goal: str, actions: Sequence[Action], base: str | None = None) -> str:
-    head: dict[str, Any] = {"scenario": 1}
+    lines = ["scenario: 1"]
     if base is not None:
-        head["base"] = base
-    head.update(
-        name=f"advice-for-{node}",
-        title=f"Advice for {node} (goal {goal})",
-        targets=[node],
-        reroute="lost",
-    )
-    lines = [_dump(head).rstrip("\n"), "changes:" if actions else "changes: []"]
+        lines.append(f"base: {_flow(base)}")
+    lines += [
+        f"name: {_flow(f'advice-for-{node}')}",
+        f"title: {_flow(f'Advice for {node} (goal {goal})')}",
+        f"targets: [{_flow(node)}]",
+        "reroute: lost",
+        "changes:" if actions else "changes: []",
+    ]
     for a in actions:
-        lines.append(f"# {a.action}: {' '.join(a.why.split())}")
-        lines.append(_dump([_plain(c) for c in a.change]).rstrip("\n"))
+        lines.append(f"  # {a.action}: {' '.join(a.why.split())}")
+        lines.extend(f"  - {_flow(_plain(c))}" for c in a.change)
     return "\n".join(lines) + "\n"
 
 
-def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_SPECIAL = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _flow(value: Any) -> str:
+    """Plain data as one line of YAML flow style (the schema's keys bare, other text quoted
+    as JSON strings, which YAML reads the same)."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, str):
+        if _PLAIN.fullmatch(value) and value.lower() not in _SPECIAL:
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value)
 
 
 def _scenario(node: str, goal: str, actions: Sequence[Action]) -> Scenario:
