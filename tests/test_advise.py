@@ -361,3 +361,35 @@ def test_action_dict_shape() -> None:
         "gain_per_cost": 2.0,
         "why": "q.",
     }
+
+
+def test_the_readme_scenario_is_what_advise_writes(tmp_path: Path) -> None:
+    committed = Path("ecosystems/scenarios/advice-shaanxi-apples.yaml")
+    written = tmp_path / "scenarios" / "advice.yaml"
+    written.parent.mkdir()
+    shutil.copytree("ecosystems", tmp_path / "maps")
+    code, _, err = run(
+        "advise", str(tmp_path / "maps" / "china-internet.yaml"), "--for", "shaanxi-apples",
+        "--goal", "net", "--budget", "100000", "--save-scenario", str(written),
+    )  # fmt: skip
+    assert code == 0, err
+    assert written.read_text("utf-8") == committed.read_text("utf-8").replace(
+        '"../china-internet.yaml"', '"../maps/china-internet.yaml"'
+    )
+
+
+def test_ids_that_yaml_would_read_otherwise_stay_text() -> None:
+    text = """
+ecograph: 1
+name: odd
+nodes:
+  'yes': {kind: pool, inflow: 100, outflow: 60}
+  '1.10': {kind: partner, outflow: 40}
+pipes:
+  - {id: 'null', from: 'yes', to: '1.10', volume: 40, capacity: 40}
+"""
+    advice = advise(ecograph.loads(text), "1.10")
+    assert 'targets: ["1.10"]' in advice.scenario_text()
+    scenario = advice.to_scenario()
+    assert scenario.targets == ("1.10",)
+    assert scenario.changes[0].value == {"pipe": "null", "capacity": 80, "volume": 80}

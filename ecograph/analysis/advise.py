@@ -209,6 +209,8 @@ class Advice:
         --------
         >>> a = Action("open", ({"open": ["p"]},), 5.0, 0.0, "p is closed.")
         >>> print(Advice("shop", "traffic", "traffic", None, (a,), 5.0, 0.0, 1).scenario_text())
+        # Written by 'ecograph advise --for shop --goal traffic': each action, best first,
+        # after the sentence saying why. Run it with 'ecograph whatif'.
         scenario: 1
         name: advice-for-shop
         title: "Advice for shop (goal traffic)"
@@ -243,7 +245,11 @@ def _plain(value: Any) -> Any:
 
 
 def _scenario_text(node: str, goal: str, actions: Sequence[Action], base: str | None = None) -> str:
-    lines = ["scenario: 1"]
+    lines = [
+        f"# Written by 'ecograph advise --for {node} --goal {goal}': each action, best first,",
+        "# after the sentence saying why. Run it with 'ecograph whatif'.",
+        "scenario: 1",
+    ]
     if base is not None:
         lines.append(f"base: {_flow(base)}")
     lines += [
@@ -354,6 +360,19 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _pipe(key: str, tail: str, head: str, kind: str) -> str:
+    """A pipe in a sentence: its ends, and its key when that is not made of them.
+
+    Examples
+    --------
+    >>> _pipe("a->b:traffic", "a", "b", "traffic"), _pipe("listing", "a", "b", "traffic")
+    ('a -> b', 'listing (a -> b)')
+    """
+    if key == f"{tail}->{head}:{kind}":
+        return f"{tail} -> {head}"
+    return f"{key} ({tail} -> {head})"
+
+
 def _figure(x: float) -> float | int:
     """A figure to write in a scenario: whole numbers as ints, others to 6 significant digits."""
     if float(x).is_integer() and abs(x) < 1e15:
@@ -451,9 +470,9 @@ class _Drawer:
             change = {"set": {"pipe": key, "capacity": _figure(2 * capacity),
                               "volume": _figure(2 * volume)}}  # fmt: skip
             why = (
-                f"{key} ({pipe['from']} -> {pipe['to']}) is full ({_num(volume)} of "
-                f"{_num(capacity)}) and on {self.node}'s minimum cut: doubled, it carries twice "
-                f"as much if it stays as full"
+                f"{_pipe(key, pipe['from'], pipe['to'], self.kind)} is full ({_num(volume)} of "
+                f"{_num(capacity)}) and on {self.node}'s minimum cut: widened to "
+                f"{_num(2 * capacity)}, it carries twice as much if it stays as full"
             )
             out.append(_Candidate("widen", (change,), why, frozenset({f"pipe:{key}"})))
         lay = self.lay
@@ -481,8 +500,8 @@ class _Drawer:
                     continue
                 changes.append({"set": {"pipe": key, "volume": _figure(volume)}})
             why = (
-                f"{key} ({pipe['from']} -> {pipe['to']}) is blocked while {pipe['from']} "
-                f"carries {_num(upstream)}: opened, {how}"
+                f"{_pipe(key, pipe['from'], pipe['to'], self.kind)} is blocked while "
+                f"{pipe['from']} carries {_num(upstream)}: opened, {how}"
             )
             out.append(_Candidate("open", tuple(changes), why, frozenset({f"pipe:{key}"})))
         return out
@@ -503,7 +522,8 @@ class _Drawer:
                                       float(lay.cost[j]))  # fmt: skip
             sender = self.cm.ids[lay.src[j]]
             why = (
-                f"{key} from {sender} carries {_num(volume)} of its {_num(capacity)} at "
+                f"{_pipe(key, sender, self.node, self.kind)} carries {_num(volume)} of its "
+                f"{_num(capacity)} at "
                 f"{_num(cost)} a unit: buy up to its capacity"
             )
             change = {"set": {"pipe": key, "volume": _figure(capacity)}}

@@ -80,8 +80,8 @@ def advise(
     measured with the what-if engine: gain is what 'ecograph whatif' reports
     for the node (traffic; revenue; net = revenue + income - spend), cost the
     rise of its spend. Ranked by gain per unit of cost, cost-free actions first
-    by gain, within --budget. total: all kept actions together, as whatif
-    reports them.
+    by gain, within --budget. together (total in JSON): all kept actions at
+    once, as whatif reports them.
 
     Example: ecograph advise ecosystems/alibaba.yaml --for shaanxi-apples --goal revenue
     """
