@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import ecograph
-from ecograph.analysis.advise import Action, Advice, advise
+from ecograph.analysis.advise import Action, Advice, advise, measure
 from ecograph.cli import main
 from ecograph.errors import UsageError
 
@@ -249,6 +249,20 @@ def test_each_gain_is_what_whatif_reports(name: str, node: str, goal: str, tmp_p
         assert action.cost == pytest.approx(cost, rel=1e-9, abs=1e-6), action.why
     ranks = [(a.cost > 0, -a.gain_per_cost) for a in advice.actions]
     assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize(("name", "node", "goal"), CASES)
+def test_the_shortcut_gives_whatifs_figures_exactly(name: str, node: str, goal: str) -> None:
+    """advise applies each change and measures the node alone; the full whatif report,
+    read by ``measure``, gives the same figures to the last bit."""
+    eco = ecograph.load(f"ecosystems/{name}.yaml")
+    advice = advise(eco, node, goal=goal)
+    for action in (*advice.actions, None):
+        actions = (action,) if action is not None else advice.actions
+        scenario = Advice(node, goal, "traffic", None, actions, 0.0, 0.0, 1).to_scenario()
+        report = ecograph.whatif(eco, scenario, diagnosis=False)
+        expected = (action.gain, action.cost) if action else (advice.total_gain, advice.total_cost)
+        assert measure(report, node, goal) == expected
 
 
 @pytest.mark.parametrize(("name", "node", "goal"), CASES[:5])

@@ -745,10 +745,11 @@ def advise(
     if top < 1:
         raise UsageError(f"top must be at least 1, found {top}")
     candidates = _Drawer(eco, node, kind).draw()
+    evaluate = _Evaluator(eco, node, goal, kind)
     measured: list[Action] = []
     touches: dict[int, frozenset[str]] = {}
     for c in candidates:
-        gain, cost = _evaluate(eco, node, goal, kind, c.change)
+        gain, cost = evaluate(c.change)
         if gain > _EPS:
             touches[len(measured)] = c.touches
             measured.append(Action(c.action, c.change, gain, cost, c.why))
@@ -770,11 +771,11 @@ def advise(
         kept.append(a)
         used |= touches[i]
         spent += a.cost
-    total_gain, total_cost = _evaluate(eco, node, goal, kind, [c for a in kept for c in a.change])
+    total_gain, total_cost = evaluate([c for a in kept for c in a.change])
     while budget is not None and kept and total_cost > budget + _EPS:  # actions that interact
         kept.pop()
         changes = [c for a in kept for c in a.change]
-        total_gain, total_cost = _evaluate(eco, node, goal, kind, changes)
+        total_gain, total_cost = evaluate(changes)
     return Advice(
         node=node,
         goal=goal,
@@ -787,12 +788,55 @@ def advise(
     )
 
 
-def _evaluate(
-    eco: Ecosystem, node: str, goal: str, kind: str, changes: Sequence[Mapping[str, Any]]
-) -> tuple[float, float]:
-    from ecograph.compare import whatif
+class _Evaluator:
+    """Measures changes for one node as :func:`ecograph.whatif` would report them.
 
-    if not changes:
-        return 0.0, 0.0
-    scenario = _scenario(node, goal, [Action("change", tuple(changes), 0.0, 0.0, "")])
-    return measure(whatif(eco, scenario, kind=kind, diagnosis=False), node, goal)
+    ``whatif`` applies the scenario (:func:`ecograph.scenario.apply`) and compares
+    every measure of both maps; a candidate needs only the node's traffic (from
+    :func:`ecograph.flow`) and value row (from :func:`ecograph.value`), so this
+    applies the scenario with the same function and computes those two on the
+    changed map only (the base map's once), with ``compare``'s rules: the traffic
+    delta as ``whatif`` rounds it, a value figure unchanged within its relative
+    tolerance of 1e-9. ``tests/test_advise.py`` checks that both give the same figures.
+    """
+
+    def __init__(self, eco: Ecosystem, node: str, goal: str, kind: str) -> None:
+        from ecograph.analysis.flow import flow
+        from ecograph.analysis.value import value
+
+        self.eco, self.node, self.goal, self.kind = eco, node, goal, kind
+        self.traffic = flow(eco, kind=kind).throughflow.get(node)
+        self.sheet = value(eco, kind=kind).get(node)
+
+    def __call__(self, changes: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+        from ecograph.analysis.flow import flow
+        from ecograph.analysis.value import value
+        from ecograph.scenario import apply
+
+        if not changes:
+            return 0.0, 0.0
+        scenario = _scenario(self.node, self.goal, [Action("", tuple(changes), 0.0, 0.0, "")])
+        after = apply(self.eco, scenario)
+        old, new = self.sheet, value(after, kind=self.kind).get(self.node)
+        # the value section lists the node when one of its figures moved beyond the tolerance
+        listed = (
+            old is not None and new is not None and any(_moved(old[f], new[f]) for f in _FIGURES)
+        )
+        cost = max(0.0, _diff(old["spend"], new["spend"])) if listed else 0.0  # type: ignore[index]
+        if self.goal == "traffic":
+            traffic = flow(after, kind=self.kind).throughflow.get(self.node)
+            if self.traffic is None or traffic is None:
+                return 0.0, cost
+            return float(f"{traffic - self.traffic:.12g}"), cost
+        if not listed:
+            return 0.0, cost
+        name = "revenue" if self.goal == "revenue" else "net"
+        return _diff(old[name], new[name]), cost  # type: ignore[index]
+
+
+_FIGURES = ("revenue", "spend", "income", "net")
+
+
+def _moved(a: float, b: float) -> bool:
+    """Differ as ``compare`` tells figures apart (relative tolerance 1e-9, floor 1)."""
+    return bool(a != b and abs(a - b) > 1e-9 * max(abs(a), abs(b), 1.0))
