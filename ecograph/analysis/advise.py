@@ -10,19 +10,23 @@ engine (:func:`ecograph.whatif`), and ranks what helps.
 
 Candidates
 ----------
-Drawn from the map for the node ``N`` and currency ``kind``:
+Drawn from the map for the node ``N`` and currency ``kind``: at most five of each
+of the first four kinds and three of the last two, the most promising first by
+the measure named:
 
 ``widen``
     Each pipe on ``N``'s minimum cut (:func:`ecograph.bottlenecks`) that is
     saturated (volume at least 90% of capacity) and whose widening raises the
-    max-flow: its capacity and its volume are doubled (it stays as full as now).
+    max-flow: its capacity and its volume are doubled (it stays as full as now);
+    the widest first.
 ``open``
     Each blocked pipe with water upstream that leads toward ``N``: opened,
     carrying the volume it declares, else the median volume of its sender's
-    comparable pipes (below; capped at its capacity), else its capacity.
+    comparable pipes (below; capped at its capacity), else its capacity; the
+    pipes whose sender carries most first.
 ``buy``
     Each open pipe into ``N`` with a ``cost`` and a finite capacity above its
-    volume: its volume raised to its capacity.
+    volume: its volume raised to its capacity; the most room first.
 ``add-pipe``
     Each pool or channel that sends ``kind`` into ``N``'s host (its nearest
     container with genes, see :func:`ecograph.analysis.fit.host_of`) but not to
@@ -92,7 +96,7 @@ ACTIONS: tuple[str, ...] = ("widen", "open", "buy", "add-pipe", "join", "second-
 #: Share of a node's traffic entering in one giant's tree above which a second source is sought.
 GIANT_SHARE = 0.9
 _SATURATED = 0.9
-_ADD_SOURCES = 5
+_PER_ACTION = 5  # most candidates of each kind (the most promising by a cheap measure)
 _HOSTS = 3
 _SECOND_SOURCES = 3
 _EPS = 1e-9
@@ -462,10 +466,10 @@ class _Drawer:
         out: list[_Candidate] = []
         saturated = {p["key"]: p for p in found["saturated"]}
         rising = {p["key"] for p in found["widening"] if p["gain_per_unit"] > 0}
-        for pipe in found["min_cut"]:
+        cut = [p for p in found["min_cut"] if p["key"] in saturated and p["key"] in rising]
+        cut.sort(key=lambda p: -p["capacity"])  # doubling the widest adds the most
+        for pipe in cut[:_PER_ACTION]:
             key = pipe["key"]
-            if key not in saturated or key not in rising:
-                continue
             volume, capacity = saturated[key]["volume"], saturated[key]["capacity"]
             change = {"set": {"pipe": key, "capacity": _figure(2 * capacity),
                               "volume": _figure(2 * volume)}}  # fmt: skip
@@ -476,7 +480,8 @@ class _Drawer:
             )
             out.append(_Candidate("widen", (change,), why, frozenset({f"pipe:{key}"})))
         lay = self.lay
-        for pipe in found["blocked"]:
+        blocked = sorted(found["blocked"], key=lambda p: -self.through.get(p["from"], 0.0))
+        for pipe in blocked[:_PER_ACTION]:  # the most water upstream first
             key = pipe["key"]
             row = self.cm.pipe_index[key]
             j = int(np.flatnonzero(lay.rows == row)[0])
@@ -516,7 +521,8 @@ class _Drawer:
             & (lay.volume < lay.capacity)
         )
         out: list[_Candidate] = []
-        for j in rows.tolist():
+        room = lay.capacity[rows] - lay.volume[rows]
+        for j in rows[np.argsort(-room, kind="stable")][:_PER_ACTION].tolist():  # most room first
             key = lay.keys[j]
             volume, capacity, cost = (float(lay.volume[j]), float(lay.capacity[j]),
                                       float(lay.cost[j]))  # fmt: skip
@@ -561,7 +567,7 @@ class _Drawer:
         if host is None:
             return []
         out: list[_Candidate] = []
-        for s in self._feeders(self._inside(self.cm.index[host]))[:_ADD_SOURCES]:
+        for s in self._feeders(self._inside(self.cm.index[host]))[:_PER_ACTION]:
             found = self.new_pipe(s)
             if found is None:
                 continue
@@ -708,11 +714,15 @@ def advise(
 
     Notes
     -----
-    One :func:`ecograph.whatif` per candidate (without the diagnosis section,
-    which changes no figure used here) and one for the kept actions together:
-    each re-traces the volumes of the whole map, so the work is the number of
-    candidates (a few dozen at most) times one what-if. The candidates are listed
-    in the module docstring.
+    Each candidate, and the kept actions together, is applied with
+    :func:`ecograph.scenario.apply` (volumes of the whole map re-traced) and the
+    node's traffic and value row are read from the changed map: the figures
+    :func:`ecograph.whatif` reports, without comparing every other measure. The
+    work is the number of candidates (at most 26: five of each of the first
+    four kinds, three of the last two) times one ``apply``; on the synthetic
+    map of ``benchmarks/`` that is below one ``whatif`` per candidate
+    (``benchmarks/bench_advise.py``). The candidates are listed in the module
+    docstring.
 
     Examples
     --------
