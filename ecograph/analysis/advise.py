@@ -2,9 +2,10 @@
 
 The article asks what a small firm should do to get traffic it can turn into money:
 open the pipe that is closed (the unsold garlic), widen the one that is too narrow,
-pay for more where paid traffic is worth it (使用一些付费服务也没有问题), plug into a
-pool that already flows past it, move to a pond whose genes fit it (鱼塘养鱼, 不养牛), and
-not hang on one giant alone. :func:`advise` turns each of these into a **scenario
+pay for more where paid traffic is worth it ("适当地使用一些淘宝的收费服务,也不是不可以"),
+plug into a pool that already flows past it, move to a pond whose genes fit it ("你的服务
+或者产品,需要符合这个生态的基因": a cow in a fish pond drowns), and not hang on one giant
+alone. :func:`advise` turns each of these into a **scenario
 change** (the format of :mod:`ecograph.scenario`), measures it with the what-if
 engine (:func:`ecograph.whatif`), and ranks what helps.
 
