@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ecograph
 from ecograph.analysis.advise import Action, Advice, advise, measure
@@ -407,3 +409,70 @@ pipes:
     scenario = advice.to_scenario()
     assert scenario.targets == ("1.10",)
     assert scenario.changes[0].value == {"pipe": "null", "capacity": 80, "volume": 80}
+
+
+# -- property: on generated maps, every figure is whatif's -----------------------------------
+
+
+@st.composite
+def market_maps(draw: st.DrawFn) -> tuple[str, str, str, float | None]:
+    """Two giants, their pools and a search channel, a few partners with tags and prices,
+    pipes with random volumes, capacities (some full), costs, conversions and statuses."""
+    k = draw(st.integers(2, 5))
+    lines = [
+        "ecograph: 1",
+        "name: market",
+        "nodes:",
+        "  a: {kind: platform}",
+        "  a-mall: {kind: sub-ecosystem, parent: a, genes: [retail]}",
+        "  a-users: {kind: pool, parent: a-mall, inflow: 1000}",
+        "  a-search: {kind: channel, parent: a-mall}",
+        "  b: {kind: platform, genes: [retail, food]}",
+        "  b-users: {kind: pool, parent: b, inflow: 500}",
+    ]
+    for i in range(k):
+        parent = draw(st.sampled_from(["a-mall", "b"]))
+        tags = draw(st.lists(st.sampled_from(["retail", "food", "toys"]), min_size=1, max_size=2))
+        price = draw(st.integers(1, 50))
+        lines.append(f"  p{i}: {{kind: partner, parent: {parent}, tags: {tags}, price: {price}}}")
+    lines += ["pipes:", "  - {from: a-users, to: a-search, volume: 400}"]
+    for i in range(k):
+        for sender in draw(st.sets(st.sampled_from(["a-users", "a-search", "b-users"]))):
+            volume = draw(st.integers(1, 100))
+            fields = [f"from: {sender}", f"to: p{i}", f"volume: {volume}"]
+            capacity = draw(st.sampled_from([None, volume, volume * 3]))
+            if capacity is not None:
+                fields.append(f"capacity: {capacity}")
+            cost = draw(st.sampled_from([None, 0.0, 0.2, 1.5]))
+            if cost is not None:
+                fields.append(f"cost: {cost}")
+            conversion = draw(st.sampled_from([None, 0.05, 0.3]))
+            if conversion is not None:
+                fields.append(f"conversion: {conversion}")
+            if draw(st.integers(0, 5)) == 0:
+                fields.append("status: blocked")
+            lines.append("  - {" + ", ".join(fields) + "}")
+    node = f"p{draw(st.integers(0, k - 1))}"
+    goal = draw(st.sampled_from(["traffic", "revenue", "net"]))
+    budget = draw(st.sampled_from([None, 0.0, 50.0]))
+    return "\n".join(lines) + "\n", node, goal, budget
+
+
+@given(market_maps())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_generated_maps_gains_are_whatifs(case: tuple[str, str, str, float | None]) -> None:
+    text, node, goal, budget = case
+    eco = ecograph.loads(text)
+    advice = advise(eco, node, goal=goal, budget=budget)
+    for action in advice.actions:
+        assert action.gain > 0
+        scenario = Advice(node, goal, "traffic", None, (action,), 0.0, 0.0, 1).to_scenario()
+        report = ecograph.whatif(eco, scenario, diagnosis=False)
+        assert measure(report, node, goal) == (action.gain, action.cost)
+    together = ecograph.whatif(eco, advice.to_scenario(), diagnosis=False)
+    assert measure(together, node, goal) == (advice.total_gain, advice.total_cost)
+    if budget is not None:
+        assert sum(a.cost for a in advice.actions) <= budget + 1e-9
+        assert advice.total_cost <= budget + 1e-9
+    ranks = [(a.cost > 0, -a.gain_per_cost) for a in advice.actions]
+    assert ranks == sorted(ranks)
