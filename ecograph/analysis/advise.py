@@ -250,8 +250,9 @@ def _plain(value: Any) -> Any:
 
 
 def _scenario_text(node: str, goal: str, actions: Sequence[Action], base: str | None = None) -> str:
+    shown = " ".join(node.split())  # comments stay one line whatever an id holds
     lines = [
-        f"# Written by 'ecograph advise --for {node} --goal {goal}': each action, best first,",
+        f"# Written by 'ecograph advise --for {shown} --goal {goal}': each action, best first,",
         "# after the sentence saying why. Run it with 'ecograph whatif'.",
         "scenario: 1",
     ]
