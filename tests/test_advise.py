@@ -390,7 +390,7 @@ def test_the_readme_scenario_is_what_advise_writes(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, err
     assert written.read_text("utf-8") == committed.read_text("utf-8").replace(
-        '"../china-internet.yaml"', '"../maps/china-internet.yaml"'
+        "base: ../china-internet.yaml", "base: ../maps/china-internet.yaml"
     )
 
 
@@ -409,6 +409,11 @@ pipes:
     scenario = advice.to_scenario()
     assert scenario.targets == ("1.10",)
     assert scenario.changes[0].value == {"pipe": "null", "capacity": 80, "volume": 80}
+    odd = [".inf", "1e3", "No", "~", "-x", "a:b", "#c", "[x]", "{y}", "a,b", "'q'", "\u202eevil"]
+    odd.append("../m.yaml")
+    action = Action("block", ({"block": odd},), 1.0, 0.0, "odd keys.")
+    written = Advice("n", "traffic", "traffic", None, (action,), 1.0, 0.0, 1).to_scenario()
+    assert written.changes[0].value == odd
 
 
 # -- property: on generated maps, every figure is whatif's -----------------------------------

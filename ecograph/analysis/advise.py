@@ -271,8 +271,11 @@ def _scenario_text(node: str, goal: str, actions: Sequence[Action], base: str | 
     return "\n".join(lines) + "\n"
 
 
-_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-_SPECIAL = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+#: Text written bare: names and relative paths that YAML reads back as the same text
+#: (not starting with a digit or an indicator, not a word YAML reads as a boolean, null or
+#: float); anything else is written as a JSON string.
+_PLAIN = re.compile(r"[A-Za-z._/][A-Za-z0-9._/-]*")
+_SPECIAL = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", ".inf", ".nan"}
 
 
 def _flow(value: Any) -> str:
