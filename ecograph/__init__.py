@@ -31,8 +31,10 @@ quiet_interrupt()
 
 from ecograph._version import __version__
 from ecograph.analysis import (
+    Advice,
     FitReport,
     LongTail,
+    advise,
     bottlenecks,
     centrality,
     cheapest,
@@ -87,6 +89,7 @@ __all__ = [
     "CURRENCIES",
     "NODE_KINDS",
     "PERIODS",
+    "Advice",
     "Diagnostic",
     "EcographError",
     "Ecosystem",
@@ -103,6 +106,7 @@ __all__ = [
     "Trend",
     "UsageError",
     "__version__",
+    "advise",
     "apply_scenario",
     "bottlenecks",
     "centrality",

@@ -2,6 +2,7 @@
 
 # command modules: each registers its commands on `cli` when imported
 from ecograph.cli import (  # noqa: F401
+    advise,
     compare,
     diagnosis,
     economics,
