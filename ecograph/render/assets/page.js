@@ -150,7 +150,8 @@
   }
   function nodeLook(n, shownNow) {
     var collapsed = state.collapsed.has(n.id) && groupById.has(n.id);
-    return { id: NID(n.id), hidden: !shownNow, physics: shownNow, label: nodeLabel(n),
+    // no vis-network label: the label layer below draws them (placed, never overlapping)
+    return { id: NID(n.id), hidden: !shownNow, physics: shownNow,
              borderWidth: collapsed ? 4 : 1, shapeProperties: { borderDashes: collapsed ? [5, 3] : false } };
   }
   function visNode(n, shownNow) {
@@ -226,7 +227,7 @@
       var was = view.nodes.has(n.id), now = next.nodes.has(n.id);
       var item = nodeLook(n, now);
       var current = nodes.get(NID(n.id));
-      if (was !== now || current.label !== item.label) nodeUpdates.push(item);
+      if (was !== now || current.borderWidth !== item.borderWidth) nodeUpdates.push(item);
     });
     if (nodeUpdates.length) nodes.update(nodeUpdates);
     var edgeUpdates = [];
@@ -290,6 +291,7 @@
     vid = String(vid);
     var content = rowsOf(vid);
     if (content === null) return;
+    tip.dataset.from = "map";
     while (tip.firstChild) tip.removeChild(tip.firstChild);
     tip.dataset.kind = vid.slice(0, 2) === "n:" ? "node" : "edge";
     tip.dataset.id = vid.slice(2);
@@ -347,14 +349,10 @@
     ctx.restore();
     hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.draw(ctx); });
     hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.drawArrows(ctx); });
-    var labels = [];
     hood.nodes.forEach(function (nid) {
       var n = body.nodes[NID(nid)];
-      if (!n) return;
-      var r = n.draw(ctx);
-      if (r && r.drawExternalLabel) labels.push(r.drawExternalLabel);
+      if (n) n.draw(ctx);
     });
-    labels.forEach(function (f) { f(); });
   });
 
   // ---- header -------------------------------------------------------------------------
@@ -435,16 +433,38 @@
     return true;
   }
   var GROUPS_LISTED = 300;
+  // the groups as the map's tree: each group followed by its subgroups, in map order
+  var treeOrder = (function () {
+    var sub = new Map(), roots = [];
+    data.nodes.forEach(function (n) {
+      if (!groupById.has(n.id)) return;
+      var p = n.parent;
+      while (p !== null && !groupById.has(p)) p = nodeById.get(p).parent;
+      if (p === null) roots.push(n.id);
+      else { if (!sub.has(p)) sub.set(p, []); sub.get(p).push(n.id); }
+    });
+    var out = [], stack = roots.slice().reverse().map(function (id) { return [id, 0]; });
+    while (stack.length) {
+      var top = stack.pop();
+      out.push({ group: groupById.get(top[0]), level: top[1] });
+      (sub.get(top[0]) || []).slice().reverse().forEach(function (c) { stack.push([c, top[1] + 1]); });
+    }
+    return out;
+  })();
   function renderGroups() {
     byIdEl("eg-groups-section").hidden = !data.groups.length;
     var list = byIdEl("eg-groups");
     while (list.firstChild) list.removeChild(list.firstChild);
-    data.groups.slice(0, GROUPS_LISTED).forEach(function (g) {
+    treeOrder.slice(0, GROUPS_LISTED).forEach(function (t) {
+      var g = t.group;
       var li = el("li");
       li.dataset.group = g.id;
-      li.style.paddingLeft = (g.depth * 12) + "px";
-      var name = el("span", g.label, "eg-name");
-      name.title = g.id + " \u2014 " + g.kind + ", " + g.members.length + " members";
+      li.dataset.level = t.level;
+      li.style.paddingLeft = (t.level * 14) + "px";
+      var name = el("span", (t.level ? "\u2514 " : "") + g.label, "eg-name");
+      name.title = g.label + " (" + g.id + ") \u2014 " + g.kind + ", " + g.members.length.toLocaleString() +
+        " members, members of members included";
+      name.addEventListener("click", function () { focusNode(g.id); });
       li.appendChild(name);
       li.appendChild(el("span", g.members.length.toLocaleString(), "eg-small"));
       var b = el("button", state.collapsed.has(g.id) ? "expand" : "collapse");
@@ -453,8 +473,8 @@
       li.appendChild(b);
       list.appendChild(li);
     });
-    if (data.groups.length > GROUPS_LISTED) {
-      list.appendChild(el("li", "\u2026 and " + (data.groups.length - GROUPS_LISTED).toLocaleString() +
+    if (treeOrder.length > GROUPS_LISTED) {
+      list.appendChild(el("li", "\u2026 and " + (treeOrder.length - GROUPS_LISTED).toLocaleString() +
         " more groups (double-click one on the map)", "eg-small"));
     }
   }
@@ -599,8 +619,10 @@
     height.set(g.id, h);
   });
   var SPOKES = data.nodes.length > 800 ? 6 : 12;
+  var outlines = new Map();  // group id -> its hull as drawn (canvas coordinates)
   network.on("beforeDrawing", function (ctx) {
     var body = network.body.nodes;
+    outlines.clear();
     data.groups.forEach(function (g) {
       if (state.collapsed.has(g.id) || !view.nodes.has(g.id)) return;
       var pad = 16 + 14 * height.get(g.id);
@@ -615,6 +637,7 @@
       });
       if (pts.length < 3) return;
       var h = hull(pts);
+      outlines.set(g.id, h);
       ctx.beginPath();
       ctx.moveTo(h[0][0], h[0][1]);
       for (var i = 1; i < h.length; i++) ctx.lineTo(h[i][0], h[i][1]);
@@ -625,6 +648,177 @@
       ctx.fill();
       ctx.stroke();
     });
+  });
+
+
+  // ---- the label layer: names drawn at a readable size, placed so that none overlap -------
+  // Drawn in screen pixels after vis-network has drawn the map. Group outlines are named
+  // first (top level first), then nodes from the most important (the size metric) down;
+  // a label that would overlap one already placed tries another side, then a shorter
+  // text with an ellipsis (the full text is in the tooltip), and is otherwise left out.
+  var LABEL_CHARS = 24, SHORT_CHARS = 10;
+  var importance = data.nodes.map(function (n, i) { return { n: n, i: i }; });
+  importance.sort(function (a, b) { return b.n.size - a.n.size || a.n.depth - b.n.depth || a.i - b.i; });
+  importance = importance.map(function (x) { return x.n; });
+  var groupsByDepth = data.groups.slice().sort(function (a, b) { return a.depth - b.depth; });
+  var drawn = [];  // what the last frame drew: {id, kind, text, full, x, y, w, h} in container pixels
+  var widthCache = new Map();
+  function cut(text, chars) {
+    var cps = Array.from(text);
+    return cps.length <= chars ? text : cps.slice(0, chars - 1).join("").replace(/\s+$/, "") + "\u2026";
+  }
+  function textWidth(ctx, font, text) {
+    var key = font + "\u0001" + text;
+    var w = widthCache.get(key);
+    if (w === undefined) {
+      ctx.font = font;
+      w = ctx.measureText(text).width;
+      if (widthCache.size > 50000) widthCache.clear();
+      widthCache.set(key, w);
+    }
+    return w;
+  }
+  // a grid of placed boxes, so each test looks only at its neighbours
+  function Placed(cell) { this.cell = cell; this.grid = new Map(); }
+  Placed.prototype.keys = function (b, f) {
+    for (var gx = Math.floor(b.x / this.cell); gx <= Math.floor((b.x + b.w) / this.cell); gx++) {
+      for (var gy = Math.floor(b.y / this.cell); gy <= Math.floor((b.y + b.h) / this.cell); gy++) f(gx + "," + gy);
+    }
+  };
+  Placed.prototype.free = function (b) {
+    var grid = this.grid, ok = true;
+    this.keys(b, function (k) {
+      if (!ok) return;
+      var list = grid.get(k);
+      if (!list) return;
+      for (var i = 0; i < list.length; i++) {
+        var o = list[i];
+        if (b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) { ok = false; return; }
+      }
+    });
+    return ok;
+  };
+  Placed.prototype.add = function (b) {
+    var grid = this.grid;
+    this.keys(b, function (k) { if (!grid.has(k)) grid.set(k, []); grid.get(k).push(b); });
+  };
+  function labelPx() { return Math.max(12, Math.min(16, 13 * network.getScale())); }
+  function drawLabels(ctx) {
+    var W = container.clientWidth, H = container.clientHeight;
+    var scale = network.getScale();
+    var px = labelPx(), gap = 2, pad = 1;
+    var nodeFont = px + "px " + FONT, groupFont = "600 " + (px + 1) + "px " + FONT;
+    var placed = new Placed(64);
+    var out = [];
+    var hood = state.focus === null ? null : neighbourhood(state.focus).nodes;
+    // try the candidate spots (left-top corners) with the full text, then with a short one
+    function place(id, kind, full, font, h, spots) {
+      var texts = [cut(full, LABEL_CHARS)];
+      var short = cut(full, SHORT_CHARS);
+      if (short !== texts[0]) texts.push(short);
+      for (var t = 0; t < texts.length; t++) {
+        var w = textWidth(ctx, font, texts[t]);
+        for (var s = 0; s < spots.length; s++) {
+          var c = spots[s](w);
+          var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
+                    x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
+          if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
+          if (placed.free(b)) { placed.add(b); out.push(b); return b; }
+        }
+      }
+      return null;
+    }
+    ctx.save();
+    var ratio = network.canvas.pixelRatio || window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textBaseline = "top";
+    ctx.lineJoin = "round";
+    // group outlines: the name just above the outline's top, else below its bottom,
+    // else inside its top, else beside it
+    var gh = px + 3;
+    groupsByDepth.forEach(function (g) {
+      var h = outlines.get(g.id);
+      if (!h) return;
+      var top = h[0], bottom = h[0], left = h[0], right = h[0];
+      h.forEach(function (p) {
+        if (p[1] < top[1]) top = p;
+        if (p[1] > bottom[1]) bottom = p;
+        if (p[0] < left[0]) left = p;
+        if (p[0] > right[0]) right = p;
+      });
+      var T = network.canvasToDOM({ x: top[0], y: top[1] }), B = network.canvasToDOM({ x: bottom[0], y: bottom[1] });
+      var L = network.canvasToDOM({ x: left[0], y: left[1] }), R = network.canvasToDOM({ x: right[0], y: right[1] });
+      place(g.id, "group", nodeById.get(g.id).label, groupFont, gh, [
+        function (w) { return [T.x - w / 2, T.y - gh - gap]; },
+        function (w) { return [B.x - w / 2, B.y + gap]; },
+        function (w) { return [T.x - w / 2, T.y + gap]; },
+        function (w) { return [L.x - w - gap, L.y - gh / 2]; },
+        function (w) { return [R.x + gap, R.y - gh / 2]; },
+        function (w) { return [B.x - w / 2, B.y - gh - gap]; }
+      ]);
+    });
+    // nodes: the neighbourhood of the focus first, then by importance
+    var order = hood === null ? importance : importance.filter(function (n) { return hood.has(n.id); })
+      .concat(importance.filter(function (n) { return !hood.has(n.id); }));
+    var nh = px + 2;
+    var body = network.body.nodes;
+    var named = new Set(out.map(function (b) { return b.id; }));
+    // the nodes themselves are obstacles: a label never covers another node
+    var spots = [];
+    for (var j = 0; j < order.length; j++) {
+      var m = order[j];
+      if (!view.nodes.has(m.id) || !body[NID(m.id)]) continue;
+      var Q = network.canvasToDOM({ x: body[NID(m.id)].x, y: body[NID(m.id)].y });
+      var q = m.size * scale;
+      if (Q.x + q + 400 < 0 || Q.y + q + 40 < 0 || Q.x - q - 400 > W || Q.y - q - 40 > H) continue;
+      spots.push({ n: m, P: Q, r: q });
+      if (q >= 2) placed.add({ x: Q.x - q * 0.8, y: Q.y - q * 0.8, w: q * 1.6, h: q * 1.6 });
+    }
+    for (var i = 0; i < spots.length; i++) {
+      var n = spots[i].n, P = spots[i].P, r = spots[i].r;
+      if (named.has(n.id)) continue;  // an expanded group: its outline carries the name
+      place(n.id, "node", nodeLabel(n), nodeFont, nh, [
+        function (w) { return [P.x - w / 2, P.y + r + gap]; },
+        function (w) { return [P.x + r + gap + 1, P.y - nh / 2]; },
+        function (w) { return [P.x - w / 2, P.y - r - gap - nh]; },
+        function (w) { return [P.x - r - gap - 1 - w, P.y - nh / 2]; }
+      ]);
+    }
+    out.forEach(function (b) {
+      var dim = hood !== null && !(b.kind === "node" && hood.has(b.id));
+      ctx.globalAlpha = dim ? 0.3 : 1;
+      ctx.font = b.font;
+      ctx.strokeStyle = "rgba(255,255,255,0.92)";
+      ctx.lineWidth = 3;
+      ctx.strokeText(b.text, b.x + pad, b.y + pad);
+      ctx.fillStyle = b.kind === "group" ? shade(nodeById.get(b.id).color) : "#1f2328";
+      ctx.fillText(b.text, b.x + pad, b.y + pad);
+    });
+    ctx.restore();
+    drawn = out;
+  }
+  // a group's colour made dark enough to read as text on white
+  function shade(hex) {
+    var v = parseInt(hex.slice(1), 16);
+    var k = 0.55;
+    return "rgb(" + Math.round((v >> 16 & 255) * k) + "," + Math.round((v >> 8 & 255) * k) + "," + Math.round((v & 255) * k) + ")";
+  }
+  network.on("afterDrawing", drawLabels);
+  function labelAt(x, y) {
+    for (var i = drawn.length - 1; i >= 0; i--) {
+      var b = drawn[i];
+      if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) return b;
+    }
+    return null;
+  }
+  // hovering a label shows the tooltip of its node or group: the full name and more
+  var overLabel = null;
+  container.addEventListener("mousemove", function () {
+    var b = labelAt(mouse.x, mouse.y);
+    if (b === overLabel) return;
+    overLabel = b;
+    if (b) showTip(NID(b.id)); else if (tip.dataset.from === "label") hideTip();
+    if (b) tip.dataset.from = "label";
   });
 
   // ---- start ------------------------------------------------------------------------
@@ -643,6 +837,14 @@
       });
     },
     collapsed: function () { return Array.from(state.collapsed).sort(); },
+    // the labels drawn in the last frame, boxes in pixels of the map's area
+    labels: function () {
+      return drawn.map(function (b) {
+        return { id: b.id, kind: b.kind, text: b.text, full: b.full, x: b.x, y: b.y, w: b.w, h: b.h,
+                 px: parseFloat(b.font.replace(/^600 /, "")) };
+      });
+    },
+    outlines: function () { return Array.from(outlines.keys()); },
     focused: function () { return state.focus; },
     neighbourhood: function () { return state.focus === null ? [] : Array.from(neighbourhood(state.focus).nodes).sort(); },
     // positions and selection by node id (vis-network's own are by its prefixed ids)
