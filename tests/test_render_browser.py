@@ -118,6 +118,121 @@ def test_example_page_works_offline_and_draws_every_node_and_pipe(
 # -- reading aids ------------------------------------------------------------------------
 
 
+def overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of label boxes that share any area (a plain all-pairs check)."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                a["x"] < b["x"] + b["w"]
+                and b["x"] < a["x"] + a["w"]
+                and a["y"] < b["y"] + b["h"]
+                and b["y"] < a["y"] + a["h"]
+            ):
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def shows(label: dict[str, Any], full: str) -> bool:
+    """The drawn text is the full text, or a prefix of it ending in an ellipsis."""
+    text = label["text"]
+    return text == full or (text.endswith("\u2026") and full.startswith(text[:-1]))
+
+
+def group_tree(eco: Ecosystem) -> list[str]:
+    """The map's groups (nodes with members), each followed by its subgroups, in file order."""
+    out: list[str] = []
+
+    def walk(parent: str | None) -> None:
+        for child in eco.children(parent):
+            if eco.children(child):
+                out.append(child)
+                walk(child)
+
+    walk(None)
+    return out
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_labels_never_overlap_and_every_outline_is_named(
+    path: Path, tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(path)
+    opened = open_page(draw(tmp_path, eco, path.stem)[0])
+    opened.api("setPhysics(false)")
+    box = opened.page.locator("#eg-network").bounding_box()
+    fit = opened.api("network.getScale()")
+    for zoom in (None, 0.6, 2.5):
+        if zoom is not None:
+            opened.page.evaluate(
+                f"() => window.ecograph.network.moveTo({{scale: {fit * zoom}, animation: false}})"
+            )
+        labels = opened.api("labels()")
+        assert overlapping(labels) == []
+        assert all(label["px"] >= 11 for label in labels)
+        for label in labels:
+            assert shows(label, label["full"])
+            assert label["x"] + label["w"] > 0 and label["x"] < box["width"]
+        outlines = dict(opened.api("outlines()"))
+        named = {label["id"]: label for label in labels if label["kind"] == "group"}
+        # every outline wholly on screen carries its group's name
+        inside = {
+            g
+            for g, b in outlines.items()
+            if b["x"] >= 0
+            and b["y"] >= 0
+            and b["x"] + b["w"] <= box["width"]
+            and b["y"] + b["h"] <= box["height"]
+        }
+        assert inside <= named.keys(), inside - named.keys()
+        for group in inside:
+            assert shows(named[group], eco.nodes[group].label)
+        if zoom is None:
+            # at the opening zoom the whole map is in view: every group is outlined and named,
+            # and the biggest nodes that are not groups are labelled
+            groups = {g for g in eco.nodes if eco.children(g)}
+            assert set(outlines) == groups == inside
+            big = sorted(
+                (n for n in opened.api("data.nodes") if n["id"] not in groups),
+                key=lambda n: -n["size"],
+            )[:3]
+            drawn = {label["id"] for label in labels}
+            assert {n["id"] for n in big} <= drawn
+
+
+def test_sidebar_lists_groups_as_the_map_tree(tmp_path: Path, open_page: Any) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / "china-internet.yaml")
+    opened = open_page(draw(tmp_path, eco)[0])
+    rows = opened.page.eval_on_selector_all(
+        "#eg-groups li[data-group]",
+        "els => els.map(e => [e.dataset.group, +e.dataset.level, "
+        "e.querySelector('.eg-small').textContent])",
+    )
+    assert [r[0] for r in rows] == group_tree(eco)
+    for group, level, count in rows:
+        assert level == len(eco.ancestors_in_tree(group))
+        assert count == str(len(eco.members(group)))
+    # the issue's cases: Rural Taobao sits under Taobao, Taobao under Alibaba
+    order = [r[0] for r in rows]
+    assert order.index("alibaba") < order.index("taobao") < order.index("rural-taobao")
+
+
+def test_hovering_a_shortened_label_shows_the_full_name(tmp_path: Path, open_page: Any) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / "china-internet.yaml")
+    opened = open_page(draw(tmp_path, eco)[0])
+    opened.api("setPhysics(false)")
+    short = [x for x in opened.api("labels()") if x["text"] != x["full"]]
+    assert short, "china-internet has long names: some label must be shortened"
+    label = short[0]
+    box = opened.page.locator("#eg-network").bounding_box()
+    opened.page.mouse.move(
+        box["x"] + label["x"] + label["w"] / 2, box["y"] + label["y"] + label["h"] / 2
+    )
+    opened.page.wait_for_selector("#eg-tip:not([hidden])")
+    assert opened.page.eval_on_selector("#eg-tip", "e => e.dataset.id") == label["id"]
+    assert opened.page.inner_text("#eg-tip h3").startswith(label["full"])
+
+
 def test_search_by_label_and_by_id_focuses_the_node(tmp_path: Path, open_page: Any) -> None:
     opened = open_page(draw(tmp_path, alibaba())[0])
     page = opened.page

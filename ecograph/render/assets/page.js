@@ -844,7 +844,18 @@
                  px: parseFloat(b.font.replace(/^600 /, "")) };
       });
     },
-    outlines: function () { return Array.from(outlines.keys()); },
+    // the group outlines drawn in the last frame: [id, bounding box in pixels of the map's area]
+    outlines: function () {
+      return Array.from(outlines.entries()).map(function (entry) {
+        var xs = [], ys = [];
+        entry[1].forEach(function (p) {
+          var d = network.canvasToDOM({ x: p[0], y: p[1] });
+          xs.push(d.x); ys.push(d.y);
+        });
+        var x = Math.min.apply(null, xs), y = Math.min.apply(null, ys);
+        return [entry[0], { x: x, y: y, w: Math.max.apply(null, xs) - x, h: Math.max.apply(null, ys) - y }];
+      });
+    },
     focused: function () { return state.focus; },
     neighbourhood: function () { return state.focus === null ? [] : Array.from(neighbourhood(state.focus).nodes).sort(); },
     // positions and selection by node id (vis-network's own are by its prefixed ids)
