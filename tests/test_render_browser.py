@@ -382,6 +382,55 @@ def test_clicking_a_node_lights_up_its_neighbourhood(tmp_path: Path, open_page: 
     assert opened.api("focused()") is None
 
 
+def pixel_at(opened: Opened, x: float, y: float) -> tuple[int, int, int]:
+    """The colour drawn at a page point."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(opened.page.screenshot())).convert("RGB")
+    r, g, b = image.getpixel((round(x), round(y)))
+    return r, g, b
+
+
+def test_a_bottleneck_highlight_dims_everything_else(tmp_path: Path, open_page: Any) -> None:
+    eco = alibaba()
+    page_path, drawing = draw(tmp_path, eco, highlight="bottlenecks", to="erp-vendor")
+    cut = {e.id for e in drawing.edges if e.bottleneck}
+    assert cut
+    opened = open_page(page_path)
+    opened.api("setPhysics(false)")
+    lit = opened.api("lit()")
+    # the cut's pipes stand out with their ends, nothing else
+    ends = {p for e in drawing.edges if e.id in cut for p in (e.source, e.target)}
+    assert set(lit["edges"]) == cut and set(lit["nodes"]) == ends
+    # a node away from the cut is veiled: its centre is much lighter than when nothing is lit
+    other = next(n.id for n in drawing.nodes if n.id not in ends and n.kind == "pool")
+    x, y = screen_point(opened, other)
+    dimmed = pixel_at(opened, x, y)
+    box = '#eg-legend-marks input[data-key="bottleneck"]'
+    assert opened.page.is_checked(box)
+    opened.page.uncheck(box)
+    assert opened.api("lit()") is None
+    plain = pixel_at(opened, x, y)
+    assert sum(dimmed) > sum(plain) + 150, (dimmed, plain)
+    # blocked pipes can be made to stand out the same way
+    opened.page.check('#eg-legend-marks input[data-key="blocked"]')
+    blocked = {e.id for e in drawing.edges if e.blocked}
+    assert set(opened.api("lit()")["edges"]) == blocked and blocked
+    assert opened.errors == []
+
+
+def test_clearing_the_search_restores_the_view(tmp_path: Path, open_page: Any) -> None:
+    opened = open_page(draw(tmp_path, alibaba())[0])
+    opened.page.fill("#eg-search", "cainiao")
+    opened.page.press("#eg-search", "Enter")
+    assert opened.api("focused()") == "cainiao"
+    assert opened.api("lit()") is not None
+    opened.page.fill("#eg-search", "")
+    assert opened.api("focused()") is None
+    assert opened.api("lit()") is None and opened.api("selected()") == []
+    assert opened.page.eval_on_selector_all("#eg-results li", "els => els.length") == 0
+
+
 def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_page: Any) -> None:
     page_path, _ = draw(tmp_path, alibaba())
     first = open_page(page_path)

@@ -67,6 +67,8 @@
     kinds: new Set(kindsPresent.map(function (e) { return e.key; })),
     currencies: new Set(currenciesPresent.map(function (e) { return e.key; })),
     focus: null,
+    marks: new Set(data.legend.filter(function (e) { return e.key === "bottleneck" && e.section === "mark"; })
+      .map(function (e) { return e.key; })),
     physics: !!data.physics
   };
   var widthTop = new Map();
@@ -166,7 +168,7 @@
   }
   function visEdge(e, shownNow, vid) {
     return {
-      id: vid, from: NID(e.from), to: NID(e.to), width: e.width, hidden: !shownNow, physics: shownNow,
+      id: vid, from: NID(e.from), to: NID(e.to), width: e.bottleneck ? Math.max(e.width, 4) : e.width, hidden: !shownNow, physics: shownNow,
       color: { color: e.color, highlight: e.color, hover: e.color, inherit: false },
       dashes: e.dashes.length ? e.dashes : false,
       arrows: { to: { enabled: true, scaleFactor: 0.7 },
@@ -337,19 +339,41 @@
     state.focus = id !== null && view.nodes.has(id) ? id : null;
     network.redraw();
   }
+  // the marked pipes (bottleneck, blocked) whose mark is ticked, with their ends
+  function markedLit() {
+    if (!state.marks.size) return null;
+    var near = new Set(), lit = [];
+    function on(e) {
+      return (e.bottleneck && state.marks.has("bottleneck")) || (e.blocked && state.marks.has("blocked"));
+    }
+    view.edges.forEach(function (eid) {
+      var e = edgeById.get(eid);
+      if (on(e)) { near.add(e.from); near.add(e.to); lit.push(EID(eid)); }
+    });
+    view.rolled.forEach(function (acc, key) {
+      if (on(acc)) { near.add(acc.from); near.add(acc.to); lit.push(RID(key)); }
+    });
+    return { nodes: near, edges: lit };
+  }
+  // what stands out now: the clicked node's neighbourhood, else the marked pipes; null: all
+  function litNow() {
+    if (state.focus !== null) return neighbourhood(state.focus);
+    return markedLit();
+  }
+  // a veil over the map, then what stands out drawn again on top of it
   network.on("afterDrawing", function (ctx) {
-    if (state.focus === null) return;
+    var lit = litNow();
+    if (lit === null) return;
     var body = network.body;
-    var hood = neighbourhood(state.focus);
     var a = network.DOMtoCanvas({ x: 0, y: 0 });
     var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
     ctx.save();
     ctx.fillStyle = "rgba(255,255,255,0.78)";
     ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
     ctx.restore();
-    hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.draw(ctx); });
-    hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.drawArrows(ctx); });
-    hood.nodes.forEach(function (nid) {
+    lit.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.draw(ctx); });
+    lit.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.drawArrows(ctx); });
+    lit.nodes.forEach(function (nid) {
       var n = body.nodes[NID(nid)];
       if (n) n.draw(ctx);
     });
@@ -406,7 +430,7 @@
       if (set) {
         var box = el("input");
         box.type = "checkbox";
-        box.checked = true;
+        box.checked = set.has(entry.key);
         box.dataset.key = entry.key;
         box.addEventListener("change", function () {
           if (box.checked) set.add(entry.key); else set.delete(entry.key);
@@ -423,7 +447,9 @@
   }
   legendList("eg-legend-kinds", kindsPresent, state.kinds);
   legendList("eg-legend-currencies", currenciesPresent, state.currencies);
-  legendList("eg-legend-marks", data.legend.filter(function (e) { return e.section === "mark"; }), null);
+  // ticking a mark makes its pipes stand out, everything else dimmed; a bottleneck
+  // highlight starts ticked
+  legendList("eg-legend-marks", data.legend.filter(function (e) { return e.section === "mark"; }), state.marks);
 
   // ---- groups panel ---------------------------------------------------------------------
   function toggle(id) {
@@ -567,7 +593,11 @@
     }
     if (input.value.trim() && !current.length) results.appendChild(el("li", "no node matches", "eg-small"));
   }
-  input.addEventListener("input", showResults);
+  input.addEventListener("input", function () {
+    showResults();
+    // clearing the search clears what it lit up
+    if (!input.value.trim()) { highlight(null); network.unselectAll(); }
+  });
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && current.length) focusNode(current[0].node);
     if (ev.key === "Escape") { input.value = ""; showResults(); highlight(null); network.unselectAll(); }
@@ -589,7 +619,27 @@
   }
   physicsButton.addEventListener("click", function () { setPhysics(!state.physics); });
   physicsButton.textContent = state.physics ? "Freeze" : "Unfreeze";
-  byIdEl("eg-fit").addEventListener("click", function () { network.fit({ animation: false }); });
+  // fit the visible map with its outlines and room for the labels at its edges
+  function fitView() {
+    var pos = network.getPositions();
+    var maxHeight = 0;
+    height.forEach(function (h) { maxHeight = Math.max(maxHeight, h); });
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    view.nodes.forEach(function (id) {
+      var p = pos[NID(id)];
+      if (!p) return;
+      var n = nodeById.get(id);
+      var r = n.size + (n.parent !== null || groupById.has(id) ? 16 + 14 * maxHeight : 0);
+      x0 = Math.min(x0, p.x - r); x1 = Math.max(x1, p.x + r);
+      y0 = Math.min(y0, p.y - r); y1 = Math.max(y1, p.y + r);
+    });
+    if (!isFinite(x0)) { network.fit({ animation: false }); return; }
+    var W = container.clientWidth, H = container.clientHeight;
+    var scale = Math.min((W - 2 * 110) / Math.max(1, x1 - x0), (H - 2 * 26) / Math.max(1, y1 - y0), 1.5);
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, scale: Math.max(scale, 0.02),
+                     animation: false });
+  }
+  byIdEl("eg-fit").addEventListener("click", fitView);
 
   // ---- group outlines: a soft hull around the visible members of each expanded group ---
   function hull(points) {
@@ -710,7 +760,8 @@
     var nodeFont = px + "px " + FONT, groupFont = "600 " + (px + 1) + "px " + FONT;
     var placed = new Placed(64);
     var out = [];
-    var hood = state.focus === null ? null : neighbourhood(state.focus).nodes;
+    var lit = litNow();
+    var hood = lit === null ? null : lit.nodes;
     // try the candidate spots (left-top corners) with the full text, then with a short one
     function place(id, kind, full, font, h, spots) {
       var texts = [cut(full, LABEL_CHARS)];
@@ -723,6 +774,7 @@
           var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
                     x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
           if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
+          if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H) continue;  // would be clipped
           if (placed.free(b)) { placed.add(b); out.push(b); return b; }
         }
       }
@@ -857,6 +909,12 @@
       });
     },
     focused: function () { return state.focus; },
+    // the pipes standing out (vis ids without prefix) and the nodes with them; null: none
+    lit: function () {
+      var l = litNow();
+      return l === null ? null : { nodes: Array.from(l.nodes).sort(),
+                                   edges: l.edges.map(function (v) { return v.slice(2); }).sort() };
+    },
     neighbourhood: function () { return state.focus === null ? [] : Array.from(neighbourhood(state.focus).nodes).sort(); },
     // positions and selection by node id (vis-network's own are by its prefixed ids)
     visId: NID,
@@ -872,7 +930,7 @@
   renderGroups();
   function done() {
     if (api.ready) return;
-    network.fit({ animation: false });
+    fitView();
     api.ready = true;
     document.body.dataset.ready = "true";
   }
