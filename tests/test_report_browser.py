@@ -109,6 +109,11 @@ def test_example_report_works_offline_draws_the_map_and_shows_the_chart(
     assert spread > 10 and colours > 1, (spread, colours)
     sections = page.eval_on_selector_all("section", "els => els.map(e => e.id)")
     assert sections == ["map", "flow", "diagnosis", "rankings", "long-tail", "economics"]
+    # the title block is the report's only: the embedded map shows none, and its labels
+    # are as readable as on the map's own page
+    assert not opened.frame.is_visible("#eg-header")
+    labels = opened.frame.evaluate("() => window.ecograph.labels()")
+    assert labels and min(label["px"] for label in labels) >= 11
     (tmp_path / f"{path.stem}-chart.png").write_bytes(chart.screenshot())
 
 

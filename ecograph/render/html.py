@@ -69,13 +69,16 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return _MARKER.sub(lambda m: values[m.group(1)], template)
 
 
-def to_html(drawing: Drawing) -> str:
+def to_html(drawing: Drawing, *, embedded: bool = False) -> str:
     """The page of a drawing: one HTML document that needs nothing else.
 
     Parameters
     ----------
     drawing : Drawing
         From :func:`ecograph.render.describe`.
+    embedded : bool, default False
+        For a page shown inside another (a report, a notebook) that already
+        gives the map's title: the page leaves out its own title block.
 
     Returns
     -------
@@ -111,6 +114,7 @@ def to_html(drawing: Drawing) -> str:
     )
     data = drawing.to_dict()
     data["colors"] = {"blocked": style.BLOCKED_COLOR, "bottleneck": style.BOTTLENECK_COLOR}
+    data["embedded"] = embedded
     return _fill(
         _asset("page.html"),
         {

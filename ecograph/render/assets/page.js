@@ -381,6 +381,8 @@
 
   // ---- header -------------------------------------------------------------------------
   byIdEl("eg-title").textContent = data.title;
+  // inside a report the report's own header names the map: no second title block
+  if (data.embedded) byIdEl("eg-header").hidden = true;
   var meta = byIdEl("eg-meta");
   meta.appendChild(el("span", "volumes per " + data.period));
   meta.appendChild(el("span", data.map_nodes.toLocaleString() + " nodes, " + data.map_pipes.toLocaleString() + " pipes"));
