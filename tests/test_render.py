@@ -678,3 +678,36 @@ def test_drawing_imports_neither_matplotlib_nor_pyvis() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- overview of large maps ---------------------------------------------------------------
+
+
+def test_a_large_map_opens_on_its_overview_unless_told_what_to_show() -> None:
+    from test_render_browser import large
+
+    eco = large(5000, 12)
+    d = describe(eco)
+    # levels: hub (1), pool + 12 groups (13), then the drawn partners and folds: too many
+    assert {g.id for g in d.groups if g.collapsed} == {f"g{i}" for i in range(12)}
+    assert any(n.startswith("Opened on the overview") for n in d.notes)
+    nodes, _edges = visible(d)
+    assert len(nodes) == 14
+    # an explicit depth or collapse wins
+    assert not any(g.collapsed for g in describe(eco, depth=5).groups)
+    assert {g.id for g in describe(eco, collapse=["g1"]).groups if g.collapsed} == {"g1"}
+    # a small map opens whole
+    small = ecograph.load(Path(__file__).parent.parent / "ecosystems" / "china-internet.yaml")
+    assert not any(g.collapsed for g in describe(small).groups)
+
+
+def test_overview_depth_takes_whole_levels_up_to_the_limit() -> None:
+    from ecograph.render.describe import overview_depth
+
+    # level sizes 1, 3, 9, 27: 1 + 3 + 9 = 13 fit in 13, 40 do not
+    depths = [0] + [1] * 3 + [2] * 9 + [3] * 27
+    assert overview_depth(depths, limit=13) == 2
+    assert overview_depth(depths, limit=12) == 1
+    assert overview_depth(depths, limit=1) == 0
+    assert overview_depth(depths, limit=0) == 0  # the top level always shows
+    assert overview_depth(depths, limit=40) is None

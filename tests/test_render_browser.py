@@ -8,6 +8,7 @@ downloads a browser here). Without it the tests skip, except under CI
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -520,16 +521,82 @@ def test_a_100k_partner_map_folds_its_tail_and_stays_usable(tmp_path: Path, open
     page_path, drawing = draw(tmp_path, eco, "large")
     assert len(drawing.nodes) <= 2000 and len(drawing.folds) == 40
     opened = open_page(page_path)
-    assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
+    # it opens on the overview: the hub, its pool and its 40 groups, collapsed
+    nodes, edges = visible(drawing)
+    assert len(nodes) == 42
+    assert opened.counts() == (len(nodes), len(edges))
     assert opened.errors == [] and opened.external == []
     notes = opened.page.inner_text("#eg-notes")
-    assert "folded into summary nodes" in notes
+    assert "folded into summary nodes" in notes and "Opened on the overview" in notes
+    opened.page.click("#eg-expand-all")
+    assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
     assert opened.page.is_visible("#eg-folds-section")
     assert opened.page.locator("#eg-folds li").count() == 40
     folded = drawing.folds[0].ids[-1]
     opened.page.fill("#eg-search", folded)
     assert opened.page.eval_on_selector("#eg-results li", "e => e.dataset.folded") == folded
     assert "folded into +" in opened.page.inner_text("#eg-results li")
+
+
+def test_a_5000_partner_map_opens_on_a_labelled_overview(tmp_path: Path, open_page: Any) -> None:
+    eco = large(5000, 12)
+    opened = open_page(draw(tmp_path, eco, "large")[0])
+    groups = [f"g{g}" for g in range(12)]
+    # the top-level group is open, the twelve groups inside it collapsed and labelled
+    assert opened.api("collapsed()") == sorted(groups)
+    assert opened.api("shown()")["nodes"] == sorted(["hub", "pool", *groups])
+    labels = opened.api("labels()")
+    assert overlapping(labels) == []
+    drawn = {label["id"]: label for label in labels}
+    assert {"hub", *groups} <= drawn.keys()
+    assert drawn["hub"]["kind"] == "group" and drawn["hub"]["text"] == "hub"
+    for g in groups:
+        members = sum(1 for n in eco.nodes.values() if n.parent == g)
+        # "+N": drawn members (the long tail folded into one); the group's name in full
+        assert drawn[g]["text"].startswith(f"{g} (+")
+        assert 0 < int(drawn[g]["text"][len(g) + 3 : -1]) <= members
+    # a collapsed group is drawn as big as what it carries: the areas of its members
+    d = opened.api("data")
+    size = {n["id"]: n["size"] for n in d["nodes"]}
+    g0 = next(g for g in d["groups"] if g["id"] == "g0")
+    carried = min(
+        math.sqrt(size["g0"] ** 2 + sum(size[m] ** 2 for m in g0["members"])), 5 * size["g0"], 80
+    )
+    assert opened.api("nodes.get('n:g0').size") == pytest.approx(carried)
+    assert carried > size["g0"]
+    # a double-click opens a group in place
+    opened.api("setPhysics(false)")
+    before = dict(opened.api("positions()"))["g3"]
+    x, y = screen_point(opened, "g3")
+    opened.page.mouse.dblclick(x, y)
+    assert "g3" not in opened.api("collapsed()")
+    shown = set(opened.api("shown()")["nodes"])
+    assert {n for n in eco.nodes if eco.nodes[n].parent == "g3"} & shown
+    assert dict(opened.api("positions()"))["g3"] == before
+    assert opened.errors == []
+
+
+def test_rolled_up_pipes_are_as_wide_as_the_volume_they_carry(
+    tmp_path: Path, open_page: Any
+) -> None:
+    nodes = {"a": Node("a", "sub-ecosystem"), "b": Node("b", "sub-ecosystem")}
+    nodes |= {"c": Node("c", "sub-ecosystem")}
+    pipes = []
+    for group, volume in (("b", 100.0), ("c", 900.0)):
+        for i in range(3):
+            nodes[f"{group}{i}"] = Node(f"{group}{i}", "partner", parent=group)
+            nodes[f"a{group}{i}"] = Node(f"a{group}{i}", "pool", parent="a")
+            pipes.append(
+                Pipe(f"a{group}{i}->{group}{i}", f"a{group}{i}", f"{group}{i}", volume=volume)
+            )
+    eco = Ecosystem("r", nodes=nodes, pipes=tuple(pipes))
+    opened = open_page(draw(tmp_path, eco, collapse=["a", "b", "c"])[0])
+    rolled = {(r["from"], r["to"]): r for r in opened.api("rolled()")}
+    assert rolled[("a", "b")]["volume"] == 300.0 and rolled[("a", "c")]["volume"] == 2700.0
+    # widths grow with the square root of the volume (the page's rule), the largest at 12
+    wide, narrow = rolled[("a", "c")]["width"], rolled[("a", "b")]["width"]
+    assert wide == pytest.approx(12.0)
+    assert narrow == pytest.approx(1 + 11 * math.sqrt(300 / 2700))
 
 
 PROTOTYPE_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]
@@ -601,6 +668,9 @@ def test_a_1500_deep_chain_is_drawn_whole(tmp_path: Path, open_page: Any) -> Non
     assert all(np.isfinite(coordinates))
     opened = open_page(page_path)
     assert opened.errors == []
+    # it opens on the overview: the top 150 levels, the pipe rolled up into n149
+    assert opened.counts() == (150, 1)
+    opened.page.click("#eg-expand-all")
     assert opened.counts() == (1502, 1)
     positions = dict(opened.api("positions()"))
     assert len(positions) == 1502

@@ -211,4 +211,6 @@ def test_a_1500_deep_chain_is_reported_and_drawn(tmp_path: Path, open_page: Any)
 
     opened = open_page(write(tmp_path, deep_chain()))
     assert opened.errors == []
+    assert opened.counts() == (150, 1)  # the overview: the top 150 levels
+    opened.frame.click("#eg-expand-all")
     assert opened.counts() == (1502, 1)

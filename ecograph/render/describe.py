@@ -27,7 +27,16 @@ from ecograph.render.pipes import EdgePlan, plan_pipes
 from ecograph.render.style import compact
 from ecograph.render.table import Floats, PipeTable, pipe_table
 
-__all__ = ["DEFAULT_MAX_NODES", "HIGHLIGHTS", "LAYOUTS", "PHYSICS_LIMIT", "describe"]
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "HIGHLIGHTS",
+    "LAYOUTS",
+    "OVERVIEW_ABOVE",
+    "OVERVIEW_NODES",
+    "PHYSICS_LIMIT",
+    "describe",
+    "overview_depth",
+]
 
 #: Node budget: larger maps fold the long tail of each group.
 DEFAULT_MAX_NODES = 2000
@@ -40,6 +49,38 @@ EDGE_BUDGET_FLOOR = 1000
 EDGE_LABEL_LIMIT = 400
 LAYOUTS = ("force", "hierarchical")
 HIGHLIGHTS = ("bottlenecks",)
+#: A drawing of more nodes than this opens on its overview (deep groups collapsed)
+#: unless ``collapse`` or ``depth`` says what to show.
+OVERVIEW_ABOVE = 300
+#: How many nodes the overview shows at most (whole levels of the tree).
+OVERVIEW_NODES = 150
+
+
+def overview_depth(depths: Iterable[int], limit: int | None = None) -> int | None:
+    """The deepest level to show so that at most ``limit`` nodes are visible.
+
+    Groups at the returned depth and deeper start collapsed, so the nodes at
+    that depth or above are what shows (at least the top level). None when
+    every node fits: nothing needs collapsing.
+
+    Examples
+    --------
+    >>> overview_depth([0, 1, 1, 2, 2, 2, 2], limit=4)  # 1 + 2 nodes fit, 1 + 2 + 4 do not
+    1
+    >>> overview_depth([0, 1, 1], limit=4) is None
+    True
+    """
+    limit = OVERVIEW_NODES if limit is None else limit
+    per_level: dict[int, int] = {}
+    for d in depths:
+        per_level[d] = per_level.get(d, 0) + 1
+    shown, best = 0, 0
+    for level in sorted(per_level):
+        shown += per_level[level]
+        if shown > limit:
+            return best
+        best = level
+    return None
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -141,7 +182,9 @@ def describe(
         Groups (nodes with members) that start collapsed into one node.
     depth : int, optional
         Show this many levels of nesting: groups at depth ``depth`` or deeper
-        start collapsed (0: only top-level nodes show).
+        start collapsed (0: only top-level nodes show). Without ``collapse``
+        and ``depth``, a drawing of more than :data:`OVERVIEW_ABOVE` nodes
+        opens on its overview: the depth from :func:`overview_depth`.
     max_nodes : int, default 2000
         Node budget. Above it, each group's long tail (its smallest leaf
         members by volume) is folded into one summary node "+N partners, V traffic".
@@ -338,8 +381,17 @@ def describe(
             )
         )
 
+    overview = None
+    if not collapse and depth is None and len(order) > OVERVIEW_ABOVE:
+        depth = overview = overview_depth(depth_of.values())
     groups = _groups(order, parent, label, kind, depth_of, set(collapse), depth)
     notes = notes_for(eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan)
+    if overview is not None:
+        notes += (
+            f"Opened on the overview: groups {'at' if overview == 0 else 'below'} "
+            f"the top level{'' if overview == 0 else f' (depth {overview} and deeper)'} "
+            "are collapsed; double-click one to open it, or use Expand all.",
+        )
     return Drawing(
         title=eco.title,
         name=eco.name,

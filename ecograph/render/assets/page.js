@@ -75,8 +75,9 @@
   data.edges.forEach(function (e) {
     if (e.volume !== null && e.volume > (widthTop.get(e.currency) || 0)) widthTop.set(e.currency, e.volume);
   });
+  var rolledTop = new Map();  // the largest rolled-up volume per currency in the view
   function widthOf(currency, volume) {
-    var top = widthTop.get(currency) || 0;
+    var top = Math.max(widthTop.get(currency) || 0, rolledTop.get(currency) || 0);
     if (volume === null || volume <= 0 || top <= 0) return 1;
     return Math.min(14, 1 + 11 * Math.sqrt(volume / top));
   }
@@ -120,6 +121,10 @@
       acc.pipes += e.pipes;
       acc.bottleneck = acc.bottleneck || e.bottleneck;
     });
+    rolledTop = new Map();
+    rolled.forEach(function (acc) {
+      if (acc.volume !== null && acc.volume > (rolledTop.get(acc.currency) || 0)) rolledTop.set(acc.currency, acc.volume);
+    });
     // parallel rolled-up pipes between the same two nodes bend apart (as in Python's curves_apart)
     var pairs = new Map();
     rolled.forEach(function (acc) {
@@ -150,10 +155,21 @@
     if (!state.collapsed.has(n.id) || !groupById.has(n.id)) return n.label;
     return n.label + " (+" + groupById.get(n.id).members.length.toLocaleString() + ")";
   }
+  // a collapsed group is drawn as big as what it carries: its area is the sum of its
+  // members' areas (each sized by the map's size metric), up to five times its own size
+  var carried = new Map();
+  data.groups.forEach(function (g) {
+    var area = Math.pow(nodeById.get(g.id).size, 2);
+    g.members.forEach(function (m) { area += Math.pow(nodeById.get(m).size, 2); });
+    carried.set(g.id, Math.min(Math.sqrt(area), 5 * nodeById.get(g.id).size, 80));
+  });
+  function sizeNow(n) {
+    return state.collapsed.has(n.id) && carried.has(n.id) ? carried.get(n.id) : n.size;
+  }
   function nodeLook(n, shownNow) {
     var collapsed = state.collapsed.has(n.id) && groupById.has(n.id);
     // no vis-network label: the label layer below draws them (placed, never overlapping)
-    return { id: NID(n.id), hidden: !shownNow, physics: shownNow,
+    return { id: NID(n.id), hidden: !shownNow, physics: shownNow, size: sizeNow(n),
              borderWidth: collapsed ? 4 : 1, shapeProperties: { borderDashes: collapsed ? [5, 3] : false } };
   }
   function visNode(n, shownNow) {
@@ -161,7 +177,6 @@
     item.x = n.x;
     item.y = n.y;
     item.shape = n.shape;
-    item.size = n.size;
     item.color = { background: n.color, border: "#3d444d",
                    highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } };
     return item;
@@ -179,6 +194,7 @@
   }
   function rolledEdge(acc) {
     var style = currencyStyle.get(acc.currency);
+    acc.width = widthOf(acc.currency, acc.volume);
     var color = acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color;
     return visEdge({ id: acc.id, from: acc.from, to: acc.to, width: widthOf(acc.currency, acc.volume),
                      color: color, dashes: style.dashes, blocked: acc.blocked, bottleneck: acc.bottleneck,
@@ -247,14 +263,18 @@
     var added = [];
     next.rolled.forEach(function (acc, key) {
       var old = view.rolled.get(key);
-      if (!old || old.volume !== acc.volume || old.pipes !== acc.pipes || old.curve !== acc.curve) {
+      if (!old || old.volume !== acc.volume || old.pipes !== acc.pipes || old.curve !== acc.curve ||
+          old.width !== widthOf(acc.currency, acc.volume)) {
         if (old) gone.push(key);
         added.push(rolledEdge(acc));
+      } else {
+        acc.width = old.width;
       }
     });
     if (gone.length) edges.remove(gone.map(RID));
     if (added.length) edges.add(added);
     view = next;
+    rank();
     if (state.focus !== null && !view.nodes.has(state.focus)) state.focus = null;
     renderGroups();
     network.redraw();
@@ -631,7 +651,7 @@
       var p = pos[NID(id)];
       if (!p) return;
       var n = nodeById.get(id);
-      var r = n.size + (n.parent !== null || groupById.has(id) ? 16 + 14 * maxHeight : 0);
+      var r = sizeNow(n) + (n.parent !== null || groupById.has(id) ? 16 + 14 * maxHeight : 0);
       x0 = Math.min(x0, p.x - r); x1 = Math.max(x1, p.x + r);
       y0 = Math.min(y0, p.y - r); y1 = Math.max(y1, p.y + r);
     });
@@ -682,7 +702,7 @@
       [g.id].concat(g.members).forEach(function (m) {
         if (!view.nodes.has(m)) return;
         var p = body[NID(m)];
-        var r = nodeById.get(m).size + pad;
+        var r = sizeNow(nodeById.get(m)) + pad;
         for (var k = 0; k < SPOKES; k++) {
           pts.push([p.x + r * Math.cos(k * 2 * Math.PI / SPOKES), p.y + r * Math.sin(k * 2 * Math.PI / SPOKES)]);
         }
@@ -709,9 +729,13 @@
   // a label that would overlap one already placed tries another side, then a shorter
   // text with an ellipsis (the full text is in the tooltip), and is otherwise left out.
   var LABEL_CHARS = 24, SHORT_CHARS = 10;
-  var importance = data.nodes.map(function (n, i) { return { n: n, i: i }; });
-  importance.sort(function (a, b) { return b.n.size - a.n.size || a.n.depth - b.n.depth || a.i - b.i; });
-  importance = importance.map(function (x) { return x.n; });
+  var importance = [];
+  function rank() {  // by the size drawn now (a collapsed group by what it carries)
+    var order = data.nodes.map(function (n, i) { return { n: n, i: i, s: sizeNow(n) }; });
+    order.sort(function (a, b) { return b.s - a.s || a.n.depth - b.n.depth || a.i - b.i; });
+    importance = order.map(function (x) { return x.n; });
+  }
+  rank();
   var groupsByDepth = data.groups.slice().sort(function (a, b) { return a.depth - b.depth; });
   var drawn = [];  // what the last frame drew: {id, kind, text, full, x, y, w, h} in container pixels
   var widthCache = new Map();
@@ -823,7 +847,7 @@
       var m = order[j];
       if (!view.nodes.has(m.id) || !body[NID(m.id)]) continue;
       var Q = network.canvasToDOM({ x: body[NID(m.id)].x, y: body[NID(m.id)].y });
-      var q = m.size * scale;
+      var q = sizeNow(m) * scale;
       if (Q.x + q + 400 < 0 || Q.y + q + 40 < 0 || Q.x - q - 400 > W || Q.y - q - 40 > H) continue;
       spots.push({ n: m, P: Q, r: q });
       if (q >= 2) placed.add({ x: Q.x - q * 0.8, y: Q.y - q * 0.8, w: q * 1.6, h: q * 1.6 });
@@ -887,7 +911,8 @@
     },
     rolled: function () {
       return Array.from(view.rolled.values()).map(function (a) {
-        return { from: a.from, to: a.to, currency: a.currency, volume: a.volume, pipes: a.pipes, blocked: a.blocked };
+        return { from: a.from, to: a.to, currency: a.currency, volume: a.volume, pipes: a.pipes, blocked: a.blocked,
+                 width: a.width };
       });
     },
     collapsed: function () { return Array.from(state.collapsed).sort(); },
