@@ -3,7 +3,8 @@
 Run from anywhere: ``python docs/screenshot.py [OUTDIR]``. Writes
 ``OUTDIR/<example>.png`` for every ``ecosystems/*.yaml`` (OUTDIR defaults to
 ``docs/screenshots``), ``OUTDIR/overview.png`` (a generated map of 5,000 partners
-in 12 groups, opened on its overview) and refreshes ``docs/alibaba.png``, the
+in 12 groups, opened on its overview), ``OUTDIR/flow.png`` (the Alibaba map's
+flow view) and refreshes ``docs/alibaba.png``, the
 README's picture.
 """
 
@@ -57,6 +58,13 @@ def main(argv: list[str]) -> None:
             if stem == "alibaba":
                 page.screenshot(path=str(ROOT / "docs" / "alibaba.png"))
             print(out / f"{stem}.png")
+        flow = render(
+            ecograph.load("ecosystems/alibaba.yaml"), Path(tmp) / "flow.html", layout="flow"
+        )
+        page.goto(flow.path.as_uri())
+        page.wait_for_selector("body[data-ready=true]", state="attached")
+        page.screenshot(path=str(out / "flow.png"))
+        print(out / "flow.png")
         browser.close()
 
 

@@ -432,6 +432,23 @@ def test_clearing_the_search_restores_the_view(tmp_path: Path, open_page: Any) -
     assert opened.page.eval_on_selector_all("#eg-results li", "els => els.length") == 0
 
 
+def test_flow_view_page_keeps_the_layers_and_labels_apart(tmp_path: Path, open_page: Any) -> None:
+    page_path, drawing = draw(tmp_path, alibaba(), layout="flow")
+    opened = open_page(page_path)
+    assert opened.api("physics()") is False
+    pos = dict(opened.api("positions()"))
+    for node in drawing.nodes:  # the page keeps the layered positions
+        assert pos[node.id]["x"] == pytest.approx(node.x, abs=1)  # vis-network rounds
+        assert pos[node.id]["y"] == pytest.approx(node.y, abs=1)
+    pools = [pos[n.id]["x"] for n in drawing.nodes if n.kind == "pool"]
+    producers = [pos[n.id]["x"] for n in drawing.nodes if n.kind == "producer"]
+    assert max(pools) < min(producers)
+    labels = opened.api("labels()")
+    assert overlapping(labels) == [] and len(labels) >= len(drawing.nodes) // 2
+    assert opened.api("outlines()") == []  # members sit by flow, not by group
+    assert opened.errors == []
+
+
 def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_page: Any) -> None:
     page_path, _ = draw(tmp_path, alibaba())
     first = open_page(page_path)

@@ -56,10 +56,11 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
 )
 @click.option(
     "--layout",
-    type=click.Choice(["force", "hierarchical"]),
+    type=click.Choice(["force", "hierarchical", "flow"]),
     default="force",
     show_default=True,
-    help="force: groups as rings, physics in the page; hierarchical: platform on top.",
+    help="force: groups as rings, physics in the page; hierarchical: platform on top; "
+    "flow: layers from sources (left) to sinks (right), cycles as arcs.",
 )
 @click.option(
     "--format",

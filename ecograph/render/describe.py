@@ -9,7 +9,7 @@ data, so it is tested without a browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 
 import numpy as np
@@ -20,7 +20,7 @@ from ecograph.model import Ecosystem
 from ecograph.render import style, tooltips
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Fold, Group
 from ecograph.render.fold import plan_folds
-from ecograph.render.layout import curves_apart, hierarchical_layout, ring_layout
+from ecograph.render.layout import curves_apart, flow_layout, hierarchical_layout, ring_layout
 from ecograph.render.legend import legend_entries, notes_for
 from ecograph.render.metrics import bottleneck_pipes, node_totals, size_values
 from ecograph.render.pipes import EdgePlan, plan_pipes
@@ -47,13 +47,24 @@ EDGE_BUDGET_PER_NODE = 3
 EDGE_BUDGET_FLOOR = 1000
 #: Pipe labels are drawn on the map only when it has at most this many pipes.
 EDGE_LABEL_LIMIT = 400
-LAYOUTS = ("force", "hierarchical")
+LAYOUTS = ("force", "hierarchical", "flow")
+#: How much a back-edge of the flow view bends.
+BACK_EDGE_CURVE = 0.45
 HIGHLIGHTS = ("bottlenecks",)
 #: A drawing of more nodes than this opens on its overview (deep groups collapsed)
 #: unless ``collapse`` or ``depth`` says what to show.
 OVERVIEW_ABOVE = 300
 #: How many nodes the overview shows at most (whole levels of the tree).
 OVERVIEW_NODES = 150
+
+
+def _flow_currency(currencies: Sequence[str]) -> str | None:
+    """The currency a flow view lays out: traffic when drawn, else the most common."""
+    if not currencies:
+        return None
+    if "traffic" in currencies:
+        return "traffic"
+    return max(dict.fromkeys(currencies), key=currencies.count)
 
 
 def overview_depth(depths: Iterable[int], limit: int | None = None) -> int | None:
@@ -188,9 +199,12 @@ def describe(
     max_nodes : int, default 2000
         Node budget. Above it, each group's long tail (its smallest leaf
         members by volume) is folded into one summary node "+N partners, V traffic".
-    layout : {"force", "hierarchical"}
+    layout : {"force", "hierarchical", "flow"}
         ``force``: groups at the centre of rings of their members, physics in
-        the page; ``hierarchical``: platform above sub-ecosystem above partner.
+        the page; ``hierarchical``: platform above sub-ecosystem above partner;
+        ``flow``: layers from sources (pools, funds) on the left to sinks on the
+        right along the traffic (else the most common currency), pipes that
+        close a cycle drawn as arcs (see :func:`ecograph.render.layout.flow_layout`).
 
     Returns
     -------
@@ -326,8 +340,15 @@ def describe(
     size = {
         n: scaled[n] or style.KIND_STYLES.get(kind[n], style.FOLD_STYLE).default_size for n in order
     }
-    place = ring_layout if layout == "force" else hierarchical_layout
-    position = place(order, parent, size)
+    back: set[tuple[str, str]] = set()
+    flow_currency = None
+    if layout == "flow":
+        flow_currency = _flow_currency([e.currency for e in edges])
+        flows = [(e.source, e.target) for e in edges if e.currency == flow_currency]
+        position, back = flow_layout(order, kind, flows, size)
+    else:
+        place = ring_layout if layout == "force" else hierarchical_layout
+        position = place(order, parent, size)
     nodes = []
     for node_id in order:
         look = style.KIND_STYLES.get(kind[node_id], style.FOLD_STYLE)
@@ -354,6 +375,8 @@ def describe(
     curves = curves_apart([(e.source, e.target) for e in edges])
     drawn_edges = []
     for edge, width, curve in zip(edges, widths, curves, strict=True):
+        if edge.currency == flow_currency and (edge.source, edge.target) in back:
+            curve = curve or BACK_EDGE_CURVE  # against the flow: an arc, not a straight line
         look_c = style.CURRENCY_STYLES[edge.currency]
         color = (
             style.BOTTLENECK_COLOR
@@ -386,6 +409,19 @@ def describe(
         depth = overview = overview_depth(depth_of.values())
     groups = _groups(order, parent, label, kind, depth_of, set(collapse), depth)
     notes = notes_for(eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan)
+    if flow_currency is not None:
+        against = sum(
+            1 for e in edges if e.currency == flow_currency and (e.source, e.target) in back
+        )
+        notes += (
+            f"Flow view: {flow_currency} runs from sources (left) to sinks (right)"
+            + (
+                f"; {against} pipe{'s' if against != 1 else ''} closing a cycle "
+                f"arc{'' if against != 1 else 's'} back."
+                if against
+                else "."
+            ),
+        )
     if overview is not None:
         notes += (
             f"Opened on the overview: groups {'at' if overview == 0 else 'below'} "

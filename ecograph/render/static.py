@@ -314,7 +314,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
     # group outlines, outermost first
     outlines: dict[str, list[tuple[float, float]]] = {}
     for group in drawing.groups:
-        if group.id not in shown or group.id in collapsed:
+        if group.id not in shown or group.id in collapsed or drawing.layout == "flow":
             continue
         ring = []
         for member in (group.id, *group.members):

@@ -695,6 +695,7 @@
   network.on("beforeDrawing", function (ctx) {
     var body = network.body.nodes;
     outlines.clear();
+    if (data.layout === "flow") return;  // a flow view places members by flow, not by group
     data.groups.forEach(function (g) {
       if (state.collapsed.has(g.id) || !view.nodes.has(g.id)) return;
       var pad = 16 + 14 * height.get(g.id);
