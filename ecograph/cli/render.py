@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ecograph.cli.main import cli, load_map, map_argument
+from ecograph.errors import one_line
 from ecograph.render.metrics import METRICS
 
 __all__ = ["render"]
@@ -69,6 +70,12 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
     help="html: interactive page that works offline; png/svg: static picture. "
     "Default: from the output's suffix, else html.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: render again whenever the map or a file it includes changes; an "
+    "HTML page is also served on 127.0.0.1 and reloads itself (Ctrl-C stops).",
+)
 def render(
     map_path: str,
     output: str,
@@ -80,6 +87,7 @@ def render(
     max_nodes: int,
     layout: str,
     fmt: str | None,
+    watch: bool,
 ) -> None:
     """Draw a map: one self-contained HTML page (or a PNG/SVG picture).
 
@@ -97,6 +105,26 @@ def render(
         raise click.UsageError("--highlight bottlenecks and --to NODE go together")
     if fmt is None:
         fmt = _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "html")
+    if watch:
+        from ecograph.render.watch import watch as keep_rendering
+
+        keep_rendering(
+            lambda: load_map(map_path),
+            output,
+            options={
+                "size_by": size_by,
+                "highlight": highlight,
+                "to": to,
+                "collapse": collapse,
+                "depth": depth,
+                "max_nodes": max_nodes,
+                "layout": layout,
+            },
+            fmt=fmt,
+            echo=lambda line: click.echo(line),
+            complain=lambda line: click.echo(one_line(line), err=True),
+        )
+        return
     eco = load_map(map_path)
     result = draw(
         eco,

@@ -955,6 +955,15 @@
     physics: function () { return state.physics; }
   };
   window.ecograph = api;
+  // served by `ecograph render --watch`: reload when the map has been rendered again
+  if (data.live !== null && data.live !== undefined && /^https?:$/.test(location.protocol)) {
+    setInterval(function () {
+      fetch("/__ecograph/generation", { cache: "no-store" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (t) { if (t !== null && +t !== data.live) location.reload(); })
+        .catch(function () { /* the watcher stopped: keep the page as it is */ });
+    }, 1000);
+  }
   renderGroups();
   function done() {
     if (api.ready) return;
