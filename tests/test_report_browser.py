@@ -112,6 +112,8 @@ def test_example_report_works_offline_draws_the_map_and_shows_the_chart(
     # the title block is the report's only: the embedded map shows none, and its labels
     # are as readable as on the map's own page
     assert not opened.frame.is_visible("#eg-header")
+    page.locator("#map iframe").scroll_into_view_if_needed()
+    opened.frame.wait_for_function("() => window.ecograph.labels().length > 0", timeout=10_000)
     labels = opened.frame.evaluate("() => window.ecograph.labels()")
     assert labels and min(label["px"] for label in labels) >= 11
     (tmp_path / f"{path.stem}-chart.png").write_bytes(chart.screenshot())

@@ -919,6 +919,7 @@
     collapsed: function () { return Array.from(state.collapsed).sort(); },
     // the labels drawn in the last frame, boxes in pixels of the map's area
     labels: function () {
+      network.redraw();  // synchronous: the labels of the view as it is now
       return drawn.map(function (b) {
         return { id: b.id, kind: b.kind, text: b.text, full: b.full, x: b.x, y: b.y, w: b.w, h: b.h,
                  px: parseFloat(b.font.replace(/^600 /, "")) };
@@ -968,6 +969,7 @@
   function done() {
     if (api.ready) return;
     fitView();
+    network.redraw();  // synchronous: the labels of the first view are placed before "ready"
     api.ready = true;
     document.body.dataset.ready = "true";
   }
