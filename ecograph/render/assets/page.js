@@ -629,8 +629,11 @@
   network.on("click", function (params) {
     highlight(params.nodes.length ? nodeOf(params.nodes[0]) : null);
   });
-  network.on("doubleClick", function (params) {
-    if (params.nodes.length) toggle(nodeOf(params.nodes[0]));
+  // the browser's own double-click (vis-network's double-tap timing misses slow pairs)
+  container.addEventListener("dblclick", function (ev) {
+    var box = container.getBoundingClientRect();
+    var hit = network.getNodeAt({ x: ev.clientX - box.left, y: ev.clientY - box.top });
+    if (hit !== undefined) toggle(nodeOf(hit));
   });
   var physicsButton = byIdEl("eg-physics");
   function setPhysics(on) {
@@ -657,11 +660,22 @@
     });
     if (!isFinite(x0)) { network.fit({ animation: false }); return; }
     var W = container.clientWidth, H = container.clientHeight;
-    var scale = Math.min((W - 2 * 110) / Math.max(1, x1 - x0), (H - 2 * 26) / Math.max(1, y1 - y0), 1.5);
-    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, scale: Math.max(scale, 0.02),
-                     animation: false });
+    var mx = Math.min(110, W * 0.15), my = Math.min(26, H * 0.05);
+    var scale = Math.min((W - 2 * mx) / Math.max(1, x1 - x0), (H - 2 * my) / Math.max(1, y1 - y0), 1.5);
+    if (!(scale > 0) || !isFinite(scale)) { network.fit({ animation: false }); return; }
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, scale: scale, animation: false });
   }
   byIdEl("eg-fit").addEventListener("click", fitView);
+  // until the user zooms or pans, the map keeps fitting its area (a page embedded in a report
+  // or a notebook may get its size only after it has drawn)
+  var autoFit = true;
+  network.on("zoom", function () { autoFit = false; });
+  network.on("dragEnd", function (p) { if (!p.nodes.length) autoFit = false; });
+  window.addEventListener("resize", function () {
+    if (!autoFit || document.body.dataset.ready !== "true") return;
+    fitView();
+    network.redraw();
+  });
 
   // ---- group outlines: a soft hull around the visible members of each expanded group ---
   function hull(points) {
