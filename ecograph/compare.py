@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csgraph
 
 from ecograph._perf import gc_paused
 from ecograph.compiled import compiled
@@ -101,13 +102,36 @@ def _delta(a: float | None, b: float | None) -> float | None:
     return float(f"{b - a:.12g}")  # no rounding noise of the subtraction
 
 
-def _reach_count(eco: Ecosystem, node: str, kind: str) -> int | None:
+def _reach_counts(eco: Ecosystem, nodes: Sequence[str], kind: str) -> dict[str, int | None]:
+    """How many other nodes each node reaches over open pipes (None: not in the map).
+
+    Nodes of one strongly connected component reach the same nodes, so one
+    breadth-first search per component named is enough.
+    """
     from ecograph.analysis._linalg import layer_arrays
 
-    if node not in eco.nodes:
-        return None
     arrays = layer_arrays(eco, kind)
-    return int(arrays.reachable(arrays.position(node)).sum()) - 1
+    layer = compiled(eco).layer(kind)
+
+    def components() -> IntArray:
+        _, labels = csgraph.connected_components(
+            arrays.structure, directed=True, connection="strong"
+        )
+        return labels.astype(np.int64)
+
+    labels = layer.cached("reach-components", components)
+    out: dict[str, int | None] = {}
+    done: dict[int, int] = {}
+    for node in nodes:
+        if node not in eco.nodes:
+            out[node] = None
+            continue
+        position = arrays.position(node)
+        label = int(labels[position])
+        if label not in done:
+            done[label] = int(arrays.reachable(position).sum()) - 1
+        out[node] = done[label]
+    return out
 
 
 def _max_flow(eco: Ecosystem, target: str, kind: str) -> float | None:
@@ -232,6 +256,8 @@ def _compare(
 
     affected = []
     named = [n for n in dict.fromkeys([*focus, *targets]) if n in before.nodes or n in after.nodes]
+    reach_before = _reach_counts(before, named[:AFFECTED_LIMIT], kind)
+    reach_after = _reach_counts(after, named[:AFFECTED_LIMIT], kind)
     for node in named[:AFFECTED_LIMIT]:
         affected.append(
             {
@@ -239,8 +265,8 @@ def _compare(
                 "traffic_before": t_before.get(node),
                 "traffic_after": t_after.get(node),
                 "traffic_delta": _delta(t_before.get(node), t_after.get(node)),
-                "reach_before": _reach_count(before, node, kind),
-                "reach_after": _reach_count(after, node, kind),
+                "reach_before": reach_before[node],
+                "reach_after": reach_after[node],
             }
         )
     out["affected"] = affected
@@ -315,16 +341,29 @@ def _compare(
 
     volumes: list[dict[str, Any]] = []
     la, lb = compiled(before).layer(kind), compiled(after).layer(kind)
-    carried_a = dict(zip(la.keys, np.where(la.is_open, la.volume, 0.0).tolist(), strict=True))
-    carried_b = dict(zip(lb.keys, np.where(lb.is_open, lb.volume, 0.0).tolist(), strict=True))
-    ends_a = dict(
-        zip(la.keys, zip(la.cm.names(la.src), la.cm.names(la.dst), strict=True), strict=True)
-    )
-    ends_b = dict(
-        zip(lb.keys, zip(lb.cm.names(lb.src), lb.cm.names(lb.dst), strict=True), strict=True)
-    )
-    for key, a, b in _changed_values(carried_a, carried_b):
-        source, target = ends_b.get(key) or ends_a[key]
+    carried_a = np.where(la.is_open, la.volume, 0.0)
+    carried_b = np.where(lb.is_open, lb.volume, 0.0)
+    rows_a, rows_b = _join(la.keys, lb.keys)
+    only_a = np.ones(len(carried_a), dtype=np.bool_)
+    only_a[rows_a] = False
+    only_b = np.ones(len(carried_b), dtype=np.bool_)
+    only_b[rows_b] = False
+    moved = _floats_differ(carried_a[rows_a], carried_b[rows_b])
+    # keys of before first (map order), then those only after has
+    left = np.concatenate([rows_a[moved], np.flatnonzero(only_a)])
+    left.sort(kind="stable")
+    where_b = np.full(len(carried_a), -1, dtype=np.int64)
+    where_b[rows_a] = rows_b
+    pairs = [(i, int(where_b[i])) for i in left.tolist()]
+    pairs += [(-1, j) for j in np.flatnonzero(only_b).tolist()]
+    names_a, names_b = la.cm.id_array, lb.cm.id_array
+    for i, j in pairs:
+        a = float(carried_a[i]) if i >= 0 else None
+        b = float(carried_b[j]) if j >= 0 else None
+        if j >= 0:
+            key, source, target = lb.keys[j], names_b[lb.src[j]], names_b[lb.dst[j]]
+        else:
+            key, source, target = la.keys[i], names_a[la.src[i]], names_a[la.dst[i]]
         volumes.append(
             {
                 "key": key,
@@ -595,10 +634,20 @@ def _field_changes(old: Any, new: Any, names: Sequence[str], key: str, ident: st
 
 
 def _join(old_keys: Sequence[str], new_keys: Sequence[str]) -> tuple[IntArray, IntArray]:
-    """Rows of the keys found in both, in the old order: (rows in old, rows in new)."""
-    where_new = {key: i for i, key in enumerate(new_keys)}
-    found = [where_new.get(key, -1) for key in old_keys]
-    new_rows = np.asarray(found, dtype=np.int64).reshape(len(found))
+    """Rows of the keys found in both, in the old order: (rows in old, rows in new).
+
+    A hash join in Arrow (``pyarrow.compute.index_in``); keys are unique on each side.
+    """
+    if old_keys is new_keys or (len(old_keys) == len(new_keys) and old_keys == new_keys):
+        rows = np.arange(len(old_keys), dtype=np.int64)
+        return rows, rows.copy()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(
+        pa.array(list(old_keys), pa.string()), value_set=pa.array(list(new_keys), pa.string())
+    )
+    new_rows = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     old_rows = np.flatnonzero(new_rows >= 0)
     return old_rows, new_rows[old_rows]
 
@@ -612,6 +661,23 @@ def _floats_differ(a: FloatArray, b: FloatArray) -> BoolArray:
         infinite = np.isinf(a) | np.isinf(b)
         apart = np.where(infinite, a != b, apart)
     return np.asarray((na != nb) | (~na & ~nb & apart), dtype=np.bool_)
+
+
+def _same_source(
+    old: Ecosystem, new: Ecosystem, rows_a: IntArray, rows_b: IntArray, which: str
+) -> BoolArray:
+    """Which joined rows are the same base row of a map and its :func:`ecograph.scenario.apply`
+    result (in either order); all False when neither map was made from the other."""
+    from ecograph.scenario import ORIGIN_KEY
+
+    same = np.zeros(len(rows_a), dtype=np.bool_)
+    for derived, base, mine, theirs in ((new, old, rows_b, rows_a), (old, new, rows_a, rows_b)):
+        origin = derived._cache.get(ORIGIN_KEY)
+        if origin is not None and origin.base is base:
+            same |= getattr(origin, which)[mine] == theirs
+            if which == "node_source":
+                same &= origin.node_fields_kept[mine]
+    return same
 
 
 def _pipe_changes(old: Ecosystem, new: Ecosystem) -> list[dict[str, Any]]:
@@ -633,11 +699,13 @@ def _pipe_changes(old: Ecosystem, new: Ecosystem) -> list[dict[str, Any]]:
         differs[name] = _floats_differ(getattr(a, name)[rows_a], getattr(b, name)[rows_b])
     text = operator.attrgetter(*_TEXT_FIELDS)
     old_pipes, new_pipes = old.pipes, new.pipes
-    loose = [
+    # a pipe a scenario kept has the text of its base pipe: only the others are read
+    loose_mask = np.zeros(len(rows_a), dtype=np.bool_)
+    unsure = np.flatnonzero(~_same_source(old, new, rows_a, rows_b, "pipe_source"))
+    loose_mask[unsure] = [
         text(old_pipes[i]) != text(new_pipes[j])
-        for i, j in zip(rows_a.tolist(), rows_b.tolist(), strict=True)
+        for i, j in zip(rows_a[unsure].tolist(), rows_b[unsure].tolist(), strict=True)
     ]
-    loose_mask = np.asarray(loose, dtype=np.bool_).reshape(len(loose))
     for name in _TEXT_FIELDS:
         differs[name] = loose_mask  # narrowed below, pair by pair
     # records field by field (numbers straight from the columns), then in the old map's
@@ -745,19 +813,22 @@ def _diff(
         if a != b:
             top_level.append({"field": name, "old": a, "new": b})
     nodes_changed: list[Any] = []
-    for node_id in old.nodes:
-        if node_id in new.nodes:
-            nodes_changed.extend(
-                _field_changes(
-                    old.nodes[node_id], new.nodes[node_id], _NODE_FIELDS, "node", node_id
-                )
-            )
     a, b = compiled(old), compiled(new)
+    rows_a, rows_b = _join(a.ids, b.ids)
+    # a node a scenario kept differs from its base node at most in its boundary flows
+    unsure = ~_same_source(old, new, rows_a, rows_b, "node_source")
+    unsure |= (a.inflow[rows_a] != b.inflow[rows_b]).any(axis=1)
+    unsure |= (a.outflow[rows_a] != b.outflow[rows_b]).any(axis=1)
+    for i in rows_a[unsure].tolist():
+        node_id = a.ids[i]
+        nodes_changed.extend(
+            _field_changes(old.nodes[node_id], new.nodes[node_id], _NODE_FIELDS, "node", node_id)
+        )
     keys_old, keys_new = a.pipe_index, b.pipe_index
     pipes_changed = _pipe_changes(old, new)
     nodes = {
-        "added": [n for n in new.nodes if n not in old.nodes],
-        "removed": [n for n in old.nodes if n not in new.nodes],
+        "added": [n for n in b.ids if n not in a.index],
+        "removed": [n for n in a.ids if n not in b.index],
         "changed": nodes_changed,
     }
     added = [k for k in b.keys if k not in keys_old]
