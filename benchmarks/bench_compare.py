@@ -70,7 +70,9 @@ def solve_inputs(base: CompiledMap, after: CompiledMap) -> list[tuple[Any, ...]]
         rows = np.fromiter((index[n] for n in after.ids), np.int64, after.n)
         src, dst = lb.src[lb.is_open], lb.dst[lb.is_open]
         den = passed[rows[src]]
-        vol = lb.volume[lb.is_open]
+        was = dict(zip(la.keys, la.volume.tolist(), strict=True))  # the base map's volumes
+        keys = lb.keys
+        vol = np.array([was[keys[j]] for j in np.flatnonzero(lb.is_open).tolist()])
         out.append((after.n, src, dst, vol, den, lb.inflow.copy()))
     return out
 

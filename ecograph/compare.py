@@ -117,9 +117,9 @@ def _reach_counts(eco: Ecosystem, nodes: Sequence[str], kind: str) -> dict[str, 
         _, labels = csgraph.connected_components(
             arrays.structure, directed=True, connection="strong"
         )
-        return labels.astype(np.int64)
+        return np.asarray(labels, dtype=np.int64)
 
-    labels = layer.cached("reach-components", components)
+    labels: IntArray = layer.cached("reach-components", components)
     out: dict[str, int | None] = {}
     done: dict[int, int] = {}
     for node in nodes:
@@ -273,13 +273,10 @@ def _compare(
     out["affected_not_shown"] = max(0, len(named) - AFFECTED_LIMIT)
 
     traffic: list[dict[str, Any]] = []
-    for node, a, b in _changed_values(t_before, t_after):
+    for node, a, b, d in _changed_values(t_before, t_after):
         change = None if not a or b is None else (b - a) / a
-        traffic.append(
-            {"node": node, "before": a, "after": b, "delta": _delta(a, b), "change": change}
-        )
-    traffic.sort(key=_size)
-    out["traffic"] = traffic
+        traffic.append({"node": node, "before": a, "after": b, "delta": d, "change": change})
+    out["traffic"] = _by_size(traffic)
 
     flows = []
     for target in targets:
@@ -339,43 +336,25 @@ def _compare(
                 )
     out["diagnosis"] = statuses
 
-    volumes: list[dict[str, Any]] = []
     la, lb = compiled(before).layer(kind), compiled(after).layer(kind)
     carried_a = np.where(la.is_open, la.volume, 0.0)
     carried_b = np.where(lb.is_open, lb.volume, 0.0)
-    rows_a, rows_b = _join(la.keys, lb.keys)
-    only_a = np.ones(len(carried_a), dtype=np.bool_)
-    only_a[rows_a] = False
-    only_b = np.ones(len(carried_b), dtype=np.bool_)
-    only_b[rows_b] = False
-    moved = _floats_differ(carried_a[rows_a], carried_b[rows_b])
-    # keys of before first (map order), then those only after has
-    left = np.concatenate([rows_a[moved], np.flatnonzero(only_a)])
-    left.sort(kind="stable")
-    where_b = np.full(len(carried_a), -1, dtype=np.int64)
-    where_b[rows_a] = rows_b
-    pairs = [(i, int(where_b[i])) for i in left.tolist()]
-    pairs += [(-1, j) for j in np.flatnonzero(only_b).tolist()]
-    names_a, names_b = la.cm.id_array, lb.cm.id_array
-    for i, j in pairs:
-        a = float(carried_a[i]) if i >= 0 else None
-        b = float(carried_b[j]) if j >= 0 else None
-        if j >= 0:
-            key, source, target = lb.keys[j], names_b[lb.src[j]], names_b[lb.dst[j]]
-        else:
-            key, source, target = la.keys[i], names_a[la.src[i]], names_a[la.dst[i]]
-        volumes.append(
-            {
-                "key": key,
-                "from": source,
-                "to": target,
-                "before": a,
-                "after": b,
-                "delta": _delta(a, b),
-            }
-        )
-    volumes.sort(key=_size)
-    out["volumes"] = volumes
+    ii, jj = _moves(la.keys, carried_a, lb.keys, carried_b)
+    in_b = jj >= 0
+    ends = []
+    for end_a, end_b in ((la.src, lb.src), (la.dst, lb.dst)):
+        names = np.empty(len(ii), dtype=object)
+        names[in_b] = lb.cm.id_array[end_b[jj[in_b]]]
+        names[~in_b] = la.cm.id_array[end_a[ii[~in_b]]]
+        ends.append(names.tolist())
+    keys = _pick_keys(la.keys, lb.keys, ii, jj)
+    a_values, b_values = _side(carried_a, ii), _side(carried_b, jj)
+    deltas = _deltas(a_values, b_values)
+    volumes = [
+        {"key": k, "from": f, "to": t, "before": a, "after": b, "delta": d}
+        for k, f, t, a, b, d in zip(keys, *ends, a_values, b_values, deltas, strict=True)
+    ]
+    out["volumes"] = _by_size(volumes)
 
     changed = []
     for section in SECTIONS:
@@ -435,7 +414,7 @@ def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[
     for figure in VALUE_FIGURES:
         a = {node: float(row[figure]) for node, row in sheet_b.items()}
         b = {node: float(row[figure]) for node, row in sheet_a.items()}
-        moved.update((node, None) for node, _, _ in _changed_values(a, b))
+        moved.update((node, None) for node, *_ in _changed_values(a, b))
     rows: list[dict[str, Any]] = []
     for node in moved:
         old, new = sheet_b.get(node), sheet_a.get(node)
@@ -452,26 +431,71 @@ def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[
 
 def _changed_values(
     before: Mapping[str, float], after: Mapping[str, float]
-) -> Iterable[tuple[str, float | None, float | None]]:
-    """(key, before, after) where the two differ (:func:`_differ`) or one side lacks the key;
-    keys of ``before`` first, then those only ``after`` has. Compared as arrays."""
+) -> list[tuple[str, float | None, float | None, float | None]]:
+    """(key, before, after, delta) where the two differ (:func:`_differ`) or one side lacks
+    the key; keys of ``before`` first, then those only ``after`` has. Compared as arrays."""
     keys_a, keys_b = list(before), list(after)
     va = np.fromiter(before.values(), np.float64, len(keys_a))
     vb = np.fromiter(after.values(), np.float64, len(keys_b))
+    ii, jj = _moves(keys_a, va, keys_b, vb)
+    a_values, b_values = _side(va, ii), _side(vb, jj)
+    keys = _pick_keys(keys_a, keys_b, ii, jj)
+    return list(zip(keys, a_values, b_values, _deltas(a_values, b_values), strict=True))
+
+
+def _moves(
+    keys_a: Sequence[str], va: FloatArray, keys_b: Sequence[str], vb: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Rows (in a, in b; -1 for none) of the keys whose values differ (:func:`_differ`) or
+    that one side lacks: those of ``a`` in its order, then those only ``b`` has."""
     rows_a, rows_b = _join(keys_a, keys_b)
-    other = np.full(len(keys_a), np.nan)
-    other[rows_a] = vb[rows_b]
-    missing = np.ones(len(keys_a), dtype=np.bool_)
-    missing[rows_a] = False
-    # nan stands for a missing key here; values themselves are never nan
-    differ = missing | _floats_differ(va, np.where(missing, 0.0, other))
-    for i in np.flatnonzero(differ).tolist():
-        key = keys_a[i]
-        yield key, before[key], after.get(key)
+    differ = np.ones(len(keys_a), dtype=np.bool_)
+    differ[rows_a] = _floats_differ(va[rows_a], vb[rows_b])
+    where_b = np.full(len(keys_a), -1, dtype=np.int64)
+    where_b[rows_a] = rows_b
     only_b = np.ones(len(keys_b), dtype=np.bool_)
     only_b[rows_b] = False
-    for j in np.flatnonzero(only_b).tolist():
-        yield keys_b[j], None, after[keys_b[j]]
+    ii = np.flatnonzero(differ)
+    jj = np.flatnonzero(only_b)
+    return (
+        np.concatenate([ii, np.full(len(jj), -1, dtype=np.int64)]),
+        np.concatenate([where_b[ii], jj]),
+    )
+
+
+def _pick_keys(
+    keys_a: Sequence[str], keys_b: Sequence[str], ii: IntArray, jj: IntArray
+) -> list[str]:
+    """The key of each row pair: from ``b`` where it has the row, else from ``a``."""
+    return [
+        keys_b[j] if j >= 0 else keys_a[i] for i, j in zip(ii.tolist(), jj.tolist(), strict=True)
+    ]
+
+
+def _side(values: FloatArray, rows: IntArray) -> list[float | None]:
+    """``values[rows]`` as Python floats, None where the row is -1."""
+    if not len(values):
+        return [None] * len(rows)
+    out: list[float | None] = values[np.maximum(rows, 0)].tolist()
+    for k in np.flatnonzero(rows < 0).tolist():
+        out[k] = None
+    return out
+
+
+def _deltas(before: list[float | None], after: list[float | None]) -> list[float | None]:
+    """:func:`_delta` of pairs."""
+    return [
+        None
+        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b))
+        else float(f"{b - a:.12g}")
+        for a, b in zip(before, after, strict=True)
+    ]
+
+
+def _by_size(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records sorted by :func:`_size` (a stable sort of the keys as an array)."""
+    sizes = np.fromiter(map(_size, records), np.float64, len(records))
+    return [records[i] for i in np.argsort(sizes, kind="stable").tolist()]
 
 
 def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
