@@ -584,13 +584,20 @@ def whatif(
     >>> [(r["node"], r["before"], r["after"]) for r in result["traffic"]]
     [('influencer', 100.0, None), ('shop', 100.0, 0.0)]
     """
-    from ecograph.scenario import Scenario, apply, load_scenario
+    from ecograph.scenario import ORIGIN_KEY, Scenario, apply, load_scenario
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(os.fspath(scenario))
     after = applied if applied is not None else apply(eco, scenario, reroute=reroute)
     focus = list(scenario.nodes_named())
     base, changed = compiled(eco), compiled(after)
+    origin = after._cache.get(ORIGIN_KEY)
+    if origin is not None and origin.base is eco:
+        # the changed map's keys are the base map's kept ones (same ends) and the added
+        # ones: no index of every key of the changed map is needed
+        added = {changed.keys[j]: j for j in np.flatnonzero(origin.pipe_source < 0).tolist()}
+    else:
+        added = None
     for change in scenario.changes:
         keys: Sequence[str] = ()
         if change.action in ("block", "open"):
@@ -598,8 +605,11 @@ def whatif(
         elif change.action == "set" and "pipe" in change.value:
             keys = [change.value["pipe"]]
         for key in keys:
-            cm = changed if key in changed.pipe_index else base
-            row = cm.pipe_index[key]
+            if added is not None:
+                cm, row = (changed, added[key]) if key in added else (base, base.pipe_index[key])
+            else:
+                cm = changed if key in changed.pipe_index else base
+                row = cm.pipe_index[key]
             focus.extend((cm.ids[cm.src[row]], cm.ids[cm.dst[row]]))
     result = compare(
         eco,

@@ -22,7 +22,7 @@ from scenario_objects import apply_objects
 
 import ecograph
 from ecograph import MapError
-from ecograph.compare import diff
+from ecograph.compare import diff, whatif
 from ecograph.compiled import compile_model, compiled
 from ecograph.errors import UsageError
 from ecograph.scenario import apply, loads_scenario
@@ -170,6 +170,10 @@ def test_columnar_apply_equals_the_object_path(name: str, data: st.DataObject) -
     d_theirs = diff(eco, theirs, diagnosis=False)
     assert d_ours == d_theirs
     assert diff(ours, eco, diagnosis=False) == diff(theirs, eco, diagnosis=False)
+    targets = list(scenario.targets) or [next(iter(eco.nodes))]
+    assert whatif(eco, scenario, targets=targets, diagnosis=False) == whatif(
+        eco, scenario, targets=targets, diagnosis=False, applied=theirs
+    )
 
 
 def test_the_benchmark_scenario_equals_the_object_path() -> None:
