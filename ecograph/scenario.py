@@ -1281,10 +1281,12 @@ def _retraced_map(
         if i not in reflowed:
             return node
         new_in, new_out = dict(node.inflow), dict(node.outflow)
-        for c in np.flatnonzero(in_set[i]).tolist():
-            new_in[CURRENCIES[c]] = float(inflow[i, c])
-        for c in np.flatnonzero(out_set[i]).tolist():
-            new_out[CURRENCIES[c]] = float(outflow[i, c])
+        for flows, mask, values in ((new_in, in_set, inflow), (new_out, out_set, outflow)):
+            for currency, given, amount in zip(
+                CURRENCIES, mask[i].tolist(), values[i].tolist(), strict=True
+            ):
+                if given:
+                    flows[currency] = amount
         new_in = {k: v for k, v in new_in.items() if v or k in node.inflow}
         new_out = {k: v for k, v in new_out.items() if v or k in node.outflow}
         if new_in == node.inflow and new_out == node.outflow:
