@@ -270,7 +270,6 @@ class _Applier:
         self.touched.add(node_id)
 
 
-
 # -- re-tracing
 
 
