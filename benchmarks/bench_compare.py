@@ -13,12 +13,17 @@
 Diagnosis is left out (``--no-diagnosis``): it runs a max-flow per narrow candidate and
 is not interactive at 100,000 partners (see RESULTS.md).
 
+With ``--process`` the map is also written as Parquet tables with a stub map, the scenario
+as a file, and one whole ``ecograph whatif MAP SCENARIO --no-diagnosis --format json``
+process is timed with its peak RSS (``/usr/bin/time``): the memory of load plus what-if,
+without the generator's objects this script holds.
+
 With ``--growth`` the same steps run first on the map half as large (half the partners
 and pipes) and the growth factor of each step is printed. The peak resident memory of
 the process is printed at the end.
 
 Run: ``python benchmarks/bench_compare.py [--partners 100000] [--pipes 1000000] [--seed 0]
-[--growth]``. Prints Markdown tables for ``benchmarks/RESULTS.md``.
+[--growth] [--process]``. Prints Markdown tables for ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -95,6 +100,13 @@ def arrow_join(a: pa.Table, b: pa.Table) -> pa.Table:
 
 
 def scenario_for(eco: ecograph.Ecosystem, seed: int) -> tuple[Scenario, str]:
+    text, target = scenario_text(eco, seed)
+    scenario = loads_scenario(text)
+    print(f"scenario: {len(scenario.changes)} changes", file=sys.stderr)
+    return scenario, target
+
+
+def scenario_text(eco: ecograph.Ecosystem, seed: int) -> tuple[str, str]:
     rng = np.random.default_rng(seed)
     subs = [n for n, node in eco.nodes.items() if node.kind == "sub-ecosystem"]
     gone = subs[int(rng.integers(len(subs)))]
@@ -121,20 +133,43 @@ def scenario_for(eco: ecograph.Ecosystem, seed: int) -> tuple[Scenario, str]:
             if p.capacity is not None
         ),
     ]
-    scenario = loads_scenario("\n".join(lines) + "\n")
-    print(
-        f"scenario: {len(scenario.changes)} changes (remove {gone} with "
-        f"{len(eco.members(gone))} members)",
-        file=sys.stderr,
-    )
-    return scenario, target
+    print(f"scenario removes {gone} with {len(eco.members(gone))} members", file=sys.stderr)
+    return "\n".join(lines) + "\n", target
 
 
-def run(partners: int, pipes: int, seed: int, repeat: int) -> list[tuple[str, float, str, float]]:
+def whole_process(eco: ecograph.Ecosystem, seed: int) -> None:
+    """One ``ecograph whatif`` process on the map as Parquet tables: wall time, peak RSS."""
+    import os
+    import tempfile
+
+    from bench_cache import run as run_process
+    from generate import write_tables
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = write_tables(eco, tmp, "parquet")
+        text, _ = scenario_text(eco, seed)
+        scenario_file = Path(tmp) / "scenario.yaml"
+        scenario_file.write_text(text, "utf-8")
+        env = {**os.environ, "ECOGRAPH_CACHE_DIR": str(Path(tmp) / "cache")}
+        command = ["whatif", str(stub), str(scenario_file), "--no-diagnosis", "--no-cache"]
+        seconds, peak, _ = run_process(
+            [sys.executable, "-m", "ecograph", *command, "--format", "json"], env
+        )
+        print(
+            f"\nwhole process `ecograph {' '.join(command[:1])} MAP SCENARIO --no-diagnosis "
+            f"--format json` on Parquet tables: {seconds:.1f} s, peak RSS {peak:,.0f} MB"
+        )
+
+
+def run(
+    partners: int, pipes: int, seed: int, repeat: int, process: bool = False
+) -> list[tuple[str, float, str, float]]:
     t0 = time.perf_counter()
     eco = generate(seed=seed, partners=partners, pipes=pipes)
     compiled(eco)
     print(f"generated {eco!r} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if process:
+        whole_process(eco, seed)
     scenario, target = scenario_for(eco, seed)
     rows: list[tuple[str, float, str, float]] = []
 
@@ -191,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipes", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--growth", action="store_true", help="also run at half the size")
+    parser.add_argument("--process", action="store_true", help="also time a whole process")
     args = parser.parse_args(argv)
 
     half = None
@@ -198,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         half = run(args.partners // 2, args.pipes // 2, args.seed, args.repeat)
         print(f"\nhalf size: {args.partners // 2} partners, {args.pipes // 2} pipes\n")
         table(half)
-    rows = run(args.partners, args.pipes, args.seed, args.repeat)
+    rows = run(args.partners, args.pipes, args.seed, args.repeat, args.process)
     print(f"\nfull size: {args.partners} partners, {args.pipes} pipes\n")
     table(rows)
     if half is not None:
