@@ -1087,6 +1087,17 @@ class Origin:
 
     A pipe with a source row has the text fields (label, description, source,
     attrs) of that base pipe.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={"u": Node("u", "pool", inflow={"traffic": 4.0}),
+    ...     "a": Node("a", "partner", outflow={"traffic": 4.0}), "b": Node("b", "partner")},
+    ...     pipes=(Pipe("ua", "u", "a", volume=4.0), Pipe("ab", "a", "b")))
+    >>> after = apply(eco, loads_scenario("scenario: 1\\nchanges:\\n  - remove: b\\n"))
+    >>> origin = after._cache[ORIGIN_KEY]
+    >>> origin.base is eco, origin.node_source.tolist(), origin.pipe_source.tolist()
+    (True, [0, 1], [0])
     """
 
     base: Ecosystem
