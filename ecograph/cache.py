@@ -836,9 +836,17 @@ class _Entry:
 
         make_pipe = fast_constructor(Pipe)
 
+        pipe_columns: list[list[list[Any]]] = []
+
         def all_pipes() -> tuple[Pipe, ...]:
             with gc_paused():
                 return tuple(map(make_pipe, *columns(pipes, Pipe)))
+
+        def one_pipe(i: int) -> Pipe:
+            # the columns as lists (much smaller than a million objects), then one pipe
+            if not pipe_columns:
+                pipe_columns.append(columns(pipes, Pipe))
+            return make_pipe(*(col[i] for col in pipe_columns[0]))
 
         level = manifest["map"]
         fields: dict[str, Any] = {}
@@ -854,7 +862,7 @@ class _Entry:
         eco = Ecosystem(
             **fields,
             nodes=LazyNodes(ids, node),
-            pipes=LazyPipes(m, all_pipes),
+            pipes=LazyPipes(m, all_pipes, make_one=one_pipe),
             warnings=tuple(Diagnostic(**d) for d in manifest["warnings"]),
         )
         summary, currencies = manifest["summary"], tuple(manifest["currencies"])

@@ -1110,29 +1110,6 @@ class Origin:
 ORIGIN_KEY = "origin"
 
 
-class _ChangedPipes(LazyPipes):
-    """The pipes of a changed map: one made alone when asked by position (a warning names
-    it), all at once when iterated."""
-
-    def __init__(self, count: int, make_one: Callable[[int], Pipe]) -> None:
-        super().__init__(count, lambda: tuple(map(self.one, range(count))))
-        self._make_one = make_one
-        self._some: dict[int, Pipe] = {}
-
-    def one(self, i: int) -> Pipe:
-        found = self._some.get(i)
-        if found is None:
-            found = self._some[i] = self._make_one(i)
-        return found
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, int) and self._made is None:
-            if not -self._count <= i < self._count:
-                raise IndexError("pipe index out of range")
-            return self.one(i % self._count)
-        return self._all()[i]
-
-
 def apply(
     eco: Ecosystem,
     scenario: Scenario,
@@ -1317,7 +1294,7 @@ def _retraced_map(
     after = dataclasses.replace(
         eco,
         nodes=LazyNodes(ids, make_node),
-        pipes=_ChangedPipes(ccm.m, make_pipe),
+        pipes=LazyPipes(ccm.m, lambda: tuple(map(make_pipe, range(ccm.m))), make_one=make_pipe),
     )
     after._cache[CACHE_KEY] = final
     if origin is not None:
