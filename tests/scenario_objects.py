@@ -305,9 +305,9 @@ def retrace_objects(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost
     ...                                           Pipe("ub", "u", "b", volume=4.0)))
     >>> blocked = Ecosystem("m", nodes=nodes, pipes=(Pipe("ua", "u", "a", volume=6.0),
     ...     Pipe("ub", "u", "b", volume=4.0, status="blocked")))
-    >>> [p.volume for p in retrace(base, blocked, reroute="lost").pipes]
+    >>> [p.volume for p in retrace_objects(base, blocked, reroute="lost").pipes]
     [6.0, 0.0]
-    >>> [p.volume for p in retrace(base, blocked, reroute="spread").pipes]
+    >>> [p.volume for p in retrace_objects(base, blocked, reroute="spread").pipes]
     [10.0, 0.0]
     """
     if reroute not in REROUTE:
