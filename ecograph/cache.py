@@ -32,6 +32,12 @@ Safety
   (two writers of the same entry leave one of their two, both valid).
 - A map with errors is never cached; a map with warnings is cached with them
   (and with every diagnostic its load reported), so ``check`` reports the same.
+- **Bounded**: after writing an entry, the least recently used entries are removed
+  until the directory holds at most :data:`MAX_BYTES` of entries (2 GiB;
+  ``ECOGRAPH_CACHE_MAX_BYTES`` changes it); the entry just written is always kept.
+  A cache hit refreshes its entry's modification time, which is what "recently
+  used" means (access times are unreliable). Removing an entry another command
+  is reading is safe: it keeps its open mapping.
 - Only maps of at least :data:`MIN_BYTES` of source (1 MiB;
   ``ECOGRAPH_CACHE_MIN_BYTES`` or ``min_bytes=`` change it) are cached: below
   that, reading the YAML costs about what checking an entry would.
@@ -111,12 +117,24 @@ from ecograph.validate import load as load_source
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["FORMAT", "MIN_BYTES", "RACY_SECONDS", "cache_dir", "check", "entry_path", "load"]
+__all__ = [
+    "FORMAT",
+    "MAX_BYTES",
+    "MIN_BYTES",
+    "RACY_SECONDS",
+    "cache_dir",
+    "check",
+    "entry_path",
+    "evict",
+    "load",
+]
 
 #: Version of the entry format; entries of another format are ignored and rewritten.
 FORMAT = 1
 #: Maps with fewer bytes of source than this are not cached (``ECOGRAPH_CACHE_MIN_BYTES``).
 MIN_BYTES = 1 << 20
+#: The cache directory is trimmed to this many bytes of entries (``ECOGRAPH_CACHE_MAX_BYTES``).
+MAX_BYTES = 2 << 30
 #: A file modified this shortly before a cold load began is not cached by that load.
 RACY_SECONDS = 2.0
 
@@ -165,6 +183,59 @@ def _min_bytes(given: int | None) -> int:
         except ValueError:
             pass
     return MIN_BYTES
+
+
+def _max_bytes() -> int:
+    env = os.environ.get("ECOGRAPH_CACHE_MAX_BYTES")
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            pass
+    return MAX_BYTES
+
+
+def evict(max_bytes: int | None = None, *, keep: Path | None = None) -> list[Path]:
+    """Remove the least recently used cache entries until the rest fit in ``max_bytes``.
+
+    Parameters
+    ----------
+    max_bytes : int, optional
+        Default ``$ECOGRAPH_CACHE_MAX_BYTES``, else :data:`MAX_BYTES`.
+    keep : Path, optional
+        An entry never removed (the one just written), even if it alone is larger.
+
+    Returns
+    -------
+    list of Path
+        The entries removed, oldest first.
+
+    Examples
+    --------
+    >>> evict(1 << 40)  # nothing to remove under a terabyte
+    []
+    """
+    limit = _max_bytes() if max_bytes is None else max_bytes
+    entries = []
+    with contextlib.suppress(OSError):
+        for file in cache_dir().glob(f"*{_SUFFIX}"):
+            with contextlib.suppress(OSError):  # removed meanwhile by another command
+                info = file.stat()
+                entries.append((info.st_mtime_ns, file.name, file, info.st_size))
+    total = sum(size for *_, size in entries)
+    removed: list[Path] = []
+    for _, _, file, size in sorted(entries):
+        if total <= limit:
+            break
+        if keep is not None and file == keep:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            file.unlink()
+            removed.append(file)
+        total -= size
+    if removed:
+        _debug(f"evicted {len(removed)} entries to stay under {limit} bytes")
+    return removed
 
 
 def _key(root: Path, shown: str, cwd: Path, tolerance: float) -> dict[str, Any]:
@@ -685,6 +756,7 @@ def _store(
     write_atomic(target, [header, *body])
     _debug(f"wrote {target}")
     _remove_leftovers(target.parent)
+    evict(keep=target)
 
 
 def _remove_leftovers(directory: Path) -> None:
@@ -764,9 +836,17 @@ class _Entry:
 
         make_pipe = fast_constructor(Pipe)
 
+        pipe_columns: list[list[list[Any]]] = []
+
         def all_pipes() -> tuple[Pipe, ...]:
             with gc_paused():
                 return tuple(map(make_pipe, *columns(pipes, Pipe)))
+
+        def one_pipe(i: int) -> Pipe:
+            # the columns as lists (much smaller than a million objects), then one pipe
+            if not pipe_columns:
+                pipe_columns.append(columns(pipes, Pipe))
+            return make_pipe(*(col[i] for col in pipe_columns[0]))
 
         level = manifest["map"]
         fields: dict[str, Any] = {}
@@ -782,7 +862,7 @@ class _Entry:
         eco = Ecosystem(
             **fields,
             nodes=LazyNodes(ids, node),
-            pipes=LazyPipes(m, all_pipes),
+            pipes=LazyPipes(m, all_pipes, make_one=one_pipe),
             warnings=tuple(Diagnostic(**d) for d in manifest["warnings"]),
         )
         summary, currencies = manifest["summary"], tuple(manifest["currencies"])
@@ -844,6 +924,8 @@ def _read_entry(key: dict[str, Any]) -> _Entry | None:
             return None
         nodes = pa.ipc.open_file(data.slice(n_at, n_len)).read_all()
         pipes = pa.ipc.open_file(data.slice(p_at, p_len)).read_all()
+        with contextlib.suppress(OSError):
+            os.utime(file)  # recently used: the last to be evicted
         return _Entry(file, manifest, nodes, pipes)
     except Exception as exc:  # damaged, foreign or from another version: the source decides
         _debug(f"ignoring {file}: {type(exc).__name__}: {exc}")

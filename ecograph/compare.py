@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csgraph
 
 from ecograph._perf import gc_paused
 from ecograph.compiled import compiled
@@ -101,13 +102,36 @@ def _delta(a: float | None, b: float | None) -> float | None:
     return float(f"{b - a:.12g}")  # no rounding noise of the subtraction
 
 
-def _reach_count(eco: Ecosystem, node: str, kind: str) -> int | None:
+def _reach_counts(eco: Ecosystem, nodes: Sequence[str], kind: str) -> dict[str, int | None]:
+    """How many other nodes each node reaches over open pipes (None: not in the map).
+
+    Nodes of one strongly connected component reach the same nodes, so one
+    breadth-first search per component named is enough.
+    """
     from ecograph.analysis._linalg import layer_arrays
 
-    if node not in eco.nodes:
-        return None
     arrays = layer_arrays(eco, kind)
-    return int(arrays.reachable(arrays.position(node)).sum()) - 1
+    layer = compiled(eco).layer(kind)
+
+    def components() -> IntArray:
+        _, labels = csgraph.connected_components(
+            arrays.structure, directed=True, connection="strong"
+        )
+        return np.asarray(labels, dtype=np.int64)
+
+    labels: IntArray = layer.cached("reach-components", components)
+    out: dict[str, int | None] = {}
+    done: dict[int, int] = {}
+    for node in nodes:
+        if node not in eco.nodes:
+            out[node] = None
+            continue
+        position = arrays.position(node)
+        label = int(labels[position])
+        if label not in done:
+            done[label] = int(arrays.reachable(position).sum()) - 1
+        out[node] = done[label]
+    return out
 
 
 def _max_flow(eco: Ecosystem, target: str, kind: str) -> float | None:
@@ -232,6 +256,8 @@ def _compare(
 
     affected = []
     named = [n for n in dict.fromkeys([*focus, *targets]) if n in before.nodes or n in after.nodes]
+    reach_before = _reach_counts(before, named[:AFFECTED_LIMIT], kind)
+    reach_after = _reach_counts(after, named[:AFFECTED_LIMIT], kind)
     for node in named[:AFFECTED_LIMIT]:
         affected.append(
             {
@@ -239,21 +265,18 @@ def _compare(
                 "traffic_before": t_before.get(node),
                 "traffic_after": t_after.get(node),
                 "traffic_delta": _delta(t_before.get(node), t_after.get(node)),
-                "reach_before": _reach_count(before, node, kind),
-                "reach_after": _reach_count(after, node, kind),
+                "reach_before": reach_before[node],
+                "reach_after": reach_after[node],
             }
         )
     out["affected"] = affected
     out["affected_not_shown"] = max(0, len(named) - AFFECTED_LIMIT)
 
     traffic: list[dict[str, Any]] = []
-    for node, a, b in _changed_values(t_before, t_after):
+    for node, a, b, d in _changed_values(t_before, t_after):
         change = None if not a or b is None else (b - a) / a
-        traffic.append(
-            {"node": node, "before": a, "after": b, "delta": _delta(a, b), "change": change}
-        )
-    traffic.sort(key=_size)
-    out["traffic"] = traffic
+        traffic.append({"node": node, "before": a, "after": b, "delta": d, "change": change})
+    out["traffic"] = _by_size(traffic)
 
     flows = []
     for target in targets:
@@ -313,30 +336,25 @@ def _compare(
                 )
     out["diagnosis"] = statuses
 
-    volumes: list[dict[str, Any]] = []
     la, lb = compiled(before).layer(kind), compiled(after).layer(kind)
-    carried_a = dict(zip(la.keys, np.where(la.is_open, la.volume, 0.0).tolist(), strict=True))
-    carried_b = dict(zip(lb.keys, np.where(lb.is_open, lb.volume, 0.0).tolist(), strict=True))
-    ends_a = dict(
-        zip(la.keys, zip(la.cm.names(la.src), la.cm.names(la.dst), strict=True), strict=True)
-    )
-    ends_b = dict(
-        zip(lb.keys, zip(lb.cm.names(lb.src), lb.cm.names(lb.dst), strict=True), strict=True)
-    )
-    for key, a, b in _changed_values(carried_a, carried_b):
-        source, target = ends_b.get(key) or ends_a[key]
-        volumes.append(
-            {
-                "key": key,
-                "from": source,
-                "to": target,
-                "before": a,
-                "after": b,
-                "delta": _delta(a, b),
-            }
-        )
-    volumes.sort(key=_size)
-    out["volumes"] = volumes
+    carried_a = np.where(la.is_open, la.volume, 0.0)
+    carried_b = np.where(lb.is_open, lb.volume, 0.0)
+    ii, jj = _moves(la.keys, carried_a, lb.keys, carried_b)
+    in_b = jj >= 0
+    ends = []
+    for end_a, end_b in ((la.src, lb.src), (la.dst, lb.dst)):
+        names = np.empty(len(ii), dtype=object)
+        names[in_b] = lb.cm.id_array[end_b[jj[in_b]]]
+        names[~in_b] = la.cm.id_array[end_a[ii[~in_b]]]
+        ends.append(names.tolist())
+    keys = _pick_keys(la.keys, lb.keys, ii, jj)
+    a_values, b_values = _side(carried_a, ii), _side(carried_b, jj)
+    deltas = _deltas(a_values, b_values)
+    volumes = [
+        {"key": k, "from": f, "to": t, "before": a, "after": b, "delta": d}
+        for k, f, t, a, b, d in zip(keys, *ends, a_values, b_values, deltas, strict=True)
+    ]
+    out["volumes"] = _by_size(volumes)
 
     changed = []
     for section in SECTIONS:
@@ -396,7 +414,7 @@ def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[
     for figure in VALUE_FIGURES:
         a = {node: float(row[figure]) for node, row in sheet_b.items()}
         b = {node: float(row[figure]) for node, row in sheet_a.items()}
-        moved.update((node, None) for node, _, _ in _changed_values(a, b))
+        moved.update((node, None) for node, *_ in _changed_values(a, b))
     rows: list[dict[str, Any]] = []
     for node in moved:
         old, new = sheet_b.get(node), sheet_a.get(node)
@@ -413,26 +431,71 @@ def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[
 
 def _changed_values(
     before: Mapping[str, float], after: Mapping[str, float]
-) -> Iterable[tuple[str, float | None, float | None]]:
-    """(key, before, after) where the two differ (:func:`_differ`) or one side lacks the key;
-    keys of ``before`` first, then those only ``after`` has. Compared as arrays."""
+) -> list[tuple[str, float | None, float | None, float | None]]:
+    """(key, before, after, delta) where the two differ (:func:`_differ`) or one side lacks
+    the key; keys of ``before`` first, then those only ``after`` has. Compared as arrays."""
     keys_a, keys_b = list(before), list(after)
     va = np.fromiter(before.values(), np.float64, len(keys_a))
     vb = np.fromiter(after.values(), np.float64, len(keys_b))
+    ii, jj = _moves(keys_a, va, keys_b, vb)
+    a_values, b_values = _side(va, ii), _side(vb, jj)
+    keys = _pick_keys(keys_a, keys_b, ii, jj)
+    return list(zip(keys, a_values, b_values, _deltas(a_values, b_values), strict=True))
+
+
+def _moves(
+    keys_a: Sequence[str], va: FloatArray, keys_b: Sequence[str], vb: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Rows (in a, in b; -1 for none) of the keys whose values differ (:func:`_differ`) or
+    that one side lacks: those of ``a`` in its order, then those only ``b`` has."""
     rows_a, rows_b = _join(keys_a, keys_b)
-    other = np.full(len(keys_a), np.nan)
-    other[rows_a] = vb[rows_b]
-    missing = np.ones(len(keys_a), dtype=np.bool_)
-    missing[rows_a] = False
-    # nan stands for a missing key here; values themselves are never nan
-    differ = missing | _floats_differ(va, np.where(missing, 0.0, other))
-    for i in np.flatnonzero(differ).tolist():
-        key = keys_a[i]
-        yield key, before[key], after.get(key)
+    differ = np.ones(len(keys_a), dtype=np.bool_)
+    differ[rows_a] = _floats_differ(va[rows_a], vb[rows_b])
+    where_b = np.full(len(keys_a), -1, dtype=np.int64)
+    where_b[rows_a] = rows_b
     only_b = np.ones(len(keys_b), dtype=np.bool_)
     only_b[rows_b] = False
-    for j in np.flatnonzero(only_b).tolist():
-        yield keys_b[j], None, after[keys_b[j]]
+    ii = np.flatnonzero(differ)
+    jj = np.flatnonzero(only_b)
+    return (
+        np.concatenate([ii, np.full(len(jj), -1, dtype=np.int64)]),
+        np.concatenate([where_b[ii], jj]),
+    )
+
+
+def _pick_keys(
+    keys_a: Sequence[str], keys_b: Sequence[str], ii: IntArray, jj: IntArray
+) -> list[str]:
+    """The key of each row pair: from ``b`` where it has the row, else from ``a``."""
+    return [
+        keys_b[j] if j >= 0 else keys_a[i] for i, j in zip(ii.tolist(), jj.tolist(), strict=True)
+    ]
+
+
+def _side(values: FloatArray, rows: IntArray) -> list[float | None]:
+    """``values[rows]`` as Python floats, None where the row is -1."""
+    if not len(values):
+        return [None] * len(rows)
+    out: list[float | None] = values[np.maximum(rows, 0)].tolist()
+    for k in np.flatnonzero(rows < 0).tolist():
+        out[k] = None
+    return out
+
+
+def _deltas(before: list[float | None], after: list[float | None]) -> list[float | None]:
+    """:func:`_delta` of pairs."""
+    return [
+        None
+        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b))
+        else float(f"{b - a:.12g}")
+        for a, b in zip(before, after, strict=True)
+    ]
+
+
+def _by_size(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records sorted by :func:`_size` (a stable sort of the keys as an array)."""
+    sizes = np.fromiter(map(_size, records), np.float64, len(records))
+    return [records[i] for i in np.argsort(sizes, kind="stable").tolist()]
 
 
 def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
@@ -521,13 +584,20 @@ def whatif(
     >>> [(r["node"], r["before"], r["after"]) for r in result["traffic"]]
     [('influencer', 100.0, None), ('shop', 100.0, 0.0)]
     """
-    from ecograph.scenario import Scenario, apply, load_scenario
+    from ecograph.scenario import ORIGIN_KEY, Scenario, apply, load_scenario
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(os.fspath(scenario))
     after = applied if applied is not None else apply(eco, scenario, reroute=reroute)
     focus = list(scenario.nodes_named())
     base, changed = compiled(eco), compiled(after)
+    origin = after._cache.get(ORIGIN_KEY)
+    if origin is not None and origin.base is eco:
+        # the changed map's keys are the base map's kept ones (same ends) and the added
+        # ones: no index of every key of the changed map is needed
+        added = {changed.keys[j]: j for j in np.flatnonzero(origin.pipe_source < 0).tolist()}
+    else:
+        added = None
     for change in scenario.changes:
         keys: Sequence[str] = ()
         if change.action in ("block", "open"):
@@ -535,8 +605,11 @@ def whatif(
         elif change.action == "set" and "pipe" in change.value:
             keys = [change.value["pipe"]]
         for key in keys:
-            cm = changed if key in changed.pipe_index else base
-            row = cm.pipe_index[key]
+            if added is not None:
+                cm, row = (changed, added[key]) if key in added else (base, base.pipe_index[key])
+            else:
+                cm = changed if key in changed.pipe_index else base
+                row = cm.pipe_index[key]
             focus.extend((cm.ids[cm.src[row]], cm.ids[cm.dst[row]]))
     result = compare(
         eco,
@@ -595,10 +668,20 @@ def _field_changes(old: Any, new: Any, names: Sequence[str], key: str, ident: st
 
 
 def _join(old_keys: Sequence[str], new_keys: Sequence[str]) -> tuple[IntArray, IntArray]:
-    """Rows of the keys found in both, in the old order: (rows in old, rows in new)."""
-    where_new = {key: i for i, key in enumerate(new_keys)}
-    found = [where_new.get(key, -1) for key in old_keys]
-    new_rows = np.asarray(found, dtype=np.int64).reshape(len(found))
+    """Rows of the keys found in both, in the old order: (rows in old, rows in new).
+
+    A hash join in Arrow (``pyarrow.compute.index_in``); keys are unique on each side.
+    """
+    if old_keys is new_keys or (len(old_keys) == len(new_keys) and old_keys == new_keys):
+        rows = np.arange(len(old_keys), dtype=np.int64)
+        return rows, rows.copy()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(
+        pa.array(list(old_keys), pa.string()), value_set=pa.array(list(new_keys), pa.string())
+    )
+    new_rows = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     old_rows = np.flatnonzero(new_rows >= 0)
     return old_rows, new_rows[old_rows]
 
@@ -612,6 +695,23 @@ def _floats_differ(a: FloatArray, b: FloatArray) -> BoolArray:
         infinite = np.isinf(a) | np.isinf(b)
         apart = np.where(infinite, a != b, apart)
     return np.asarray((na != nb) | (~na & ~nb & apart), dtype=np.bool_)
+
+
+def _same_source(
+    old: Ecosystem, new: Ecosystem, rows_a: IntArray, rows_b: IntArray, which: str
+) -> BoolArray:
+    """Which joined rows are the same base row of a map and its :func:`ecograph.scenario.apply`
+    result (in either order); all False when neither map was made from the other."""
+    from ecograph.scenario import ORIGIN_KEY
+
+    same = np.zeros(len(rows_a), dtype=np.bool_)
+    for derived, base, mine, theirs in ((new, old, rows_b, rows_a), (old, new, rows_a, rows_b)):
+        origin = derived._cache.get(ORIGIN_KEY)
+        if origin is not None and origin.base is base:
+            same |= getattr(origin, which)[mine] == theirs
+            if which == "node_source":
+                same &= origin.node_fields_kept[mine]
+    return same
 
 
 def _pipe_changes(old: Ecosystem, new: Ecosystem) -> list[dict[str, Any]]:
@@ -633,11 +733,13 @@ def _pipe_changes(old: Ecosystem, new: Ecosystem) -> list[dict[str, Any]]:
         differs[name] = _floats_differ(getattr(a, name)[rows_a], getattr(b, name)[rows_b])
     text = operator.attrgetter(*_TEXT_FIELDS)
     old_pipes, new_pipes = old.pipes, new.pipes
-    loose = [
+    # a pipe a scenario kept has the text of its base pipe: only the others are read
+    loose_mask = np.zeros(len(rows_a), dtype=np.bool_)
+    unsure = np.flatnonzero(~_same_source(old, new, rows_a, rows_b, "pipe_source"))
+    loose_mask[unsure] = [
         text(old_pipes[i]) != text(new_pipes[j])
-        for i, j in zip(rows_a.tolist(), rows_b.tolist(), strict=True)
+        for i, j in zip(rows_a[unsure].tolist(), rows_b[unsure].tolist(), strict=True)
     ]
-    loose_mask = np.asarray(loose, dtype=np.bool_).reshape(len(loose))
     for name in _TEXT_FIELDS:
         differs[name] = loose_mask  # narrowed below, pair by pair
     # records field by field (numbers straight from the columns), then in the old map's
@@ -745,19 +847,22 @@ def _diff(
         if a != b:
             top_level.append({"field": name, "old": a, "new": b})
     nodes_changed: list[Any] = []
-    for node_id in old.nodes:
-        if node_id in new.nodes:
-            nodes_changed.extend(
-                _field_changes(
-                    old.nodes[node_id], new.nodes[node_id], _NODE_FIELDS, "node", node_id
-                )
-            )
     a, b = compiled(old), compiled(new)
+    rows_a, rows_b = _join(a.ids, b.ids)
+    # a node a scenario kept differs from its base node at most in its boundary flows
+    unsure = ~_same_source(old, new, rows_a, rows_b, "node_source")
+    unsure |= (a.inflow[rows_a] != b.inflow[rows_b]).any(axis=1)
+    unsure |= (a.outflow[rows_a] != b.outflow[rows_b]).any(axis=1)
+    for i in rows_a[unsure].tolist():
+        node_id = a.ids[i]
+        nodes_changed.extend(
+            _field_changes(old.nodes[node_id], new.nodes[node_id], _NODE_FIELDS, "node", node_id)
+        )
     keys_old, keys_new = a.pipe_index, b.pipe_index
     pipes_changed = _pipe_changes(old, new)
     nodes = {
-        "added": [n for n in new.nodes if n not in old.nodes],
-        "removed": [n for n in old.nodes if n not in new.nodes],
+        "added": [n for n in b.ids if n not in a.index],
+        "removed": [n for n in a.ids if n not in b.index],
         "changed": nodes_changed,
     }
     added = [k for k in b.keys if k not in keys_old]

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,7 +48,7 @@ import numpy.typing as npt
 from ecograph._perf import gc_paused
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
-from ecograph.model import CURRENCIES, NODE_KINDS, Ecosystem, check_currency
+from ecograph.model import CURRENCIES, NODE_KINDS, Ecosystem, Node, Pipe, check_currency
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -62,6 +62,8 @@ __all__ = [
     "compile_model",
     "compiled",
     "from_columns",
+    "node_columns",
+    "pipe_columns",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -114,79 +116,108 @@ def compile_model(eco: Ecosystem) -> CompiledMap:
     ([-1, 0], [3.0, 0.0, 0.0, 0.0], [1], [False])
     """
     with gc_paused():
-        nodes = tuple(eco.nodes.values())
         ids = tuple(eco.nodes)
         index = {node: i for i, node in enumerate(ids)}
-        n, k = len(ids), len(CURRENCIES)
-        kind = np.fromiter(map(KIND_CODE.__getitem__, map(attrgetter("kind"), nodes)), np.int8, n)
-        parent = np.fromiter(
-            (index[p] if p is not None else -1 for p in map(attrgetter("parent"), nodes)),
-            np.int64,
-            n,
-        )
-        users = _floats(map(attrgetter("users"), nodes), n, np.nan)
-        owner = np.fromiter(
-            (
-                # an owner a what-if removed owns nothing any more
-                index.get(o, -1)
-                if o is not None
-                else (index[p] if p is not None and k == "pool" else -1)
-                for o, p, k in zip(
-                    map(attrgetter("owner"), nodes),
-                    map(attrgetter("parent"), nodes),
-                    map(attrgetter("kind"), nodes),
-                    strict=True,
-                )
-            ),
-            np.int64,
-            n,
-        )
-        domain = np.fromiter(
-            (DOMAINS.index(d) if d is not None else -1 for d in map(attrgetter("domain"), nodes)),
-            np.int8,
-            n,
-        )
-        inflow = np.zeros((n, k))
-        outflow = np.zeros((n, k))
-        for i, node in enumerate(nodes):
-            for name, amount in node.inflow.items():
-                inflow[i, CURRENCY_CODE[name]] = amount
-            for name, amount in node.outflow.items():
-                outflow[i, CURRENCY_CODE[name]] = amount
-        pipes = eco.pipes
-        m = len(pipes)
-        keys = tuple(map(attrgetter("key"), pipes))
-        src = np.fromiter(map(index.__getitem__, map(attrgetter("from_node"), pipes)), np.int64, m)
-        dst = np.fromiter(map(index.__getitem__, map(attrgetter("to_node"), pipes)), np.int64, m)
-        currency = np.fromiter(
-            map(CURRENCY_CODE.__getitem__, map(attrgetter("kind"), pipes)), np.int8, m
-        )
         return CompiledMap(
             ids=ids,
-            kind=kind,
-            parent=parent,
-            users=users,
-            inflow=inflow,
-            outflow=outflow,
-            labels=tuple(map(attrgetter("label"), nodes)),
-            tags=tuple(map(attrgetter("tags"), nodes)),
-            genes=tuple(map(attrgetter("genes"), nodes)),
-            keys=keys,
-            src=src,
-            dst=dst,
-            currency=currency,
-            volume=_floats(map(attrgetter("volume"), pipes), m, np.nan),
-            capacity=_floats(map(attrgetter("capacity"), pipes), m, np.inf),
-            cost=_floats(map(attrgetter("cost"), pipes), m, np.nan),
-            conversion=_floats(map(attrgetter("conversion"), pipes), m, np.nan),
-            open=np.fromiter(map("open".__eq__, map(attrgetter("status"), pipes)), np.bool_, m),
-            price=_floats(map(attrgetter("price"), nodes), n, np.nan),
-            owner=owner,
-            domain=domain,
-            paid_by_from=np.fromiter(
-                map("from".__eq__, map(attrgetter("paid_by"), pipes)), np.bool_, m
-            ),
+            **node_columns(tuple(eco.nodes.values()), index),
+            **pipe_columns(eco.pipes, index),
         )
+
+
+def node_columns(nodes: Sequence[Node], index: Mapping[str, int]) -> dict[str, Any]:
+    """The node columns of :class:`CompiledMap` for some nodes, ``index`` giving the row of
+    every node id they name (a parent, an owner); an owner not in ``index`` owns nothing.
+
+    Examples
+    --------
+    >>> from ecograph.model import Node
+    >>> cols = node_columns([Node("s", "pool", parent="p", outflow={"capital": 2.0})],
+    ...                     {"p": 0, "s": 1})
+    >>> cols["parent"].tolist(), cols["owner"].tolist(), cols["outflow"].tolist()
+    ([0], [0], [[0.0, 2.0, 0.0, 0.0]])
+    """
+    n, k = len(nodes), len(CURRENCIES)
+    kind = np.fromiter(map(KIND_CODE.__getitem__, map(attrgetter("kind"), nodes)), np.int8, n)
+    parent = np.fromiter(
+        (index[p] if p is not None else -1 for p in map(attrgetter("parent"), nodes)),
+        np.int64,
+        n,
+    )
+    owner = np.fromiter(
+        (
+            # an owner a what-if removed owns nothing any more
+            index.get(o, -1)
+            if o is not None
+            else (index[p] if p is not None and k == "pool" else -1)
+            for o, p, k in zip(
+                map(attrgetter("owner"), nodes),
+                map(attrgetter("parent"), nodes),
+                map(attrgetter("kind"), nodes),
+                strict=True,
+            )
+        ),
+        np.int64,
+        n,
+    )
+    domain = np.fromiter(
+        (DOMAINS.index(d) if d is not None else -1 for d in map(attrgetter("domain"), nodes)),
+        np.int8,
+        n,
+    )
+    inflow = np.zeros((n, k))
+    outflow = np.zeros((n, k))
+    for i, node in enumerate(nodes):
+        for name, amount in node.inflow.items():
+            inflow[i, CURRENCY_CODE[name]] = amount
+        for name, amount in node.outflow.items():
+            outflow[i, CURRENCY_CODE[name]] = amount
+    return {
+        "kind": kind,
+        "parent": parent,
+        "users": _floats(map(attrgetter("users"), nodes), n, np.nan),
+        "inflow": inflow,
+        "outflow": outflow,
+        "labels": tuple(map(attrgetter("label"), nodes)),
+        "tags": tuple(map(attrgetter("tags"), nodes)),
+        "genes": tuple(map(attrgetter("genes"), nodes)),
+        "price": _floats(map(attrgetter("price"), nodes), n, np.nan),
+        "owner": owner,
+        "domain": domain,
+    }
+
+
+def pipe_columns(pipes: Sequence[Pipe], index: Mapping[str, int]) -> dict[str, Any]:
+    """The pipe columns of :class:`CompiledMap` for some pipes, ``index`` giving the row of
+    their ends.
+
+    Examples
+    --------
+    >>> from ecograph.model import Pipe
+    >>> cols = pipe_columns([Pipe("q", "b", "a", kind="data", status="blocked")],
+    ...                     {"a": 0, "b": 1})
+    >>> cols["src"].tolist(), cols["currency"].tolist(), cols["open"].tolist()
+    ([1], [3], [False])
+    """
+    m = len(pipes)
+    return {
+        "keys": tuple(map(attrgetter("key"), pipes)),
+        "src": np.fromiter(
+            map(index.__getitem__, map(attrgetter("from_node"), pipes)), np.int64, m
+        ),
+        "dst": np.fromiter(map(index.__getitem__, map(attrgetter("to_node"), pipes)), np.int64, m),
+        "currency": np.fromiter(
+            map(CURRENCY_CODE.__getitem__, map(attrgetter("kind"), pipes)), np.int8, m
+        ),
+        "volume": _floats(map(attrgetter("volume"), pipes), m, np.nan),
+        "capacity": _floats(map(attrgetter("capacity"), pipes), m, np.inf),
+        "cost": _floats(map(attrgetter("cost"), pipes), m, np.nan),
+        "conversion": _floats(map(attrgetter("conversion"), pipes), m, np.nan),
+        "open": np.fromiter(map("open".__eq__, map(attrgetter("status"), pipes)), np.bool_, m),
+        "paid_by_from": np.fromiter(
+            map("from".__eq__, map(attrgetter("paid_by"), pipes)), np.bool_, m
+        ),
+    }
 
 
 def _floats(values: Iterable[float | None], count: int, missing: float) -> FloatArray:

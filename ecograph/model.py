@@ -281,21 +281,34 @@ class LazyNodes(Mapping[str, Node]):
 
 
 class LazyPipes(Sequence[Pipe]):
-    """A read-only sequence of :class:`Pipe` made all at once when first read.
+    """A read-only sequence of :class:`Pipe` made all at once when first iterated.
 
-    Its length is known without making any pipe.
+    Its length is known without making any pipe. With ``make_one`` (the pipe at a
+    position), reading one pipe by position before they are all made makes that pipe
+    alone (a warning about one pipe of a million does not make the million).
 
     Examples
     --------
     >>> pipes = LazyPipes(1, lambda: (Pipe("p", "a", "b"),))
     >>> len(pipes), pipes[0].key, [p.key for p in pipes]
     (1, 'p', ['p'])
+    >>> one = LazyPipes(3, lambda: (), make_one=lambda i: Pipe(f"p{i}", "a", "b"))
+    >>> one[-1].key, one._made is None
+    ('p2', True)
     """
 
-    def __init__(self, count: int, make: Callable[[], tuple[Pipe, ...]]) -> None:
+    def __init__(
+        self,
+        count: int,
+        make: Callable[[], tuple[Pipe, ...]],
+        *,
+        make_one: Callable[[int], Pipe] | None = None,
+    ) -> None:
         self._count = count
         self._make = make
         self._made: tuple[Pipe, ...] | None = None
+        self._make_one = make_one
+        self._some: dict[int, Pipe] = {}
 
     def _all(self) -> tuple[Pipe, ...]:
         if self._made is None:
@@ -303,6 +316,14 @@ class LazyPipes(Sequence[Pipe]):
         return self._made
 
     def __getitem__(self, i: Any) -> Any:
+        if self._made is None and self._make_one is not None and isinstance(i, int):
+            if not -self._count <= i < self._count:
+                raise IndexError("pipe index out of range")
+            i %= self._count
+            found = self._some.get(i)
+            if found is None:
+                found = self._some[i] = self._make_one(i)
+            return found
         return self._all()[i]
 
     def __iter__(self) -> Iterator[Pipe]:

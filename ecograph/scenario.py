@@ -76,12 +76,28 @@ import referencing
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester
-from ecograph.compiled import compiled
+from ecograph.compiled import (
+    CACHE_KEY,
+    CURRENCY_CODE,
+    CompiledMap,
+    compiled,
+    from_columns,
+    node_columns,
+    pipe_columns,
+)
 from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
-from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe, pipe_key
+from ecograph.model import (
+    CURRENCIES,
+    Ecosystem,
+    LazyNodes,
+    LazyPipes,
+    Location,
+    Node,
+    Pipe,
+    pipe_key,
+)
 from ecograph.validate import (
     DEFAULT_TOLERANCE,
     Checker,
@@ -98,7 +114,16 @@ from ecograph.validate import (
 )
 from ecograph.validate import schema_data as map_schema
 
-__all__ = ["ACTIONS", "REROUTE", "Change", "Scenario", "apply", "load_scenario", "loads_scenario"]
+__all__ = [
+    "ACTIONS",
+    "REROUTE",
+    "Change",
+    "Origin",
+    "Scenario",
+    "apply",
+    "load_scenario",
+    "loads_scenario",
+]
 
 #: The actions a change can take, in the order the docs list them.
 ACTIONS: tuple[str, ...] = ("remove", "block", "open", "set", "add", "move")
@@ -110,6 +135,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     FloatArray = NDArray[np.float64]
+    IntArray = NDArray[np.int64]
+    BoolArray = NDArray[np.bool_]
 _PIPE_FIELDS = ("volume", "capacity", "cost", "conversion", "paid_by")
 _NODE_FIELDS = ("inflow", "outflow", "users", "price")
 
@@ -561,44 +588,184 @@ def loads_scenario(
 
 
 class _Applier:
-    """Applies the changes of one scenario to a map, collecting located errors."""
+    """Applies the changes of one scenario to the columns of a map, collecting located errors.
+
+    The base map is not copied: removals are masks over its node and pipe rows, pipe
+    changes are column edits by row, node changes (few) replace the node's object, and
+    added nodes and pipes are kept aside. :meth:`columns` assembles the changed map's
+    columns at the end.
+    """
 
     def __init__(self, eco: Ecosystem, scenario: Scenario) -> None:
+        self.eco = eco
         self.scenario = scenario
-        self.nodes: dict[str, Node] = dict(eco.nodes)
-        self.pipes: dict[str, Pipe] = {p.key: p for p in eco.pipes}
+        cm = self.cm = compiled(eco)
+        self.node_alive = np.ones(cm.n, dtype=np.bool_)
+        self.node_over: dict[int, Node] = {}  # base row -> changed node
+        self.added_nodes: dict[str, Node] = {}
         self.removed_nodes: dict[str, int] = {}
+        self.pipe_alive = np.ones(cm.m, dtype=np.bool_)
+        self.pipe_edits: dict[int, dict[str, Any]] = {}  # base row -> changed fields
+        self.added_pipes: dict[str, Pipe] = {}
         self.removed_pipes: dict[str, int] = {}
         self.problems: list[Diagnostic] = []
-        self.touched: set[str] = set()
         self._counts: dict[str, int] | None = None
-        self._incident: dict[str, list[str]] | None = None
+        self._snapshot: tuple[BoolArray, set[str]] | None = None
+        self._incidence: tuple[IntArray, IntArray, IntArray, IntArray] | None = None
+        self._children: tuple[IntArray, IntArray] | None = None
+
+    # -- looking things up ------------------------------------------------------------
+
+    def base_row(self, node_id: str) -> int | None:
+        """Row of a node of the base map still in the changed one (not re-added)."""
+        if node_id in self.added_nodes:
+            return None
+        row = self.cm.index.get(node_id)
+        return row if row is not None and self.node_alive[row] else None
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self.added_nodes or self.base_row(node_id) is not None
+
+    def current(self, node_id: str) -> Node:
+        """The node as changed so far (it must exist)."""
+        found = self.added_nodes.get(node_id)
+        if found is not None:
+            return found
+        row = self.cm.index[node_id]
+        over = self.node_over.get(row)
+        return over if over is not None else self.eco.nodes[node_id]
+
+    def put(self, node: Node) -> None:
+        if node.id in self.added_nodes:
+            self.added_nodes[node.id] = node
+        else:
+            self.node_over[self.cm.index[node.id]] = node
+
+    def node_ids(self) -> list[str]:
+        """Ids of the changed map so far (for did-you-mean hints)."""
+        return [*self.cm.names(np.flatnonzero(self.node_alive)), *self.added_nodes]
+
+    def pipe_row(self, key: str) -> int | None:
+        """Row of a base pipe still in the changed map (not re-added under its key)."""
+        if key in self.added_pipes:
+            return None
+        row = self.cm.pipe_index.get(key)
+        return row if row is not None and self.pipe_alive[row] else None
+
+    def has_pipe(self, key: str) -> bool:
+        return key in self.added_pipes or self.pipe_row(key) is not None
+
+    def ends(self, key: str) -> tuple[str, str]:
+        pipe = self.added_pipes.get(key)
+        if pipe is not None:
+            return pipe.from_node, pipe.to_node
+        row = self.cm.pipe_index[key]
+        cm = self.cm
+        return cm.ids[cm.src[row]], cm.ids[cm.dst[row]]
+
+    def status(self, key: str) -> str:
+        pipe = self.added_pipes.get(key)
+        if pipe is not None:
+            return pipe.status
+        row = self.cm.pipe_index[key]
+        edited = self.pipe_edits.get(row, {})
+        if "status" in edited:
+            return str(edited["status"])
+        return "open" if self.cm.open[row] else "blocked"
+
+    def edit(self, key: str, **fields: Any) -> None:
+        pipe = self.added_pipes.get(key)
+        if pipe is not None:
+            self.added_pipes[key] = replace(pipe, **fields)
+        else:
+            self.pipe_edits.setdefault(self.cm.pipe_index[key], {}).update(fields)
 
     @property
     def counts(self) -> dict[str, int]:
-        """Generated keys already used per ``from->to:kind`` (for keys of added pipes)."""
+        """Generated keys already used per ``from->to:kind`` (for keys of added pipes),
+        filled in per base key from the pipes there were when first asked."""
         if self._counts is None:
             self._counts = {}
-            for pipe in self.pipes.values():
-                base = f"{pipe.from_node}->{pipe.to_node}:{pipe.kind}"
-                if pipe.key == base or pipe.key.startswith(base + "#"):
-                    self._counts[base] = self._counts.get(base, 0) + 1
+            self._snapshot = (self.pipe_alive.copy(), set(self.added_pipes))
         return self._counts
 
-    def incident(self, node_id: str) -> list[str]:
-        """Keys of the pipes that start or end at ``node_id`` (an index built once)."""
-        if self._incident is None:
-            self._incident = {}
-            for key, pipe in self.pipes.items():
-                self._incident.setdefault(pipe.from_node, []).append(key)
-                self._incident.setdefault(pipe.to_node, []).append(key)
-        return self._incident.get(node_id, [])
+    def count(self, source: str, target: str, kind: str) -> None:
+        """Fill ``counts`` for one base key: pipes of the snapshot with those ends and
+        currency whose key is the base key or the base key with ``#N``."""
+        counts = self.counts
+        base = f"{source}->{target}:{kind}"
+        if base in counts:
+            return
+        assert self._snapshot is not None
+        alive, added = self._snapshot
+        found = 0
+        cm = self.cm
+        row = cm.index.get(source)
+        if row is not None and source not in self.added_nodes:
+            out_order, out_ptr, _, _ = self.incidence()
+            rows = out_order[out_ptr[row] : out_ptr[row + 1]]
+            code = CURRENCY_CODE[kind]
+            rows = rows[alive[rows] & (cm.currency[rows] == code)]
+            found += sum(
+                1
+                for r in rows.tolist()
+                if cm.ids[cm.dst[r]] == target
+                and (cm.keys[r] == base or cm.keys[r].startswith(base + "#"))
+            )
+        for key in added:
+            pipe = self.added_pipes.get(key)
+            if (
+                pipe is not None
+                and (pipe.from_node, pipe.to_node, pipe.kind) == (source, target, kind)
+                and (key == base or key.startswith(base + "#"))
+            ):
+                found += 1
+        if found:
+            counts[base] = found
 
-    def add_pipe(self, key: str, pipe: Pipe) -> None:
-        self.pipes[key] = pipe
-        if self._incident is not None:
-            self._incident.setdefault(pipe.from_node, []).append(key)
-            self._incident.setdefault(pipe.to_node, []).append(key)
+    def incidence(self) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """Base pipe rows by sender and by receiver (orders and row pointers), built once."""
+        if self._incidence is None:
+            cm = self.cm
+            bounds = np.arange(cm.n + 1)
+            by_src = np.argsort(cm.src, kind="stable")
+            by_dst = np.argsort(cm.dst, kind="stable")
+            self._incidence = (
+                by_src,
+                np.searchsorted(cm.src[by_src], bounds),
+                by_dst,
+                np.searchsorted(cm.dst[by_dst], bounds),
+            )
+        return self._incidence
+
+    def children(self, node_id: str) -> list[str]:
+        """Ids of the nodes whose parent is ``node_id`` in the changed map so far."""
+        out: list[str] = []
+        row = self.base_row(node_id)
+        if row is not None:
+            if self._children is None:
+                order = np.argsort(self.cm.parent, kind="stable")
+                ptr = np.searchsorted(self.cm.parent[order], np.arange(-1, self.cm.n + 1))
+                self._children = (order, ptr)
+            order, ptr = self._children
+            rows = order[ptr[row + 1] : ptr[row + 2]]
+            rows = rows[self.node_alive[rows]]
+            out.extend(self.cm.ids[r] for r in rows.tolist() if r not in self.node_over)
+        for r, node in self.node_over.items():
+            if node.parent == node_id and self.node_alive[r]:
+                out.append(node.id)
+        out.extend(n for n, node in self.added_nodes.items() if node.parent == node_id)
+        return out
+
+    def members(self, node_id: str) -> list[str]:
+        out, stack = [], [node_id]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(self.children(current))
+        return out
+
+    # -- problems ---------------------------------------------------------------------
 
     def problem(self, path: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
         where = self.scenario.locate(path, key=key)
@@ -607,62 +774,34 @@ class _Applier:
         )
 
     def node(self, node_id: str, path: tuple[str | int, ...]) -> bool:
-        if node_id in self.nodes:
+        if self.has_node(node_id):
             return True
         if node_id in self.removed_nodes:
             self.problem(
                 path, f"node {node_id!r} was removed by changes[{self.removed_nodes[node_id]}]"
             )
         else:
-            hint = Suggester(self.nodes)(node_id)
+            hint = Suggester(self.node_ids())(node_id)
             self.problem(path, f"unknown node {node_id!r}{hint}")
         return False
 
     def pipe(self, key: str, path: tuple[str | int, ...]) -> bool:
-        if key in self.pipes:
+        if self.has_pipe(key):
             return True
         if key in self.removed_pipes:
             self.problem(path, f"pipe {key!r} was removed by changes[{self.removed_pipes[key]}]")
         else:
-            self.problem(path, f"unknown pipe {key!r}{Suggester(self.pipes)(key)}")
+            keys = [*self.cm.keys, *self.added_pipes]
+            alive = [*self.pipe_alive.tolist(), *([True] * len(self.added_pipes))]
+            known = [k for k, ok in zip(keys, alive, strict=True) if ok]
+            self.problem(path, f"unknown pipe {key!r}{Suggester(known)(key)}")
         return False
 
-    def members(self, node_id: str) -> list[str]:
-        children: dict[str, list[str]] = {}
-        for node in self.nodes.values():
-            if node.parent is not None:
-                children.setdefault(node.parent, []).append(node.id)
-        out, stack = [], [node_id]
-        while stack:
-            current = stack.pop()
-            out.append(current)
-            stack.extend(children.get(current, ()))
-        return out
+    # -- the changes --------------------------------------------------------------------
 
     def run(self, i: int, change: Change) -> None:
         at: tuple[str | int, ...] = ("changes", i, change.action)
         getattr(self, "do_" + change.action)(i, at, change.value)
-
-    def do_remove(self, i: int, at: tuple[str | int, ...], ids: list[str]) -> None:
-        for j, node_id in enumerate(ids):
-            path = (*at, j) if isinstance(self._raw(at), list) else at
-            if not self.node(node_id, path):
-                continue
-            gone = set(self.members(node_id))
-            for n in gone:
-                del self.nodes[n]
-                self.removed_nodes[n] = i
-            for n in gone:
-                for key in self.incident(n):
-                    pipe = self.pipes.pop(key, None)
-                    if pipe is not None:
-                        self.removed_pipes[key] = i
-                        self.touched.update((pipe.from_node, pipe.to_node))
-            self.touched -= set(self.removed_nodes)
-            # a pool whose owner is gone belongs to nobody (or, by default, its parent)
-            for n, node in list(self.nodes.items()):
-                if node.owner is not None and node.owner in gone:
-                    self.nodes[n] = replace(node, owner=None)
 
     def _raw(self, at: tuple[str | int, ...]) -> Any:
         value: Any = self.scenario._doc.data
@@ -670,17 +809,57 @@ class _Applier:
             value = value[part]
         return value
 
+    def do_remove(self, i: int, at: tuple[str | int, ...], ids: list[str]) -> None:
+        cm = self.cm
+        for j, node_id in enumerate(ids):
+            path = (*at, j) if isinstance(self._raw(at), list) else at
+            if not self.node(node_id, path):
+                continue
+            gone = self.members(node_id)
+            rows = []
+            for n in gone:
+                row = self.base_row(n)
+                if row is None:
+                    del self.added_nodes[n]
+                else:
+                    self.node_alive[row] = False
+                    rows.append(row)
+                self.removed_nodes[n] = i
+            if rows:
+                out_order, out_ptr, in_order, in_ptr = self.incidence()
+                near = np.concatenate(
+                    [out_order[out_ptr[r] : out_ptr[r + 1]] for r in rows]
+                    + [in_order[in_ptr[r] : in_ptr[r + 1]] for r in rows]
+                )
+                near = np.unique(near[self.pipe_alive[near]])
+                for r in near.tolist():
+                    if cm.keys[r] not in self.added_pipes:
+                        self.removed_pipes[cm.keys[r]] = i
+                self.pipe_alive[near] = False
+            gone_set = set(gone)
+            for key, pipe in list(self.added_pipes.items()):
+                if pipe.from_node in gone_set or pipe.to_node in gone_set:
+                    del self.added_pipes[key]
+                    self.removed_pipes[key] = i
+            # a pool whose owner is gone belongs to nobody (or, by default, its parent)
+            owners = np.flatnonzero(self.node_alive & np.isin(cm.owner, np.asarray(rows)))
+            candidates = [cm.ids[r] for r in owners.tolist()]
+            candidates += [n.id for r, n in self.node_over.items() if self.node_alive[r]]
+            candidates += list(self.added_nodes)
+            for n in dict.fromkeys(candidates):
+                node = self.current(n)
+                if node.owner is not None and node.owner in gone_set:
+                    self.put(replace(node, owner=None))
+
     def _status(self, at: tuple[str | int, ...], keys: list[str], status: str) -> None:
         listed = isinstance(self._raw(at), list)
         for j, key in enumerate(keys):
             path = (*at, j) if listed else at
             if self.pipe(key, path):
-                pipe = self.pipes[key]
-                if pipe.status == status:
+                if self.status(key) == status:
                     self.problem(path, f"pipe {key!r} is already {status}")
                     continue
-                self.pipes[key] = replace(pipe, status=status)
-                self.touched.update((pipe.from_node, pipe.to_node))
+                self.edit(key, status=status)
 
     def do_block(self, i: int, at: tuple[str | int, ...], keys: list[str]) -> None:
         self._status(at, keys, "blocked")
@@ -693,14 +872,12 @@ class _Applier:
         if "pipe" in value:
             key = value["pipe"]
             if self.pipe(key, (*at, "pipe")):
-                pipe = self.pipes[key]
-                self.pipes[key] = replace(pipe, **figures)
-                self.touched.update((pipe.from_node, pipe.to_node))
+                self.edit(key, **figures)
             return
         node_id = value["node"]
         if not self.node(node_id, (*at, "node")):
             return
-        node = self.nodes[node_id]
+        node = self.current(node_id)
         changes: dict[str, Any] = {}
         for key in ("inflow", "outflow"):
             if key in figures:
@@ -716,25 +893,25 @@ class _Applier:
         for key in ("users", "price"):
             if key in figures:
                 changes[key] = None if figures[key] is None else float(figures[key])
-        self.nodes[node_id] = replace(node, **changes)
-        self.touched.add(node_id)
+        self.put(replace(node, **changes))
 
     def do_add(self, i: int, at: tuple[str | int, ...], value: dict[str, Any]) -> None:
         new_nodes = value.get("nodes", {})
         for node_id, attrs in new_nodes.items():
             path = (*at, "nodes", node_id)
-            if node_id in self.nodes:
-                where = self.nodes[node_id].location
+            if self.has_node(node_id):
+                where = self.current(node_id).location
                 self.problem(path, f"node {node_id!r} already exists (at {where})", key=True)
                 continue
-            self.nodes[node_id] = build_node(node_id, attrs, self.scenario.locate(path, key=True))
+            self.added_nodes[node_id] = build_node(
+                node_id, attrs, self.scenario.locate(path, key=True)
+            )
             self.removed_nodes.pop(node_id, None)
-            self.touched.add(node_id)
         for node_id, attrs in new_nodes.items():
             parent = attrs.get("parent")
-            if parent is not None and node_id in self.nodes:
+            if parent is not None and self.has_node(node_id):
                 self.node(parent, (*at, "nodes", node_id, "parent"))
-        taken = set(self.pipes) | set(self.removed_pipes)
+        taken = _Taken(self.cm.pipe_index, self.added_pipes, self.removed_pipes)
         for j, attrs in enumerate(value.get("pipes", [])):
             path = (*at, "pipes", j)
             ends_ok = all([self.node(attrs[end], (*path, end)) for end in ("from", "to")])
@@ -743,14 +920,16 @@ class _Applier:
                     (*path, "to"), f"a pipe cannot run from node {attrs['from']!r} to itself"
                 )
                 continue
-            if isinstance(attrs.get("id"), str) and attrs["id"] in self.pipes:
+            if isinstance(attrs.get("id"), str) and self.has_pipe(attrs["id"]):
                 self.problem((*path, "id"), f"pipe id {attrs['id']!r} is already used")
                 continue
             if not ends_ok:
                 continue
+            if not isinstance(attrs.get("id"), str):
+                self.count(attrs["from"], attrs["to"], attrs.get("kind", "traffic"))
             key = pipe_key(attrs, taken, self.counts)
-            self.add_pipe(key, build_pipe(key, attrs, 0, self.scenario.locate(path)))
-            self.touched.update((attrs["from"], attrs["to"]))
+            self.added_pipes.pop(key, None)
+            self.added_pipes[key] = build_pipe(key, attrs, 0, self.scenario.locate(path))
 
     def do_move(self, i: int, at: tuple[str | int, ...], value: dict[str, Any]) -> None:
         node_id, parent = value["node"], value["parent"]
@@ -766,8 +945,155 @@ class _Applier:
                     f"({parent!r} is {'the node itself' if parent == node_id else 'inside it'})",
                 )
                 return
-        self.nodes[node_id] = replace(self.nodes[node_id], parent=parent)
-        self.touched.add(node_id)
+        self.put(replace(self.current(node_id), parent=parent))
+
+    # -- the changed columns ------------------------------------------------------------
+
+    def changed(self) -> _Changed:
+        """The changed map as columns (volumes not yet re-traced) and where each row came
+        from."""
+        cm = self.cm
+        keep = np.flatnonzero(self.node_alive)
+        added_nodes = list(self.added_nodes.values())
+        ids = (*cm.names(keep), *self.added_nodes)
+        index = {node: i for i, node in enumerate(ids)}
+        remap = np.full(cm.n + 1, -1, dtype=np.int64)  # remap[-1] == -1
+        remap[keep] = np.arange(len(keep))
+        over_rows = np.fromiter(self.node_over, np.int64, len(self.node_over))
+        over_rows = over_rows[self.node_alive[over_rows]]
+        over_nodes = [self.node_over[r] for r in over_rows.tolist()]
+        over_at = remap[over_rows]
+        fresh = node_columns([*over_nodes, *added_nodes], index)
+        columns: dict[str, Any] = {"ids": ids}
+        k = len(over_nodes)
+        for name in ("kind", "users", "inflow", "outflow", "price", "domain"):
+            base = getattr(cm, name)[keep]
+            base[over_at] = fresh[name][:k]
+            columns[name] = np.concatenate([base, fresh[name][k:]])
+        for name in ("parent", "owner"):
+            base = remap[getattr(cm, name)[keep]]
+            base[over_at] = fresh[name][:k]
+            columns[name] = np.concatenate([base, fresh[name][k:]])
+        for name in ("labels", "tags", "genes"):
+            values = getattr(cm, name)
+            base_list = [values[r] for r in keep.tolist()]
+            for at, value in zip(over_at.tolist(), fresh[name][:k], strict=True):
+                base_list[at] = value
+            columns[name] = (*base_list, *fresh[name][k:])
+        kept = np.flatnonzero(self.pipe_alive)
+        edited = {
+            name: getattr(cm, name)[kept]
+            for name in ("volume", "capacity", "cost", "conversion", "open", "paid_by_from")
+        }
+        where = np.full(cm.m, -1, dtype=np.int64)
+        where[kept] = np.arange(len(kept))
+        for row, fields in self.pipe_edits.items():
+            at = int(where[row])
+            if at < 0:
+                continue
+            for name, value in fields.items():
+                if name == "status":
+                    edited["open"][at] = value == "open"
+                elif name == "paid_by":
+                    edited["paid_by_from"][at] = value == "from"
+                elif value is None:
+                    edited[name][at] = np.inf if name == "capacity" else np.nan
+                else:
+                    edited[name][at] = value
+        added_pipes = list(self.added_pipes.values())
+        new = pipe_columns(added_pipes, index)
+        keys = cm.keys
+        columns["keys"] = (*(keys[r] for r in kept.tolist()), *new["keys"])
+        columns["src"] = np.concatenate([remap[cm.src[kept]], new["src"]])
+        columns["dst"] = np.concatenate([remap[cm.dst[kept]], new["dst"]])
+        columns["currency"] = np.concatenate([cm.currency[kept], new["currency"]])
+        for name, values in edited.items():
+            columns[name] = np.concatenate([values, new[name]])
+        node_source = np.concatenate([keep, np.full(len(added_nodes), -1, dtype=np.int64)])
+        pipe_source = np.concatenate([kept, np.full(len(added_pipes), -1, dtype=np.int64)])
+        made: dict[int, Node] = dict(zip(over_at.tolist(), over_nodes, strict=True))
+        made.update((len(keep) + j, node) for j, node in enumerate(added_nodes))
+        eco, pipe_edits = self.eco, self.pipe_edits
+
+        def node_at(i: int) -> Node:
+            found = made.get(i)
+            return found if found is not None else eco.nodes[ids[i]]
+
+        def pipe_at(j: int) -> Pipe:
+            row = int(pipe_source[j])
+            if row < 0:
+                return added_pipes[j - len(kept)]
+            fields = pipe_edits.get(row)
+            pipe = eco.pipes[row]
+            return replace(pipe, **fields) if fields else pipe
+
+        return _Changed(
+            from_columns(**columns), node_source, pipe_source, node_at, pipe_at, frozenset(made)
+        )
+
+
+class _Taken(set[str]):
+    """The keys in use for :func:`~ecograph.model.pipe_key`: the base map's (kept or
+    removed), the added and removed ones, and those given out since."""
+
+    def __init__(self, *known: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.known = known
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or any(key in k for k in self.known)
+
+
+@dataclass(frozen=True)
+class _Changed:
+    """A changed map as columns, with the rows of the base map each row came from (-1:
+    new) and how to make each row's objects (before re-tracing)."""
+
+    cm: CompiledMap
+    node_source: IntArray
+    pipe_source: IntArray
+    node_at: Callable[[int], Node]
+    pipe_at: Callable[[int], Pipe]
+    made: frozenset[int]  # node rows whose object is not the base map's
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the rows of a changed map come from, kept in its cache under ``"origin"``
+    so that :func:`ecograph.compare.diff` can skip what cannot differ.
+
+    Attributes
+    ----------
+    base : Ecosystem
+        The map the scenario was applied to.
+    node_source, pipe_source : ndarray of int
+        Row in ``base`` of each node and pipe of the changed map (-1: added).
+    node_fields_kept : ndarray of bool
+        The node has all the fields of its base node but ``inflow`` and ``outflow``.
+
+    A pipe with a source row has the text fields (label, description, source,
+    attrs) of that base pipe.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> eco = Ecosystem("m", nodes={"u": Node("u", "pool", inflow={"traffic": 4.0}),
+    ...     "a": Node("a", "partner", outflow={"traffic": 4.0}), "b": Node("b", "partner")},
+    ...     pipes=(Pipe("ua", "u", "a", volume=4.0), Pipe("ab", "a", "b")))
+    >>> after = apply(eco, loads_scenario("scenario: 1\\nchanges:\\n  - remove: b\\n"))
+    >>> origin = after._cache[ORIGIN_KEY]
+    >>> origin.base is eco, origin.node_source.tolist(), origin.pipe_source.tolist()
+    (True, [0, 1], [0])
+    """
+
+    base: Ecosystem
+    node_source: IntArray
+    pipe_source: IntArray
+    node_fields_kept: BoolArray
+
+
+#: The key of :class:`Origin` in a changed map's cache.
+ORIGIN_KEY = "origin"
 
 
 def apply(
@@ -778,6 +1104,10 @@ def apply(
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> Ecosystem:
     """Apply a scenario to a map: the changed map, with volumes re-traced.
+
+    The changes are made on the map's compiled columns (masks for what is removed,
+    column edits for what is set); the changed map's :class:`~ecograph.model.Node`
+    and :class:`~ecograph.model.Pipe` objects are made only when read.
 
     Parameters
     ----------
@@ -830,45 +1160,34 @@ def apply(
         from ecograph.errors import UsageError
 
         raise UsageError(f"unknown reroute {mode!r}; expected one of {', '.join(REROUTE)}")
-    with gc_paused():  # millions of small objects, no cycles
-        applier = _Applier(eco, scenario)
-        for i, change in enumerate(scenario.changes):
-            applier.run(i, change)
-        if applier.problems:
-            raise MapError(applier.problems)
-        for j, target in enumerate(scenario.targets):
-            if target not in applier.nodes and target not in eco.nodes:
-                applier.node(target, ("targets", j))
-        if applier.problems:
-            raise MapError(applier.problems)
-        changed = dataclasses.replace(
-            eco,
-            nodes=applier.nodes,
-            pipes=tuple(applier.pipes.values()),  # indices are set when re-traced
-            files=(*eco.files, scenario.file),
-            warnings=(),
-        )
-        changed = retrace(eco, changed, reroute=mode)
-        warnings = sort_diagnostics(map_warnings(changed, tolerance))
-        return dataclasses.replace(changed, warnings=warnings)
+    applier = _Applier(eco, scenario)
+    for i, change in enumerate(scenario.changes):
+        applier.run(i, change)
+    if applier.problems:
+        raise MapError(applier.problems)
+    for j, target in enumerate(scenario.targets):
+        if not applier.has_node(target) and target not in eco.nodes:
+            applier.node(target, ("targets", j))
+    if applier.problems:
+        raise MapError(applier.problems)
+    changed = applier.changed()
+    kept = np.zeros(changed.cm.n, dtype=np.bool_)
+    kept[changed.node_source >= 0] = True
+    kept[list(changed.made)] = False
+    origin = Origin(eco, changed.node_source, changed.pipe_source, kept)
+    after = _retraced_map(
+        dataclasses.replace(eco, files=(*eco.files, scenario.file), warnings=()),
+        compiled(eco),
+        changed,
+        mode,
+        origin,
+    )
+    warnings = sort_diagnostics(map_warnings(after, tolerance))
+    object.__setattr__(after, "warnings", tuple(warnings))
+    return after
 
 
 # -- re-tracing ---------------------------------------------------------------------------------
-
-
-def _boundary(eco: Ecosystem, kind: str, which: str) -> FloatArray:
-    return np.fromiter(
-        (getattr(node, which).get(kind, 0.0) for node in eco.nodes.values()),
-        dtype=np.float64,
-        count=len(eco.nodes),
-    )
-
-
-def _declared(eco: Ecosystem, kind: str) -> tuple[FloatArray, FloatArray]:
-    """Declared total in and out (boundary plus open pipes) per node, in map order."""
-    arr = compiled(eco).layer(kind)
-    into, out = arr.pipe_sums
-    return arr.inflow + into, arr.outflow + out
 
 
 def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ecosystem:
@@ -893,30 +1212,141 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
     >>> [p.volume for p in retrace(base, blocked, reroute="spread").pipes]
     [10.0, 0.0]
     """
-    from ecograph.analysis._linalg import Solver, tidy
-
     if reroute not in REROUTE:
         raise ValueError(f"reroute must be one of {REROUTE}")
-    ids = list(changed.nodes)
-    n = len(ids)
-    base_index = {node: i for i, node in enumerate(base.nodes)}
-    in_base = np.fromiter((base_index.get(node, -1) for node in ids), dtype=np.int64, count=n)
+    bcm, ccm = compiled(base), compiled(changed)
+    base_index = bcm.index
+    ids = ccm.ids
+    source = np.fromiter((base_index.get(node, -1) for node in ids), np.int64, len(ids))
+    pipes = changed.pipes
+    columns = _Changed(
+        ccm,
+        source,
+        np.full(ccm.m, -1, dtype=np.int64),
+        lambda i: changed.nodes[ids[i]],
+        pipes.__getitem__,
+        frozenset(),
+    )
+    return _retraced_map(changed, bcm, columns, reroute, None)
+
+
+def _retraced_map(
+    eco: Ecosystem, bcm: CompiledMap, changed: _Changed, reroute: str, origin: Origin | None
+) -> Ecosystem:
+    """``eco`` with the changed columns re-traced: new compiled columns in its cache, its
+    nodes and pipes made from them when read."""
+    ccm = changed.cm
+    volume, inflow, outflow, in_set, out_set = _retrace_columns(
+        bcm, ccm, changed.node_source, reroute
+    )
+    final = from_columns(
+        **{name: getattr(ccm, name) for name in _COLUMNS},
+        volume=volume,
+        inflow=inflow,
+        outflow=outflow,
+    )
+    ids, node_at, pipe_at = ccm.ids, changed.node_at, changed.pipe_at
+    set_rows = np.flatnonzero(in_set.any(axis=1) | out_set.any(axis=1))
+    reflowed = set(set_rows.tolist())
+    is_open = ccm.open
+
+    def make_node(i: int) -> Node:
+        node = node_at(i)
+        if i not in reflowed:
+            return node
+        new_in, new_out = dict(node.inflow), dict(node.outflow)
+        for flows, mask, values in ((new_in, in_set, inflow), (new_out, out_set, outflow)):
+            for currency, given, amount in zip(
+                CURRENCIES, mask[i].tolist(), values[i].tolist(), strict=True
+            ):
+                if given:
+                    flows[currency] = amount
+        new_in = {k: v for k, v in new_in.items() if v or k in node.inflow}
+        new_out = {k: v for k, v in new_out.items() if v or k in node.outflow}
+        if new_in == node.inflow and new_out == node.outflow:
+            return node
+        return replace(node, inflow=MappingProxyType(new_in), outflow=MappingProxyType(new_out))
+
+    def make_pipe(j: int) -> Pipe:
+        pipe = pipe_at(j)
+        if is_open[j]:
+            amount: float | None = float(volume[j])
+        else:
+            amount = 0.0 if pipe.volume else pipe.volume
+        if amount == pipe.volume and j == pipe.index:
+            return pipe
+        return replace(pipe, volume=amount, index=j)
+
+    after = dataclasses.replace(
+        eco,
+        nodes=LazyNodes(ids, make_node),
+        pipes=LazyPipes(ccm.m, lambda: tuple(map(make_pipe, range(ccm.m))), make_one=make_pipe),
+    )
+    after._cache[CACHE_KEY] = final
+    if origin is not None:
+        after._cache[ORIGIN_KEY] = origin
+    return after
+
+
+_COLUMNS = (
+    "ids",
+    "kind",
+    "parent",
+    "users",
+    "labels",
+    "tags",
+    "genes",
+    "keys",
+    "src",
+    "dst",
+    "currency",
+    "capacity",
+    "cost",
+    "conversion",
+    "open",
+    "price",
+    "owner",
+    "domain",
+    "paid_by_from",
+)
+
+
+def _declared(cm: CompiledMap, kind: str) -> tuple[FloatArray, FloatArray]:
+    """Declared total in and out (boundary plus open pipes) per node, in map order."""
+    arr = cm.layer(kind)
+    into, out = arr.pipe_sums
+    return arr.inflow + into, arr.outflow + out
+
+
+def _retrace_columns(
+    bcm: CompiledMap, ccm: CompiledMap, in_base: IntArray, reroute: str
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray, BoolArray]:
+    """Re-traced pipe volumes and boundary flows of ``ccm`` (one sparse solve per
+    currency), and which boundary flows were set (node x currency)."""
+    from ecograph.analysis._linalg import Solver, tidy
+
+    ids = ccm.ids
+    n, k = ccm.n, len(CURRENCIES)
     known = in_base >= 0
-    volumes: dict[str, float] = {}
-    inflows = {node_id: dict(node.inflow) for node_id, node in changed.nodes.items()}
-    outflows = {node_id: dict(node.outflow) for node_id, node in changed.nodes.items()}
-    kinds = [k for k in CURRENCIES if k in set(base.currencies()) | set(changed.currencies())]
-    for kind in kinds:
-        b_in, b_out = _declared(base, kind)
-        c_in, c_out = _declared(changed, kind)
+    volume = ccm.volume.copy()
+    # a blocked pipe carries nothing (a volume it never had stays not given)
+    volume[~ccm.open & ~np.isnan(volume)] = 0.0
+    inflow, outflow = ccm.inflow.copy(), ccm.outflow.copy()
+    in_set = np.zeros((n, k), dtype=np.bool_)
+    out_set = np.zeros((n, k), dtype=np.bool_)
+    used = set(bcm.currencies()) | set(ccm.currencies())
+    for kind in (c for c in CURRENCIES if c in used):
+        code = CURRENCY_CODE[kind]
+        b_in, b_out = _declared(bcm, kind)
+        c_in, c_out = _declared(ccm, kind)
         was_in = np.where(known, b_in[np.maximum(in_base, 0)], c_in)
         was_out = np.where(known, b_out[np.maximum(in_base, 0)], c_out)
         surplus = np.maximum(was_in - was_out, 0.0)
         deficit = np.maximum(was_out - was_in, 0.0)
         denominator = (np.maximum(was_out, c_out) if reroute == "lost" else c_out) + surplus
-        boundary = _boundary(changed, kind, "inflow") + deficit
-        arr = compiled(changed).layer(kind)
-        pipes = [changed.pipes[i] for i in arr.rows[arr.is_open].tolist()]
+        arr = ccm.layer(kind)
+        boundary = arr.inflow + deficit
+        rows = arr.rows[arr.is_open]
         src, dst, vol = arr.src[arr.is_open], arr.dst[arr.is_open], arr.volume[arr.is_open]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(denominator[src] > 0, vol / denominator[src], 0.0)
@@ -948,39 +1378,16 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
             x[isolated] = c_out[isolated]
             loop_pipes = np.isin(src, isolated)
         carried = np.where(loop_pipes, vol, tidy(share * x[src]))
+        volume[rows] = carried
         sent = np.bincount(src, weights=carried, minlength=n)
-        volumes.update(zip((p.key for p in pipes), carried.tolist(), strict=True))
-        left = tidy(np.maximum(x - sent - deficit, 0.0)).tolist()
-        flows = (denominator > 0) | (np.asarray(left) > 0)
-        for i in np.flatnonzero(flows | (deficit > 0)).tolist():
-            node_id = ids[i]
-            if flows[i] or kind in outflows[node_id]:
-                outflows[node_id][kind] = left[i]
-            if deficit[i] > 0:
-                inflows[node_id][kind] = float(boundary[i])
-    nodes = {}
-    for node_id, node in changed.nodes.items():
-        new_in = {k: v for k, v in inflows[node_id].items() if v or k in node.inflow}
-        new_out = {k: v for k, v in outflows[node_id].items() if v or k in node.outflow}
-        if new_in == node.inflow and new_out == node.outflow:
-            nodes[node_id] = node
-        else:
-            nodes[node_id] = replace(
-                node, inflow=MappingProxyType(new_in), outflow=MappingProxyType(new_out)
-            )
-    pipes_out = tuple(_retraced(p, volumes, k) for k, p in enumerate(changed.pipes))
-    return dataclasses.replace(changed, nodes=nodes, pipes=pipes_out)
-
-
-def _retraced(pipe: Pipe, volumes: Mapping[str, float], index: int) -> Pipe:
-    """The pipe with its re-traced volume (a blocked pipe carries 0) and its new index."""
-    if pipe.is_open:
-        volume = volumes.get(pipe.key, pipe.volume)
-    else:
-        volume = 0.0 if pipe.volume else pipe.volume
-    if volume == pipe.volume and index == pipe.index:
-        return pipe
-    return replace(pipe, volume=volume, index=index)
+        left = tidy(np.maximum(x - sent - deficit, 0.0))
+        flows = (denominator > 0) | (left > 0)
+        outflow[flows, code] = left[flows]
+        out_set[:, code] = flows
+        gap = deficit > 0
+        inflow[gap, code] = boundary[gap]
+        in_set[:, code] = gap
+    return volume, inflow, outflow, in_set, out_set
 
 
 def _closed_loops(P: sp.csr_array, labels: Any, boundary: Any) -> tuple[Any, Any]:

@@ -1564,46 +1564,45 @@ def combine(
             owner=get("owner"),
         )
 
+    def make_pipe(i: int) -> Pipe:
+        if i < len(yaml.pipes):
+            return yaml.pipes[i]
+        c = next(c for c in pipe_cols if c.offset <= i < c.offset + c.n)
+        cols = pylists(c)
+        row = i - c.offset
+
+        def get(name: str) -> Any:
+            values = cols.get(name)
+            return None if values is None else values[row]
+
+        return Pipe(
+            key=keys[i],
+            from_node=id_tuple[src[i]],
+            to_node=id_tuple[dst[i]],
+            kind=CURRENCIES[currency[i]],
+            volume=get("volume"),
+            capacity=get("capacity"),
+            conversion=get("conversion"),
+            cost=get("cost"),
+            status="open" if is_open[i] else "blocked",
+            label=get("label"),
+            description=get("description"),
+            source=get("source"),
+            attrs=attrs_of(c, cols, row),
+            index=i,
+            location=c.source.location(row),
+            paid_by="from" if paid_by_from[i] else "to",
+        )
+
     def make_pipes() -> tuple[Pipe, ...]:
-        out = list(yaml.pipes)
-        for c in pipe_cols:
-            cols = pylists(c)
-            lo = c.offset
-            for row in range(c.n):
-                i = lo + row
-
-                def get(name: str, row: int = row, cols: dict[str, list[Any]] = cols) -> Any:
-                    values = cols.get(name)
-                    return None if values is None else values[row]
-
-                out.append(
-                    Pipe(
-                        key=keys[i],
-                        from_node=id_tuple[src[i]],
-                        to_node=id_tuple[dst[i]],
-                        kind=CURRENCIES[currency[i]],
-                        volume=get("volume"),
-                        capacity=get("capacity"),
-                        conversion=get("conversion"),
-                        cost=get("cost"),
-                        status="open" if is_open[i] else "blocked",
-                        label=get("label"),
-                        description=get("description"),
-                        source=get("source"),
-                        attrs=attrs_of(c, cols, row),
-                        index=i,
-                        location=c.source.location(row),
-                        paid_by="from" if paid_by_from[i] else "to",
-                    )
-                )
-        return tuple(out)
+        return tuple(map(make_pipe, range(m)))
 
     eco = Ecosystem(
         name=name,
         title=title or name,
         period=period,
         nodes=LazyNodes(id_tuple, make_node),
-        pipes=LazyPipes(m, make_pipes),
+        pipes=LazyPipes(m, make_pipes, make_one=make_pipe),
         files=(*files, *(s.file for s in sources)),
         units=MappingProxyType(dict(units or {})),
         description=description,

@@ -500,3 +500,38 @@ def test_old_temporary_files_of_killed_writers_are_removed(warned: Path) -> None
     _age(old)
     _warm("warned.yaml")
     assert not old.exists() and new.exists()
+
+
+def test_the_directory_is_trimmed_to_its_size_least_recently_used_first(
+    warned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # three entries: warned.yaml and two copies under other names ("first" made first);
+    # the bound fits two of them, so the least recently used one goes
+    for copy in ("first.yaml", "copy.yaml"):
+        shutil.copy(warned, copy)
+        _age(Path(copy))
+    names = ("first.yaml", "copy.yaml", "warned.yaml")
+    for name in names:
+        cache.load(name, cache=True, min_bytes=0)
+    files = {name: cache.entry_path(name) for name in names}
+    sizes = {name: f.stat().st_size for name, f in files.items()}
+    for age, name in enumerate(names):  # first.yaml oldest, warned.yaml newest
+        stamp = time.time() - 3600 + 60 * age
+        os.utime(files[name], (stamp, stamp))
+    # a hit refreshes its entry: first.yaml becomes the most recently used
+    before = files["first.yaml"].stat().st_mtime
+    assert isinstance(cache.load("first.yaml", cache=True, min_bytes=0).pipes, LazyPipes)
+    assert files["first.yaml"].stat().st_mtime > before
+    bound = sizes["first.yaml"] + sizes["warned.yaml"]
+    removed = cache.evict(bound)
+    assert removed == [files["copy.yaml"]]
+    assert not files["copy.yaml"].exists()
+    assert files["first.yaml"].exists() and files["warned.yaml"].exists()
+    assert cache.evict(bound) == []  # already within the bound
+
+    # a write trims the directory by itself (ECOGRAPH_CACHE_MAX_BYTES), never removing the
+    # entry it just wrote, even when that entry alone is over the bound
+    monkeypatch.setenv("ECOGRAPH_CACHE_MAX_BYTES", "1")
+    cache.load("copy.yaml", cache=True, min_bytes=0)
+    left = sorted(cache.cache_dir().glob("*.ecocache"))
+    assert left == [files["copy.yaml"]]
