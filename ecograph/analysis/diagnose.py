@@ -12,14 +12,13 @@ Everything is computed in one pass per currency over the compiled map
 (:mod:`ecograph.compiled`): reachability with and without blocked pipes, the
 origins of every node's traffic per giant (one linear solve with a right-hand
 side per giant), pool draws as sums over pipes, fit by one walk up the
-membership tree, the value sheet (:func:`ecograph.analysis.value.value`), and
-a max-flow only for the nodes whose narrow-pipe question two cheap bounds do
-not settle. ``diagnose(eco)[n] == diagnose(eco, node=n)`` for every ``n``.
+membership tree, the value sheet (:func:`ecograph.analysis.value.value`) and
+sums over the pipes into each node for the narrow pipes; no max-flow.
+``diagnose(eco)[n] == diagnose(eco, node=n)`` for every ``n``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -32,7 +31,7 @@ import scipy.sparse as sp
 from ecograph._suggest import did_you_mean
 from ecograph.analysis._linalg import DIRECT_LIMIT, FlowArrays, layer_arrays, tidy
 from ecograph.analysis.fit import word_key
-from ecograph.analysis.maxflow import reachable, solve
+from ecograph.analysis.maxflow import reachable
 from ecograph.analysis.value import value
 from ecograph.compiled import KIND_CODE, CompiledMap, Layer, compiled
 from ecograph.errors import UsageError
@@ -65,6 +64,7 @@ RISKS: tuple[str, ...] = ("single-giant",)
 #: Kinds judged for overuse and no-monetisation (a channel is the ecosystem's plumbing:
 #: it passes traffic on rather than using or selling to it).
 _FIRM_KINDS = ("partner", "producer")
+_FIRM_CODES = frozenset(KIND_CODE[k] for k in _FIRM_KINDS)
 #: Most rounds of the block iteration for the origins per giant before falling back to
 #: one solve per giant.
 _MAX_ROUNDS = 500
@@ -222,41 +222,61 @@ class _Pass:
         self.touched = touched
         self.roots = _roots(cm)
         self.giant_cols, self.own_cols, self.X = self._origins()
+        self._self_share: dict[int, float] = {}
 
-    def _origins(self) -> tuple[IntArray, dict[int, int], FloatArray]:
-        """Traffic arriving at every node from each giant, and from each owner's own origins.
+    def _origins(self) -> tuple[IntArray, dict[int, list[tuple[int, int]]], FloatArray]:
+        """Traffic arriving at every node from each giant, and from each owner's own pools.
 
         Column ``c`` of ``X`` solves ``(I - P)^T x = z'_c`` where ``z'_c`` is the
-        boundary inflow of the origins of one giant (``giant_cols``) or of the
-        origins one node owns (``own_cols``: node -> column); ``x[t]`` is then
-        the part of ``T_t`` that entered the map at those origins.
+        boundary inflow of the origins of one giant (``giant_cols``), or of the
+        pools with boundary inflow that one node owns within one giant
+        (``own_cols``: node -> ``[(giant, column)]``); ``x[t]`` is then the part
+        of ``T_t`` that entered the map at those origins.
         """
         arrays, cm = self.arrays, self.cm
         origins = arrays.origins
         z = arrays.boundary_in
         giants = np.unique(self.roots[origins])
-        owners: dict[int, list[int]] = {}
-        for o in origins.tolist():
+        pairs: dict[tuple[int, int], list[int]] = {}
+        pools = origins[cm.kind[origins] == KIND_CODE["pool"]]
+        for o in pools.tolist():
             for w in _owners_of(cm, o):
-                owners.setdefault(w, []).append(o)
-        cols = len(giants) + len(owners)
-        B = np.zeros((arrays.n, cols))
+                if w != o:
+                    pairs.setdefault((w, int(self.roots[o])), []).append(o)
+        B = np.zeros((arrays.n, len(giants) + len(pairs)))
         where = np.searchsorted(giants, self.roots[origins])
         B[origins, where] = z[origins]
-        own_cols: dict[int, int] = {}
-        for j, (w, os) in enumerate(owners.items(), start=len(giants)):
-            own_cols[w] = j
+        own_cols: dict[int, list[tuple[int, int]]] = {}
+        for j, ((w, g), os) in enumerate(pairs.items(), start=len(giants)):
+            own_cols.setdefault(w, []).append((g, j))
             B[os, j] = z[os]
         return giants.astype(np.int64), own_cols, _solve_block(arrays, B)
 
+    def self_share(self, t: int) -> float:
+        """``z'_t N_tt``: the part of ``T_t`` that entered the map at ``t`` itself."""
+        z = float(self.arrays.boundary_in[t])
+        if z <= 1e-9 * float(self.arrays.throughflow[t]):
+            return 0.0  # none, or the rounding noise of a balanced map
+        found = self._self_share.get(t)
+        if found is None:
+            values, known = self.arrays.integral_diagonal(np.array([t], np.int64))
+            if known[0]:
+                diagonal = float(values[0])
+            else:  # a component too large to invert: column t of N
+                e = np.zeros(self.arrays.n)
+                e[t] = 1.0
+                diagonal = float(self.arrays.solve(e)[t])
+            found = self._self_share[t] = z * diagonal
+        return found
 
-def _owners_of(cm: CompiledMap, origin: int) -> list[int]:
-    """Nodes whose own traffic starts at ``origin``: itself, its ``owner`` and its containers."""
-    out = [origin]
-    owner = int(cm.owner[origin])
+
+def _owners_of(cm: CompiledMap, pool: int) -> list[int]:
+    """The pool itself, then the nodes it belongs to: its ``owner`` and its containers."""
+    out = [pool]
+    owner = int(cm.owner[pool])
     if owner >= 0:
         out.append(owner)
-    up = int(cm.parent[origin])
+    up = int(cm.parent[pool])
     while up >= 0:
         if up != owner:
             out.append(up)
@@ -320,49 +340,6 @@ def _hosts(cm: CompiledMap) -> IntArray:
     return host
 
 
-def _widest(layer: Layer, sources: IntArray) -> FloatArray:
-    """Per node the widest path from any source over open pipes: the largest ``c`` such
-    that a path of pipes each of capacity at least ``c`` reaches it. A lower bound of its
-    max-flow (``inf`` at the sources)."""
-    n = layer.n
-    live = layer.live
-    src, dst, cap = layer.src[live], layer.dst[live], layer.capacity[live]
-    w = np.zeros(n)
-    w[sources] = math.inf
-    for _ in range(n + 1):
-        nxt = w.copy()
-        np.maximum.at(nxt, dst, np.minimum(w[src], cap))
-        if np.array_equal(nxt, w):
-            break
-        w = nxt
-    return w
-
-
-def _at_most(layer: Layer, sources: IntArray, rounds: int = 50) -> FloatArray:
-    """Per node an upper bound of its max-flow from the sources (``inf`` at the sources).
-
-    ``f(v) <= sum over pipes u -> v of min(capacity, f(u))``: what a pipe brings
-    is at most its capacity and at most what can reach its tail. Starting from
-    ``inf``, each round applies this to every node at once; every round keeps a
-    valid bound and tightens it.
-    """
-    n = layer.n
-    live = layer.live
-    src, dst, cap = layer.src[live], layer.dst[live], layer.capacity[live]
-    is_source = np.zeros(n, np.bool_)
-    is_source[sources] = True
-    ub = np.full(n, math.inf)
-    for _ in range(rounds):
-        through = np.minimum(cap, ub[src])
-        nxt = np.bincount(dst, weights=through, minlength=n).astype(np.float64)
-        nxt[is_source] = math.inf
-        nxt = np.minimum(nxt, ub)
-        if np.array_equal(nxt, ub):
-            break
-        ub = nxt
-    return ub
-
-
 def diagnose(
     eco: Ecosystem,
     *,
@@ -386,8 +363,8 @@ def diagnose(
     kind : str, default "traffic"
         The currency examined.
     narrow : float, default 0.5
-        ``narrow-pipe`` when the most the pipes can bring the node (its
-        max-flow) is below this share of what the nodes feeding it carry.
+        ``narrow-pipe`` when the capacity of the open pipes into the node is
+        below this share of what the nodes feeding it receive.
     saturation : float, default 0.9
         A pipe is full when its volume is at least this share of its capacity.
     giant : float, default 0.9
@@ -424,14 +401,14 @@ def diagnose(
       Evidence: ``blocked_pipes``, the blocked pipes whose opening alone would
       let water through (from a wet node to a node that reaches it), else
       every blocked pipe on the way.
-    * ``narrow-pipe`` [``1 - flow / supply``]: an open pipe into the node is
-      full (``volume >= saturation * capacity``) and the max-flow from the
-      sources (unlimited) to it is below ``narrow`` times ``supply``, what the
+    * ``narrow-pipe`` [``1 - in_capacity / supply``]: an open pipe into the
+      node is full (``volume >= saturation * capacity``), and all its open
+      pipes in together hold less than ``narrow`` times ``supply``, what the
       nodes feeding it receive — the same sentence: water upstream, but the
-      pipe too narrow to let it through. Evidence: ``full_pipes``,
-      ``upstream_supply``, ``in_capacity`` (the capacity of its open pipes in,
-      an upper bound of the max-flow) and, when that bound does not settle it,
-      ``max_flow``; the severity uses the smaller.
+      pipe too narrow to let it through. Judged on the node's own pipes: a
+      narrow pipe further up is the diagnosis of the node it leads into.
+      Evidence: ``full_pipes`` (where), ``upstream_supply``, ``in_capacity``
+      (an unbounded pipe in makes it ``inf``: never narrow).
     * ``poor-fit`` [``1 - score``]: less than ``fit`` of its tags are among the
       genes of its host (its nearest container with genes; words compared
       case-insensitively; judged when both have some) — 你的服务或者产品,需要符合这个
@@ -463,12 +440,13 @@ def diagnose(
     大树底下好乘凉 ("it is cool under a big tree") is advice, not a fault.
 
     Cost, per currency and for every node at once: two breadth-first
-    searches, one block solve for the origins (a column per giant and per
-    node that owns an origin), sums over pipes, one walk up the membership
-    tree per level, the value sheet, and the widest path from the sources
-    (rounds of ``O(m)``, a lower bound of each max-flow); the in-capacity is
-    an upper bound. A max-flow runs only for nodes with a full pipe into them
-    whose narrow question the two bounds leave open.
+    searches, one block solve for the origins (a right-hand side per giant and
+    per node that owns a pool), sums over the pipes (``O(m)``), one walk up
+    the membership tree per level of nesting and the value sheet; then
+    ``O(1)`` array look-ups per node, and one breadth-first search per node
+    with a blocked pipe. The threshold-free part is kept in the compiled
+    layer's cache, so a second call on the same map (another threshold,
+    another node) costs only the look-ups.
 
     Examples
     --------
@@ -520,7 +498,8 @@ def diagnose(
 
 
 class _Judge:
-    """The thresholded findings for a set of target rows, from a :class:`_Pass`."""
+    """The thresholded findings for a set of target rows, from a :class:`_Pass`: every
+    test that can be is done for all the rows at once, over arrays."""
 
     def __init__(
         self,
@@ -538,6 +517,7 @@ class _Judge:
         cm, layer = state.cm, state.layer
         self.cm, self.layer = cm, layer
         self.kind = layer.kind
+        n = cm.n
         finite = np.isfinite(layer.capacity)
         self.full = (
             layer.is_open
@@ -549,41 +529,96 @@ class _Judge:
         self.sheet = value(eco, kind=self.kind) if len(rows) else {}
         self.hosts = _hosts(cm)
         self.in_pipes = _by_head(layer, rows)
-        self._bounds: tuple[FloatArray, FloatArray] | None = None
+        # narrow: full pipes in, what the feeders receive, the pipes' capacity in
+        live = layer.live
+        self.n_full = np.bincount(layer.dst[self.full], minlength=n)
+        pairs = np.unique(layer.src[live] * n + layer.dst[live])
+        self.supply = np.bincount(
+            pairs % n, weights=state.received[pairs // n], minlength=n
+        ).astype(np.float64)
+        self.in_capacity = np.bincount(
+            layer.dst[live], weights=layer.capacity[live], minlength=n
+        ).astype(np.float64)
+        self.shares = self._giant_shares(rows)
+        self.drawn = self._pool_draws(rows)
 
-    # -- helpers -------------------------------------------------------------------------
+    def _giant_shares(self, rows: IntArray) -> dict[int, dict[str, float]]:
+        """Per wet row with throughflow: share of its traffic per giant and ``own``."""
+        state = self.state
+        arrays = state.arrays
+        T = arrays.throughflow
+        rows = rows[state.wet[rows] & (T[rows] > 0) & ~arrays.closed[rows]]
+        if not len(rows):
+            return {}
+        giants = state.giant_cols
+        amounts = np.asarray(state.X[np.ix_(rows, np.arange(len(giants)))], dtype=np.float64)
+        own = np.array([state.self_share(t) for t in rows.tolist()], dtype=np.float64)
+        has = np.flatnonzero(own > 0)  # an origin itself: its giant has a column
+        mine = np.searchsorted(giants, state.roots[rows[has]])
+        amounts[has, mine] -= own[has]
+        for i, t in enumerate(rows.tolist()):
+            for g, j in state.own_cols.get(t, ()):
+                x = float(state.X[t, j])
+                amounts[i, int(np.searchsorted(giants, g))] -= x
+                own[i] += x
+        shares = tidy(np.column_stack([amounts, own]) / T[rows][:, None])
+        names = [*self.cm.names(giants), "own"]
+        out: dict[int, dict[str, float]] = {}
+        # shares at or below 1e-9 are rounding noise (the last bits of a balanced map)
+        keep = shares > 1e-9
+        for i, t in enumerate(rows.tolist()):
+            cols = np.flatnonzero(keep[i]).tolist()
+            values = shares[i, cols].tolist()
+            out[t] = {names[c]: v for c, v in zip(cols, values, strict=True)}
+        return out
 
-    def bounds(self) -> tuple[FloatArray, FloatArray]:
-        """Lower and upper bounds of every node's max-flow (built on first use)."""
-        if self._bounds is None:
-            sources = self.state.sources
-            self._bounds = (_widest(self.layer, sources), _at_most(self.layer, sources))
-        return self._bounds
+    def _pool_draws(self, rows: IntArray) -> dict[int, dict[int, float]]:
+        """Per row of a partner or producer: share of each pool's throughflow it draws
+        through open pipes, pools it owns left out."""
+        layer, cm = self.layer, self.cm
+        firm = np.zeros(cm.n, np.bool_)
+        codes = [KIND_CODE[k] for k in _FIRM_KINDS]
+        firm[rows[np.isin(cm.kind[rows], codes) & self.state.wet[rows]]] = True
+        pick = layer.live[
+            firm[layer.dst[layer.live]] & (cm.kind[layer.src[layer.live]] == KIND_CODE["pool"])
+        ]
+        pools, takers = layer.src[pick], layer.dst[pick]
+        own = cm.owner[pools] == takers
+        up = cm.parent[pools]
+        while (up >= 0).any():
+            own |= up == takers
+            up = np.where(up >= 0, cm.parent[np.maximum(up, 0)], -1)
+        pools, takers, volume = pools[~own], takers[~own], layer.volume[pick][~own]
+        T = self.state.arrays.throughflow
+        out: dict[int, dict[int, float]] = {}
+        for p, t, v in zip(pools.tolist(), takers.tolist(), volume.tolist(), strict=True):
+            if T[p] > 0:
+                into = out.setdefault(t, {})
+                into[p] = into.get(p, 0.0) + v
+        return {t: {p: v / float(T[p]) for p, v in sorted(d.items())} for t, d in out.items()}
 
     def one(self, t: int) -> Diagnosis:
         state = self.state
         findings: list[Finding] = []
         evidence: dict[str, Any] = {"received": float(state.received[t])}
         risks: tuple[Risk, ...] = ()
-        firm = self.cm.kind[t] in (KIND_CODE[k] for k in _FIRM_KINDS)
         if not state.wet[t]:
             findings.append(self._blocked(t) if state.wet_if_opened[t] else self._empty(t))
         else:
-            narrow = self._narrow(t)
+            narrow = self._narrow(t) if self.n_full[t] else None
             if narrow is not None:
                 findings.append(narrow)
             risks = self._giants(t, evidence)
         poor = self._fit(t)
         if poor is not None:
             findings.append(poor)
-        if state.wet[t] and firm:
-            over = self._overuse(t)
-            if over is not None:
-                findings.append(over)
+        over = self._overuse(t)
+        if over is not None:
+            findings.append(over)
         loss = self._unprofitable(t)
         if loss is not None:
             findings.append(loss)
-        if state.wet[t] and firm:
+        if state.wet[t] and self.cm.kind[t] in _FIRM_CODES:
             none = self._no_monetisation(t)
             if none is not None:
                 findings.append(none)
@@ -608,7 +643,9 @@ class _Judge:
 
     def _empty(self, t: int) -> Finding:
         layer = self.layer
-        feeders = self.cm.names(sorted(set(layer.src[self.in_pipes.get(t, _NONE)].tolist())))
+        pipes = self.in_pipes.get(t, _NONE)
+        pipes = pipes[layer.is_open[pipes]]
+        feeders = self.cm.names(sorted(set(layer.src[pipes].tolist()) - {t}))
         reason = "no pool or other source reaches it: " + (
             f"the nodes feeding it ({', '.join(feeders)}) receive no {self.kind} themselves"
             if feeders
@@ -631,66 +668,26 @@ class _Judge:
         return Finding("blocked-pipe", 1.0, reason, MappingProxyType({"blocked_pipes": keys}))
 
     def _narrow(self, t: int) -> Finding | None:
-        layer, state = self.layer, self.state
+        layer = self.layer
+        supply = float(self.supply[t])
+        in_capacity = float(self.in_capacity[t])
+        if not in_capacity < self.narrow * supply:
+            return None
         pipes = self.in_pipes.get(t, _NONE)
-        pipes = pipes[layer.is_open[pipes]]
-        full = pipes[self.full[pipes]]
-        if not len(full):
-            return None
-        supply = float(state.received[np.unique(layer.src[pipes])].sum())
-        line = self.narrow * supply
-        in_capacity = float(layer.capacity[pipes].sum())
-        at_most = float(self.bounds()[1][t])
-        if at_most < line:
-            flow, bound = at_most, True
-        elif self.bounds()[0][t] >= line:
-            return None
-        else:
-            sources = state.sources[state.sources != t]
-            flow, _ = solve(layer, t, sources)
-            bound = False
-            if not flow < line:
-                return None
-        keys = [layer.keys[i] for i in full.tolist()]
-        what = "the pipes can bring it at most" if bound else "the pipes allow at most"
+        keys = [layer.keys[i] for i in pipes[self.full[pipes]].tolist()]
         reason = (
-            f"{what} {_fmt(flow)} while the nodes feeding it receive {_fmt(supply)}; "
-            f"full pipe(s) into it: {', '.join(keys)}"
+            f"its pipes in hold at most {_fmt(in_capacity)} while the nodes feeding it "
+            f"receive {_fmt(supply)}; full: {', '.join(keys)}"
         )
-        evidence: dict[str, Any] = {
-            "full_pipes": keys,
-            "upstream_supply": supply,
-            "in_capacity": in_capacity,
-        }
-        evidence["max_flow_at_most" if bound else "max_flow"] = flow
-        severity = 1.0 - flow / supply if supply > 0 else 0.0
+        evidence = {"full_pipes": keys, "upstream_supply": supply, "in_capacity": in_capacity}
+        severity = 1.0 - in_capacity / supply
         return Finding("narrow-pipe", severity, reason, MappingProxyType(evidence))
 
     def _giants(self, t: int, evidence: dict[str, Any]) -> tuple[Risk, ...]:
-        state = self.state
-        arrays = state.arrays
-        T = float(arrays.throughflow[t])
-        if T <= 0 or arrays.closed[t]:
-            return ()
-        X = state.X
-        own_col = state.own_cols.get(t)
-        own = float(X[t, own_col]) if own_col is not None else 0.0
-        per: dict[str, float] = {}
-        for j, g in enumerate(state.giant_cols.tolist()):
-            amount = float(X[t, j])
-            if own_col is not None and g == state.roots[t]:
-                amount -= own
-            if amount > 0:
-                per[self.cm.ids[g]] = amount / T
-        if own > 0:
-            per["own"] = own / T
-        shares = dict(
-            zip(per, tidy(np.array(list(per.values()), dtype=np.float64)).tolist(), strict=True)
-        )
-        shares = {g: s for g, s in shares.items() if s > 0}
-        evidence["giants"] = shares
+        shares = self.shares.get(t)
         if not shares:
             return ()
+        evidence["giants"] = shares
         concentration = float(tidy(np.array([sum(s * s for s in shares.values())]))[0])
         top, share = max(shares.items(), key=lambda gs: gs[1])
         evidence["giant_concentration"] = concentration
@@ -701,9 +698,9 @@ class _Judge:
     def _fit(self, t: int) -> Finding | None:
         host = int(self.hosts[t])
         cm = self.cm
-        tags = dict.fromkeys(word_key(w) for w in cm.tags[t])
-        if host < 0 or not tags:
+        if host < 0 or not cm.tags[t]:
             return None
+        tags = dict.fromkeys(word_key(w) for w in cm.tags[t])
         genes = {word_key(w) for w in cm.genes[host]}
         matched = [w for w in tags if w in genes]
         score = len(matched) / len(tags)
@@ -718,21 +715,10 @@ class _Judge:
         return Finding("poor-fit", 1.0 - score, reason, MappingProxyType(evidence))
 
     def _overuse(self, t: int) -> Finding | None:
-        layer, cm = self.layer, self.cm
-        pipes = self.in_pipes.get(t, _NONE)
-        pipes = pipes[layer.is_open[pipes]]
-        pools = layer.src[pipes]
-        from_pool = cm.kind[pools] == KIND_CODE["pool"]
-        pipes, pools = pipes[from_pool], pools[from_pool]
-        if not len(pipes):
+        drawn = self.drawn.get(t)
+        if not drawn:
             return None
-        T = self.state.arrays.throughflow
-        drawn: dict[int, float] = {}
-        for p, v in zip(pools.tolist(), layer.volume[pipes].tolist(), strict=True):
-            if t not in _owners_of(cm, p):
-                drawn[p] = drawn.get(p, 0.0) + v
-        shares = {p: v / float(T[p]) for p, v in sorted(drawn.items()) if T[p] > 0}
-        over = {cm.ids[p]: s for p, s in shares.items() if s > self.overuse}
+        over = {self.cm.ids[p]: s for p, s in drawn.items() if s > self.overuse}
         if not over:
             return None
         reason = "draws " + ", ".join(
