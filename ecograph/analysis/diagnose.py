@@ -528,6 +528,9 @@ class _Judge:
         )
         self.sheet = value(eco, kind=self.kind) if len(rows) else {}
         self.hosts = _hosts(cm)
+        self._keys: dict[tuple[str, ...], dict[str, None]] = {}
+        carrying = layer.is_open & (layer.volume > 0) & ~np.isnan(layer.conversion)
+        self.conversion_given = np.bincount(layer.dst[carrying], minlength=n) > 0
         self.in_pipes = _by_head(layer, rows)
         # narrow: full pipes in, what the feeders receive, the pipes' capacity in
         live = layer.live
@@ -542,8 +545,9 @@ class _Judge:
         self.shares = self._giant_shares(rows)
         self.drawn = self._pool_draws(rows)
 
-    def _giant_shares(self, rows: IntArray) -> dict[int, dict[str, float]]:
-        """Per wet row with throughflow: share of its traffic per giant and ``own``."""
+    def _giant_shares(self, rows: IntArray) -> dict[int, tuple[dict[str, float], float]]:
+        """Per wet row with throughflow: share of its traffic per giant and ``own``, and
+        their Herfindahl index."""
         state = self.state
         arrays = state.arrays
         T = arrays.throughflow
@@ -562,14 +566,20 @@ class _Judge:
                 amounts[i, int(np.searchsorted(giants, g))] -= x
                 own[i] += x
         shares = tidy(np.column_stack([amounts, own]) / T[rows][:, None])
-        names = [*self.cm.names(giants), "own"]
-        out: dict[int, dict[str, float]] = {}
         # shares at or below 1e-9 are rounding noise (the last bits of a balanced map)
-        keep = shares > 1e-9
+        shares[shares <= 1e-9] = 0.0
+        concentration = tidy(np.square(shares).sum(axis=1)).tolist()
+        names = [*self.cm.names(giants), "own"]
+        out: dict[int, tuple[dict[str, float], float]] = {}
+        nonzero = shares.nonzero()
+        starts = np.searchsorted(nonzero[0], np.arange(len(rows) + 1)).tolist()
+        cols, values = nonzero[1].tolist(), shares[nonzero].tolist()
         for i, t in enumerate(rows.tolist()):
-            cols = np.flatnonzero(keep[i]).tolist()
-            values = shares[i, cols].tolist()
-            out[t] = {names[c]: v for c, v in zip(cols, values, strict=True)}
+            lo, hi = starts[i], starts[i + 1]
+            out[t] = (
+                {names[c]: v for c, v in zip(cols[lo:hi], values[lo:hi], strict=True)},
+                concentration[i],
+            )
         return out
 
     def _pool_draws(self, rows: IntArray) -> dict[int, dict[int, float]]:
@@ -684,11 +694,11 @@ class _Judge:
         return Finding("narrow-pipe", severity, reason, MappingProxyType(evidence))
 
     def _giants(self, t: int, evidence: dict[str, Any]) -> tuple[Risk, ...]:
-        shares = self.shares.get(t)
-        if not shares:
+        found = self.shares.get(t)
+        if not found or not found[0]:
             return ()
+        shares, concentration = found
         evidence["giants"] = shares
-        concentration = float(tidy(np.array([sum(s * s for s in shares.values())]))[0])
         top, share = max(shares.items(), key=lambda gs: gs[1])
         evidence["giant_concentration"] = concentration
         if concentration >= self.giant and top != "own":
@@ -700,8 +710,8 @@ class _Judge:
         cm = self.cm
         if host < 0 or not cm.tags[t]:
             return None
-        tags = dict.fromkeys(word_key(w) for w in cm.tags[t])
-        genes = {word_key(w) for w in cm.genes[host]}
+        tags = self._words(cm.tags[t])
+        genes = self._words(cm.genes[host])
         matched = [w for w in tags if w in genes]
         score = len(matched) / len(tags)
         if not score < self.fit:
@@ -713,6 +723,13 @@ class _Judge:
         )
         evidence = {"host": cm.ids[host], "score": score, "overlap": sorted(matched)}
         return Finding("poor-fit", 1.0 - score, reason, MappingProxyType(evidence))
+
+    def _words(self, words: tuple[str, ...]) -> dict[str, None]:
+        """The keys of ``words`` (:func:`ecograph.analysis.fit.word_key`), in order, once."""
+        found = self._keys.get(words)
+        if found is None:
+            found = self._keys[words] = dict.fromkeys(map(word_key, words))
+        return found
 
     def _overuse(self, t: int) -> Finding | None:
         drawn = self.drawn.get(t)
@@ -746,11 +763,7 @@ class _Judge:
         )
 
     def _no_monetisation(self, t: int) -> Finding | None:
-        layer = self.layer
-        pipes = self.in_pipes.get(t, _NONE)
-        carrying = pipes[layer.is_open[pipes] & (layer.volume[pipes] > 0)]
-        given = ~np.isnan(layer.conversion[carrying])
-        if not given.any():
+        if not self.conversion_given[t]:
             return None
         row = self.sheet[self.cm.ids[t]]
         if not (row["received"] > 0 and row["converted"] == 0):
