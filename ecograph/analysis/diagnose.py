@@ -721,7 +721,8 @@ class _Judge:
             f"only {score:.0%} of its tags ({', '.join(sorted(spelled.values()))}) are among "
             f"the genes of its host {cm.ids[host]} ({', '.join(sorted(cm.genes[host]))})"
         )
-        evidence = {"host": cm.ids[host], "score": score, "overlap": sorted(matched)}
+        overlap = sorted(spelled[k] for k in matched)
+        evidence = {"host": cm.ids[host], "score": score, "overlap": overlap}
         return Finding("poor-fit", 1.0 - score, reason, MappingProxyType(evidence))
 
     def _words(self, words: tuple[str, ...]) -> dict[str, None]:
