@@ -31,8 +31,10 @@ quiet_interrupt()
 
 from ecograph._version import __version__
 from ecograph.analysis import (
+    Advice,
     FitReport,
     LongTail,
+    advise,
     bottlenecks,
     centrality,
     cheapest,
@@ -57,6 +59,8 @@ from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
+from ecograph.series import Series, load_series
+from ecograph.trend import Gibrat, Trend, gibrat, trend
 from ecograph.validate import loads, schema
 
 
@@ -85,19 +89,24 @@ __all__ = [
     "CURRENCIES",
     "NODE_KINDS",
     "PERIODS",
+    "Advice",
     "Diagnostic",
     "EcographError",
     "Ecosystem",
     "ExitCode",
     "FitReport",
+    "Gibrat",
     "Location",
     "LongTail",
     "MapError",
     "Node",
     "Pipe",
     "Scenario",
+    "Series",
+    "Trend",
     "UsageError",
     "__version__",
+    "advise",
     "apply_scenario",
     "bottlenecks",
     "centrality",
@@ -113,9 +122,11 @@ __all__ = [
     "flow_layer",
     "from_tables",
     "funnel",
+    "gibrat",
     "import_tables",
     "load",
     "load_scenario",
+    "load_series",
     "load_tables",
     "loads",
     "loads_scenario",
@@ -127,6 +138,7 @@ __all__ = [
     "report",
     "schema",
     "to_graph",
+    "trend",
     "value",
     "whatif",
 ]

@@ -203,6 +203,10 @@ class EcographError(Exception):
     """Root of every exception ecograph raises on purpose."""
 
 
+class EcographWarning(UserWarning):
+    """Root of the warnings ecograph gives; the command line prints each as one line."""
+
+
 class UsageError(EcographError):
     """A call or command line that cannot be carried out (bad option value, unknown node)."""
 

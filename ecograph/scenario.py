@@ -62,7 +62,7 @@ import json
 import math
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -94,7 +94,7 @@ from ecograph.validate import (
     parse_file,
     part_errors,
     real_path,
-    translate_errors,
+    versioned_errors,
 )
 from ecograph.validate import schema_data as map_schema
 
@@ -343,21 +343,7 @@ def _check_structure(check: Checker) -> None:
                         keep_raw(check.doc, value, key, (*at, key))
             elif action == "add" and isinstance(value, YMap):
                 normalise_parts(check.doc, value, at)
-    fast, full = _validator()
-    try:
-        fast(data)
-        errors: Iterable[jsonschema.ValidationError] = ()
-    except fastjsonschema.JsonSchemaValueException:
-        errors = full.iter_errors(data)
-    for error in errors:
-        if error.validator == "const" and tuple(error.absolute_path) == ("scenario",):
-            check.add(
-                ("scenario",),
-                f"unsupported scenario version {error.instance!r}; this ecograph reads version "
-                "1 (write 'scenario: 1')",
-            )
-            continue
-        translate_errors(error, check)
+    versioned_errors(check, _validator(), data, version_key="scenario", what="scenario")
     if isinstance(changes, YSeq):
         for i, change in enumerate(changes):
             if isinstance(change, YMap) and len(change) == 1:

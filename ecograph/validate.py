@@ -354,6 +354,46 @@ def part_errors(check: Checker, data: Mapping[str, Any], prefix: tuple[str | int
     finite_numbers(check, data, prefix)
 
 
+def versioned_errors(
+    check: Checker,
+    validators: tuple[Callable[[Any], Any], jsonschema.Draft202012Validator],
+    data: Any,
+    *,
+    version_key: str,
+    what: str,
+) -> None:
+    """Add the schema errors of a whole document to ``check``: the fast validator first,
+    the complete one only when it fails; a wrong version under ``version_key`` said plainly.
+
+    Shared by the file formats beside maps (scenarios, series).
+
+    Examples
+    --------
+    >>> from ecograph.loader import parse_text
+    >>> schema = {"type": "object", "properties": {"scenario": {"const": 1}}}
+    >>> both = (fastjsonschema.compile(schema), jsonschema.Draft202012Validator(schema))
+    >>> check = Checker(parse_text("scenario: 2\\n", "s.yaml"))
+    >>> versioned_errors(check, both, check.doc.data, version_key="scenario", what="scenario")
+    >>> check.out[0].message
+    "unsupported scenario version 2; this ecograph reads version 1 (write 'scenario: 1')"
+    """
+    fast, full = validators
+    try:
+        fast(data)
+        return
+    except fastjsonschema.JsonSchemaValueException:
+        pass
+    for error in full.iter_errors(data):
+        if error.validator == "const" and tuple(error.absolute_path) == (version_key,):
+            check.add(
+                (version_key,),
+                f"unsupported {what} version {error.instance!r}; this ecograph reads version 1 "
+                f"(write '{version_key}: 1')",
+            )
+            continue
+        translate_errors(error, check)
+
+
 def translate_errors(
     error: jsonschema.ValidationError, check: Checker, prefix: tuple[str | int, ...] = ()
 ) -> None:

@@ -678,3 +678,80 @@ def test_drawing_imports_neither_matplotlib_nor_pyvis() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- overview of large maps ---------------------------------------------------------------
+
+
+def test_a_large_map_opens_on_its_overview_unless_told_what_to_show() -> None:
+    from test_render_browser import large
+
+    eco = large(5000, 12)
+    d = describe(eco)
+    # levels: hub (1), pool + 12 groups (13), then the drawn partners and folds: too many
+    assert {g.id for g in d.groups if g.collapsed} == {f"g{i}" for i in range(12)}
+    assert any(n.startswith("Opened on the overview") for n in d.notes)
+    nodes, _edges = visible(d)
+    assert len(nodes) == 14
+    # an explicit depth or collapse wins
+    assert not any(g.collapsed for g in describe(eco, depth=5).groups)
+    assert {g.id for g in describe(eco, collapse=["g1"]).groups if g.collapsed} == {"g1"}
+    # a small map opens whole
+    small = ecograph.load(Path(__file__).parent.parent / "ecosystems" / "china-internet.yaml")
+    assert not any(g.collapsed for g in describe(small).groups)
+
+
+def test_overview_depth_takes_whole_levels_up_to_the_limit() -> None:
+    from ecograph.render.describe import overview_depth
+
+    # level sizes 1, 3, 9, 27: 1 + 3 + 9 = 13 fit in 13, 40 do not
+    depths = [0] + [1] * 3 + [2] * 9 + [3] * 27
+    assert overview_depth(depths, limit=13) == 2
+    assert overview_depth(depths, limit=12) == 1
+    assert overview_depth(depths, limit=1) == 0
+    assert overview_depth(depths, limit=0) == 0  # the top level always shows
+    assert overview_depth(depths, limit=40) is None
+
+
+# -- flow view ----------------------------------------------------------------------------
+
+
+def test_flow_layout_puts_every_forward_pipe_left_to_right_and_breaks_cycles() -> None:
+    import networkx as nx
+
+    from ecograph.render.layout import flow_layout
+
+    # two cycles (b -> c -> d -> b and a -> e -> a) on a chain from a pool
+    order = ["a", "b", "c", "d", "e", "f"]
+    kind = dict.fromkeys(order, "partner") | {"a": "pool", "f": "producer"}
+    flows = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "b"), ("a", "e"), ("e", "a"), ("d", "f")]
+    pos, back = flow_layout(order, kind, flows, dict.fromkeys(order, 10.0))
+    graph = nx.DiGraph(flows)
+    assert not nx.is_directed_acyclic_graph(graph)
+    graph.remove_edges_from(back)
+    assert nx.is_directed_acyclic_graph(graph)
+    assert back <= set(flows) and len(back) == 2  # one pipe per cycle, no more
+    for s, t in graph.edges:
+        assert pos[s][0] < pos[t][0], (s, t)
+    # the pool is leftmost, the producer rightmost
+    assert pos["a"][0] == min(x for x, _ in pos.values())
+    assert pos["f"][0] == max(x for x, _ in pos.values())
+    assert flow_layout(order, kind, flows, dict.fromkeys(order, 10.0)) == (pos, back)
+
+
+def test_flow_view_of_alibaba_runs_traffic_left_to_right() -> None:
+    import networkx as nx
+
+    eco = ecograph.load(Path(__file__).parent.parent / "ecosystems" / "alibaba.yaml")
+    d = describe(eco, layout="flow")
+    x = {n.id: n.x for n in d.nodes}
+    traffic = [e for e in d.edges if e.currency == "traffic"]
+    arcs = [e for e in traffic if x[e.source] >= x[e.target]]
+    graph = nx.DiGraph((e.source, e.target) for e in traffic if e not in arcs)
+    assert nx.is_directed_acyclic_graph(graph)
+    assert all(e.curve != 0 for e in arcs)  # pipes against the flow are drawn as arcs
+    pools = [x[n.id] for n in d.nodes if n.kind == "pool"]
+    producers = [x[n.id] for n in d.nodes if n.kind == "producer"]
+    assert max(pools) < min(producers)
+    assert any(note.startswith("Flow view: traffic runs from sources") for note in d.notes)
+    assert not d.physics

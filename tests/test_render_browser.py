@@ -8,6 +8,7 @@ downloads a browser here). Without it the tests skip, except under CI
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,121 @@ def test_example_page_works_offline_and_draws_every_node_and_pipe(
 
 
 # -- reading aids ------------------------------------------------------------------------
+
+
+def overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of label boxes that share any area (a plain all-pairs check)."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                a["x"] < b["x"] + b["w"]
+                and b["x"] < a["x"] + a["w"]
+                and a["y"] < b["y"] + b["h"]
+                and b["y"] < a["y"] + a["h"]
+            ):
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def shows(label: dict[str, Any], full: str) -> bool:
+    """The drawn text is the full text, or a prefix of it ending in an ellipsis."""
+    text = label["text"]
+    return text == full or (text.endswith("\u2026") and full.startswith(text[:-1]))
+
+
+def group_tree(eco: Ecosystem) -> list[str]:
+    """The map's groups (nodes with members), each followed by its subgroups, in file order."""
+    out: list[str] = []
+
+    def walk(parent: str | None) -> None:
+        for child in eco.children(parent):
+            if eco.children(child):
+                out.append(child)
+                walk(child)
+
+    walk(None)
+    return out
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_labels_never_overlap_and_every_outline_is_named(
+    path: Path, tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(path)
+    opened = open_page(draw(tmp_path, eco, path.stem)[0])
+    opened.api("setPhysics(false)")
+    box = opened.page.locator("#eg-network").bounding_box()
+    fit = opened.api("network.getScale()")
+    for zoom in (None, 0.6, 2.5):
+        if zoom is not None:
+            opened.page.evaluate(
+                f"() => window.ecograph.network.moveTo({{scale: {fit * zoom}, animation: false}})"
+            )
+        labels = opened.api("labels()")
+        assert overlapping(labels) == []
+        assert all(label["px"] >= 11 for label in labels)
+        for label in labels:
+            assert shows(label, label["full"])
+            assert label["x"] + label["w"] > 0 and label["x"] < box["width"]
+        outlines = dict(opened.api("outlines()"))
+        named = {label["id"]: label for label in labels if label["kind"] == "group"}
+        # every outline wholly on screen carries its group's name
+        inside = {
+            g
+            for g, b in outlines.items()
+            if b["x"] >= 0
+            and b["y"] >= 0
+            and b["x"] + b["w"] <= box["width"]
+            and b["y"] + b["h"] <= box["height"]
+        }
+        assert inside <= named.keys(), inside - named.keys()
+        for group in inside:
+            assert shows(named[group], eco.nodes[group].label)
+        if zoom is None:
+            # at the opening zoom the whole map is in view: every group is outlined and named,
+            # and the biggest nodes that are not groups are labelled
+            groups = {g for g in eco.nodes if eco.children(g)}
+            assert set(outlines) == groups == inside
+            big = sorted(
+                (n for n in opened.api("data.nodes") if n["id"] not in groups),
+                key=lambda n: -n["size"],
+            )[:3]
+            drawn = {label["id"] for label in labels}
+            assert {n["id"] for n in big} <= drawn
+
+
+def test_sidebar_lists_groups_as_the_map_tree(tmp_path: Path, open_page: Any) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / "china-internet.yaml")
+    opened = open_page(draw(tmp_path, eco)[0])
+    rows = opened.page.eval_on_selector_all(
+        "#eg-groups li[data-group]",
+        "els => els.map(e => [e.dataset.group, +e.dataset.level, "
+        "e.querySelector('.eg-small').textContent])",
+    )
+    assert [r[0] for r in rows] == group_tree(eco)
+    for group, level, count in rows:
+        assert level == len(eco.ancestors_in_tree(group))
+        assert count == str(len(eco.members(group)))
+    # the issue's cases: Rural Taobao sits under Taobao, Taobao under Alibaba
+    order = [r[0] for r in rows]
+    assert order.index("alibaba") < order.index("taobao") < order.index("rural-taobao")
+
+
+def test_hovering_a_shortened_label_shows_the_full_name(tmp_path: Path, open_page: Any) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / "china-internet.yaml")
+    opened = open_page(draw(tmp_path, eco)[0])
+    opened.api("setPhysics(false)")
+    short = [x for x in opened.api("labels()") if x["text"] != x["full"]]
+    assert short, "china-internet has long names: some label must be shortened"
+    label = short[0]
+    box = opened.page.locator("#eg-network").bounding_box()
+    opened.page.mouse.move(
+        box["x"] + label["x"] + label["w"] / 2, box["y"] + label["y"] + label["h"] / 2
+    )
+    opened.page.wait_for_selector("#eg-tip:not([hidden])")
+    assert opened.page.eval_on_selector("#eg-tip", "e => e.dataset.id") == label["id"]
+    assert opened.page.inner_text("#eg-tip h3").startswith(label["full"])
 
 
 def test_search_by_label_and_by_id_focuses_the_node(tmp_path: Path, open_page: Any) -> None:
@@ -267,6 +383,72 @@ def test_clicking_a_node_lights_up_its_neighbourhood(tmp_path: Path, open_page: 
     assert opened.api("focused()") is None
 
 
+def pixel_at(opened: Opened, x: float, y: float) -> tuple[int, int, int]:
+    """The colour drawn at a page point."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(opened.page.screenshot())).convert("RGB")
+    r, g, b = image.getpixel((round(x), round(y)))
+    return r, g, b
+
+
+def test_a_bottleneck_highlight_dims_everything_else(tmp_path: Path, open_page: Any) -> None:
+    eco = alibaba()
+    page_path, drawing = draw(tmp_path, eco, highlight="bottlenecks", to="erp-vendor")
+    cut = {e.id for e in drawing.edges if e.bottleneck}
+    assert cut
+    opened = open_page(page_path)
+    opened.api("setPhysics(false)")
+    lit = opened.api("lit()")
+    # the cut's pipes stand out with their ends, nothing else
+    ends = {p for e in drawing.edges if e.id in cut for p in (e.source, e.target)}
+    assert set(lit["edges"]) == cut and set(lit["nodes"]) == ends
+    # a node away from the cut is veiled: its centre is much lighter than when nothing is lit
+    other = next(n.id for n in drawing.nodes if n.id not in ends and n.kind == "pool")
+    x, y = screen_point(opened, other)
+    dimmed = pixel_at(opened, x, y)
+    box = '#eg-legend-marks input[data-key="bottleneck"]'
+    assert opened.page.is_checked(box)
+    opened.page.uncheck(box)
+    assert opened.api("lit()") is None
+    plain = pixel_at(opened, x, y)
+    assert sum(dimmed) > sum(plain) + 150, (dimmed, plain)
+    # blocked pipes can be made to stand out the same way
+    opened.page.check('#eg-legend-marks input[data-key="blocked"]')
+    blocked = {e.id for e in drawing.edges if e.blocked}
+    assert set(opened.api("lit()")["edges"]) == blocked and blocked
+    assert opened.errors == []
+
+
+def test_clearing_the_search_restores_the_view(tmp_path: Path, open_page: Any) -> None:
+    opened = open_page(draw(tmp_path, alibaba())[0])
+    opened.page.fill("#eg-search", "cainiao")
+    opened.page.press("#eg-search", "Enter")
+    assert opened.api("focused()") == "cainiao"
+    assert opened.api("lit()") is not None
+    opened.page.fill("#eg-search", "")
+    assert opened.api("focused()") is None
+    assert opened.api("lit()") is None and opened.api("selected()") == []
+    assert opened.page.eval_on_selector_all("#eg-results li", "els => els.length") == 0
+
+
+def test_flow_view_page_keeps_the_layers_and_labels_apart(tmp_path: Path, open_page: Any) -> None:
+    page_path, drawing = draw(tmp_path, alibaba(), layout="flow")
+    opened = open_page(page_path)
+    assert opened.api("physics()") is False
+    pos = dict(opened.api("positions()"))
+    for node in drawing.nodes:  # the page keeps the layered positions
+        assert pos[node.id]["x"] == pytest.approx(node.x, abs=1)  # vis-network rounds
+        assert pos[node.id]["y"] == pytest.approx(node.y, abs=1)
+    pools = [pos[n.id]["x"] for n in drawing.nodes if n.kind == "pool"]
+    producers = [pos[n.id]["x"] for n in drawing.nodes if n.kind == "producer"]
+    assert max(pools) < min(producers)
+    labels = opened.api("labels()")
+    assert overlapping(labels) == [] and len(labels) >= len(drawing.nodes) // 2
+    assert opened.api("outlines()") == []  # members sit by flow, not by group
+    assert opened.errors == []
+
+
 def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_page: Any) -> None:
     page_path, _ = draw(tmp_path, alibaba())
     first = open_page(page_path)
@@ -356,16 +538,82 @@ def test_a_100k_partner_map_folds_its_tail_and_stays_usable(tmp_path: Path, open
     page_path, drawing = draw(tmp_path, eco, "large")
     assert len(drawing.nodes) <= 2000 and len(drawing.folds) == 40
     opened = open_page(page_path)
-    assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
+    # it opens on the overview: the hub, its pool and its 40 groups, collapsed
+    nodes, edges = visible(drawing)
+    assert len(nodes) == 42
+    assert opened.counts() == (len(nodes), len(edges))
     assert opened.errors == [] and opened.external == []
     notes = opened.page.inner_text("#eg-notes")
-    assert "folded into summary nodes" in notes
+    assert "folded into summary nodes" in notes and "Opened on the overview" in notes
+    opened.page.click("#eg-expand-all")
+    assert opened.counts() == (len(drawing.nodes), len(drawing.edges))
     assert opened.page.is_visible("#eg-folds-section")
     assert opened.page.locator("#eg-folds li").count() == 40
     folded = drawing.folds[0].ids[-1]
     opened.page.fill("#eg-search", folded)
     assert opened.page.eval_on_selector("#eg-results li", "e => e.dataset.folded") == folded
     assert "folded into +" in opened.page.inner_text("#eg-results li")
+
+
+def test_a_5000_partner_map_opens_on_a_labelled_overview(tmp_path: Path, open_page: Any) -> None:
+    eco = large(5000, 12)
+    opened = open_page(draw(tmp_path, eco, "large")[0])
+    groups = [f"g{g}" for g in range(12)]
+    # the top-level group is open, the twelve groups inside it collapsed and labelled
+    assert opened.api("collapsed()") == sorted(groups)
+    assert opened.api("shown()")["nodes"] == sorted(["hub", "pool", *groups])
+    labels = opened.api("labels()")
+    assert overlapping(labels) == []
+    drawn = {label["id"]: label for label in labels}
+    assert {"hub", *groups} <= drawn.keys()
+    assert drawn["hub"]["kind"] == "group" and drawn["hub"]["text"] == "hub"
+    for g in groups:
+        members = sum(1 for n in eco.nodes.values() if n.parent == g)
+        # "+N": drawn members (the long tail folded into one); the group's name in full
+        assert drawn[g]["text"].startswith(f"{g} (+")
+        assert 0 < int(drawn[g]["text"][len(g) + 3 : -1]) <= members
+    # a collapsed group is drawn as big as what it carries: the areas of its members
+    d = opened.api("data")
+    size = {n["id"]: n["size"] for n in d["nodes"]}
+    g0 = next(g for g in d["groups"] if g["id"] == "g0")
+    carried = min(
+        math.sqrt(size["g0"] ** 2 + sum(size[m] ** 2 for m in g0["members"])), 5 * size["g0"], 80
+    )
+    assert opened.api("nodes.get('n:g0').size") == pytest.approx(carried)
+    assert carried > size["g0"]
+    # a double-click opens a group in place
+    opened.api("setPhysics(false)")
+    before = dict(opened.api("positions()"))["g3"]
+    x, y = screen_point(opened, "g3")
+    opened.page.mouse.dblclick(x, y)
+    assert "g3" not in opened.api("collapsed()")
+    shown = set(opened.api("shown()")["nodes"])
+    assert {n for n in eco.nodes if eco.nodes[n].parent == "g3"} & shown
+    assert dict(opened.api("positions()"))["g3"] == before
+    assert opened.errors == []
+
+
+def test_rolled_up_pipes_are_as_wide_as_the_volume_they_carry(
+    tmp_path: Path, open_page: Any
+) -> None:
+    nodes = {"a": Node("a", "sub-ecosystem"), "b": Node("b", "sub-ecosystem")}
+    nodes |= {"c": Node("c", "sub-ecosystem")}
+    pipes = []
+    for group, volume in (("b", 100.0), ("c", 900.0)):
+        for i in range(3):
+            nodes[f"{group}{i}"] = Node(f"{group}{i}", "partner", parent=group)
+            nodes[f"a{group}{i}"] = Node(f"a{group}{i}", "pool", parent="a")
+            pipes.append(
+                Pipe(f"a{group}{i}->{group}{i}", f"a{group}{i}", f"{group}{i}", volume=volume)
+            )
+    eco = Ecosystem("r", nodes=nodes, pipes=tuple(pipes))
+    opened = open_page(draw(tmp_path, eco, collapse=["a", "b", "c"])[0])
+    rolled = {(r["from"], r["to"]): r for r in opened.api("rolled()")}
+    assert rolled[("a", "b")]["volume"] == 300.0 and rolled[("a", "c")]["volume"] == 2700.0
+    # widths grow with the square root of the volume (the page's rule), the largest at 12
+    wide, narrow = rolled[("a", "c")]["width"], rolled[("a", "b")]["width"]
+    assert wide == pytest.approx(12.0)
+    assert narrow == pytest.approx(1 + 11 * math.sqrt(300 / 2700))
 
 
 PROTOTYPE_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]
@@ -437,6 +685,9 @@ def test_a_1500_deep_chain_is_drawn_whole(tmp_path: Path, open_page: Any) -> Non
     assert all(np.isfinite(coordinates))
     opened = open_page(page_path)
     assert opened.errors == []
+    # it opens on the overview: the top 150 levels, the pipe rolled up into n149
+    assert opened.counts() == (150, 1)
+    opened.page.click("#eg-expand-all")
     assert opened.counts() == (1502, 1)
     positions = dict(opened.api("positions()"))
     assert len(positions) == 1502

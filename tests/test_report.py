@@ -225,7 +225,7 @@ def test_every_example_gives_a_page_with_every_section_and_its_counts(path: Path
     # the map is the very page `ecograph render` writes, in a sandboxed frame
     frame = page.one("iframe")
     assert frame["sandbox"] == "allow-scripts"
-    assert frame["srcdoc"] == to_html(describe(eco))
+    assert frame["srcdoc"] == to_html(describe(eco), embedded=True)
     # the report itself runs nothing and loads nothing
     assert [t for t, _ in page.tags if t in ("script", "object", "embed", "form", "base")] == []
     for tag, attrs in page.tags:
@@ -680,7 +680,7 @@ def test_command_line_options_reach_the_page(tmp_path: Path) -> None:
     assert len(page.rows("ranking-metric")) == 3
     assert "folded into summary nodes" in page.texts["map-notes"]
     drawn = describe(eco, max_nodes=10)
-    assert str(page.one("iframe")["srcdoc"]) == to_html(drawn)
+    assert str(page.one("iframe")["srcdoc"]) == to_html(drawn, embedded=True)
 
 
 def test_no_diagnosis_leaves_only_that_section_out(tmp_path: Path) -> None:

@@ -109,6 +109,13 @@ def test_example_report_works_offline_draws_the_map_and_shows_the_chart(
     assert spread > 10 and colours > 1, (spread, colours)
     sections = page.eval_on_selector_all("section", "els => els.map(e => e.id)")
     assert sections == ["map", "flow", "diagnosis", "rankings", "long-tail", "economics"]
+    # the title block is the report's only: the embedded map shows none, and its labels
+    # are as readable as on the map's own page
+    assert not opened.frame.is_visible("#eg-header")
+    page.locator("#map iframe").scroll_into_view_if_needed()
+    opened.frame.wait_for_function("() => window.ecograph.labels().length > 0", timeout=10_000)
+    labels = opened.frame.evaluate("() => window.ecograph.labels()")
+    assert labels and min(label["px"] for label in labels) >= 11
     (tmp_path / f"{path.stem}-chart.png").write_bytes(chart.screenshot())
 
 
@@ -206,4 +213,6 @@ def test_a_1500_deep_chain_is_reported_and_drawn(tmp_path: Path, open_page: Any)
 
     opened = open_page(write(tmp_path, deep_chain()))
     assert opened.errors == []
+    assert opened.counts() == (150, 1)  # the overview: the top 150 levels
+    opened.frame.click("#eg-expand-all")
     assert opened.counts() == (1502, 1)

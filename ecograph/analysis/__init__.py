@@ -1,5 +1,6 @@
 """Analyses of a map: one module per question, each taking an Ecosystem, returning plain data."""
 
+from ecograph.analysis.advise import Advice, advise
 from ecograph.analysis.bottlenecks import bottlenecks, max_flow
 from ecograph.analysis.centrality import METRICS, centrality
 from ecograph.analysis.cheapest import cheapest
@@ -15,12 +16,14 @@ from ecograph.analysis.value import value
 __all__ = [
     "METRICS",
     "STATUSES",
+    "Advice",
     "Dependency",
     "Diagnosis",
     "FitReport",
     "FlowAnalysis",
     "LongTail",
     "Reach",
+    "advise",
     "bottlenecks",
     "centrality",
     "cheapest",

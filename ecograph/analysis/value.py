@@ -22,7 +22,7 @@ from ecograph.model import check_currency
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
 
-__all__ = ["FIELDS", "value"]
+__all__ = ["FIELDS", "root_rows", "value"]
 
 #: The columns of the value sheet, in order.
 FIELDS = (
@@ -91,8 +91,17 @@ def _roll_up(cm: CompiledMap, sheet: dict[str, FloatArray], group: IntArray) -> 
     }
 
 
-def _roots(cm: CompiledMap) -> IntArray:
-    """Row of the top-level ancestor of each node (itself when it has no parent)."""
+def root_rows(cm: CompiledMap) -> IntArray:
+    """Row of the top-level ancestor (the giant) of each node; itself when it has no parent.
+
+    Examples
+    --------
+    >>> from ecograph.compiled import from_columns
+    >>> cm = from_columns(ids=("p", "s", "a", "b"), kind=[0, 1, 2, 2],
+    ...                   parent=[-1, 0, 1, -1], keys=())
+    >>> root_rows(cm).tolist()
+    [0, 0, 0, 3]
+    """
     root = np.arange(cm.n, dtype=np.int64)
     up = cm.parent.copy()
     while True:
@@ -255,6 +264,6 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> d
         return _records(cm, sheet, np.arange(cm.n, dtype=np.int64))
     return {
         "sub_ecosystems": _roll_up(cm, sheet, cm.group_rows(("sub-ecosystem",))),
-        "giants": _roll_up(cm, sheet, _roots(cm)),
+        "giants": _roll_up(cm, sheet, root_rows(cm)),
         "relations": _relations(cm, kind),
     }

@@ -2,6 +2,7 @@
 
 # command modules: each registers its commands on `cli` when imported
 from ecograph.cli import (  # noqa: F401
+    advise,
     compare,
     diagnosis,
     economics,
@@ -12,6 +13,7 @@ from ecograph.cli import (  # noqa: F401
     network,
     render,
     report,
+    trend,
 )
 from ecograph.cli.main import cli, main
 

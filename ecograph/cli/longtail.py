@@ -14,12 +14,13 @@ from ecograph.formatting import format_number, to_table
 from ecograph.model import NODE_KINDS
 from ecograph.render.charts import CHART_FORMATS, CHART_STYLES, chart
 
-__all__ = ["longtail"]
+__all__ = ["chart_format", "longtail"]
 
 _SUFFIXES = tuple(f".{f}" for f in CHART_FORMATS)
 
 
-def _chart_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def chart_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback: a chart output path must end in .png or .svg (a usage error otherwise)."""
     if value is None:
         return None
     suffix = Path(value).suffix.lower()
@@ -89,7 +90,7 @@ def _summary(result: LongTail) -> str:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    callback=_chart_format,
+    callback=chart_format,
     help="Also write a chart here: .png or .svg (replaced only once complete).",
 )
 @click.option(

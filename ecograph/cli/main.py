@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -25,7 +26,14 @@ import click
 from ecograph._version import __version__
 from ecograph.cache import check as check_maps
 from ecograph.cache import load
-from ecograph.errors import EcographError, ExitCode, MapError, UsageError, one_line
+from ecograph.errors import (
+    EcographError,
+    EcographWarning,
+    ExitCode,
+    MapError,
+    UsageError,
+    one_line,
+)
 from ecograph.formatting import format_number, to_csv, to_json, to_table
 from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.validate import DEFAULT_TOLERANCE
@@ -321,6 +329,25 @@ def schema(output: str | None) -> None:
 # -- the exit-code policy ----------------------------------------------------------------
 
 
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """ecograph's own warnings as one line on standard error; others as Python shows them."""
+    if issubclass(category, EcographWarning):
+        where = f"{_current_map[0]}: " if _current_map else "ecograph: "
+        click.echo(one_line(f"{where}warning: {message}"), err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (see :class:`ExitCode`).
 
@@ -331,11 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     try:
-        cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="ecograph",
-            standalone_mode=False,
-        )
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="ecograph",
+                standalone_mode=False,
+            )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ecograph.cli.main import cli, load_map, map_argument
+from ecograph.errors import one_line
 from ecograph.render.metrics import METRICS
 
 __all__ = ["render"]
@@ -56,10 +57,11 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
 )
 @click.option(
     "--layout",
-    type=click.Choice(["force", "hierarchical"]),
+    type=click.Choice(["force", "hierarchical", "flow"]),
     default="force",
     show_default=True,
-    help="force: groups as rings, physics in the page; hierarchical: platform on top.",
+    help="force: groups as rings, physics in the page; hierarchical: platform on top; "
+    "flow: layers from sources (left) to sinks (right), cycles as arcs.",
 )
 @click.option(
     "--format",
@@ -67,6 +69,12 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
     type=click.Choice(["html", "png", "svg"]),
     help="html: interactive page that works offline; png/svg: static picture. "
     "Default: from the output's suffix, else html.",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: render again whenever the map or a file it includes changes; an "
+    "HTML page is also served on 127.0.0.1 and reloads itself (Ctrl-C stops).",
 )
 def render(
     map_path: str,
@@ -79,12 +87,15 @@ def render(
     max_nodes: int,
     layout: str,
     fmt: str | None,
+    watch: bool,
 ) -> None:
     """Draw a map: one self-contained HTML page (or a PNG/SVG picture).
 
     The page needs no network: open it from disk or mail it. Nodes are coloured
     and shaped by kind, pipes styled by currency; groups collapse and expand;
     search, filters, tooltips and a legend are built in. The map file is only read.
+    Given a series (ecograph-series: 1) instead of a map, draws one page with a time
+    slider over its snapshots: positions stay put, nodes that enter or leave are marked.
 
     Example: ecograph render ecosystems/alibaba.yaml -o alibaba.html --size-by volume
     """
@@ -96,6 +107,45 @@ def render(
         raise click.UsageError("--highlight bottlenecks and --to NODE go together")
     if fmt is None:
         fmt = _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "html")
+    from ecograph.series import is_series
+
+    if is_series(map_path):
+        from ecograph.cli.trend import render_series_command
+
+        if highlight is not None or fmt != "html" or watch:
+            raise click.UsageError(
+                "a series draws an HTML page only, without --highlight or --watch"
+            )
+        render_series_command(
+            map_path,
+            output,
+            size_by=size_by,
+            collapse=collapse,
+            depth=depth,
+            max_nodes=max_nodes,
+            layout=layout,
+        )
+        return
+    if watch:
+        from ecograph.render.watch import watch as keep_rendering
+
+        keep_rendering(
+            lambda: load_map(map_path),
+            output,
+            options={
+                "size_by": size_by,
+                "highlight": highlight,
+                "to": to,
+                "collapse": collapse,
+                "depth": depth,
+                "max_nodes": max_nodes,
+                "layout": layout,
+            },
+            fmt=fmt,
+            echo=lambda line: click.echo(line),
+            complain=lambda line: click.echo(one_line(line), err=True),
+        )
+        return
     eco = load_map(map_path)
     result = draw(
         eco,

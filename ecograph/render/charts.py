@@ -6,7 +6,6 @@ nothing of matplotlib; this module draws them.
 
 from __future__ import annotations
 
-import io
 import math
 import unicodedata
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ecograph.analysis.longtail import LongTail
-from ecograph.render.static import picture_style
+from ecograph.render.static import picture_style, save_picture
 
 __all__ = ["CHART_FORMATS", "CHART_SIZE", "CHART_STYLES", "chart"]
 
@@ -102,10 +101,7 @@ def chart(
         else:
             _lorenz(ax, result)
         ax.set_title(heading, fontsize=11)
-        out = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(out, format=fmt, dpi=_DPI, metadata=metadata)
-    return out.getvalue()
+        return save_picture(fig, fmt, dpi=_DPI)
 
 
 def _who(result: LongTail) -> str:

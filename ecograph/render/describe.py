@@ -9,7 +9,7 @@ data, so it is tested without a browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 
 import numpy as np
@@ -20,14 +20,23 @@ from ecograph.model import Ecosystem
 from ecograph.render import style, tooltips
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Fold, Group
 from ecograph.render.fold import plan_folds
-from ecograph.render.layout import curves_apart, hierarchical_layout, ring_layout
+from ecograph.render.layout import curves_apart, flow_layout, hierarchical_layout, ring_layout
 from ecograph.render.legend import legend_entries, notes_for
 from ecograph.render.metrics import bottleneck_pipes, node_totals, size_values
 from ecograph.render.pipes import EdgePlan, plan_pipes
 from ecograph.render.style import compact
 from ecograph.render.table import Floats, PipeTable, pipe_table
 
-__all__ = ["DEFAULT_MAX_NODES", "HIGHLIGHTS", "LAYOUTS", "PHYSICS_LIMIT", "describe"]
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "HIGHLIGHTS",
+    "LAYOUTS",
+    "OVERVIEW_ABOVE",
+    "OVERVIEW_NODES",
+    "PHYSICS_LIMIT",
+    "describe",
+    "overview_depth",
+]
 
 #: Node budget: larger maps fold the long tail of each group.
 DEFAULT_MAX_NODES = 2000
@@ -38,8 +47,51 @@ EDGE_BUDGET_PER_NODE = 3
 EDGE_BUDGET_FLOOR = 1000
 #: Pipe labels are drawn on the map only when it has at most this many pipes.
 EDGE_LABEL_LIMIT = 400
-LAYOUTS = ("force", "hierarchical")
+LAYOUTS = ("force", "hierarchical", "flow")
+#: How much a back-edge of the flow view bends.
+BACK_EDGE_CURVE = 0.45
 HIGHLIGHTS = ("bottlenecks",)
+#: A drawing of more nodes than this opens on its overview (deep groups collapsed)
+#: unless ``collapse`` or ``depth`` says what to show.
+OVERVIEW_ABOVE = 300
+#: How many nodes the overview shows at most (whole levels of the tree).
+OVERVIEW_NODES = 150
+
+
+def _flow_currency(currencies: Sequence[str]) -> str | None:
+    """The currency a flow view lays out: traffic when drawn, else the most common."""
+    if not currencies:
+        return None
+    if "traffic" in currencies:
+        return "traffic"
+    return max(dict.fromkeys(currencies), key=currencies.count)
+
+
+def overview_depth(depths: Iterable[int], limit: int | None = None) -> int | None:
+    """The deepest level to show so that at most ``limit`` nodes are visible.
+
+    Groups at the returned depth and deeper start collapsed, so the nodes at
+    that depth or above are what shows (at least the top level). None when
+    every node fits: nothing needs collapsing.
+
+    Examples
+    --------
+    >>> overview_depth([0, 1, 1, 2, 2, 2, 2], limit=4)  # 1 + 2 nodes fit, 1 + 2 + 4 do not
+    1
+    >>> overview_depth([0, 1, 1], limit=4) is None
+    True
+    """
+    limit = OVERVIEW_NODES if limit is None else limit
+    per_level: dict[int, int] = {}
+    for d in depths:
+        per_level[d] = per_level.get(d, 0) + 1
+    shown, best = 0, 0
+    for level in sorted(per_level):
+        shown += per_level[level]
+        if shown > limit:
+            return best
+        best = level
+    return None
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -141,13 +193,18 @@ def describe(
         Groups (nodes with members) that start collapsed into one node.
     depth : int, optional
         Show this many levels of nesting: groups at depth ``depth`` or deeper
-        start collapsed (0: only top-level nodes show).
+        start collapsed (0: only top-level nodes show). Without ``collapse``
+        and ``depth``, a drawing of more than :data:`OVERVIEW_ABOVE` nodes
+        opens on its overview: the depth from :func:`overview_depth`.
     max_nodes : int, default 2000
         Node budget. Above it, each group's long tail (its smallest leaf
         members by volume) is folded into one summary node "+N partners, V traffic".
-    layout : {"force", "hierarchical"}
+    layout : {"force", "hierarchical", "flow"}
         ``force``: groups at the centre of rings of their members, physics in
-        the page; ``hierarchical``: platform above sub-ecosystem above partner.
+        the page; ``hierarchical``: platform above sub-ecosystem above partner;
+        ``flow``: layers from sources (pools, funds) on the left to sinks on the
+        right along the traffic (else the most common currency), pipes that
+        close a cycle drawn as arcs (see :func:`ecograph.render.layout.flow_layout`).
 
     Returns
     -------
@@ -283,8 +340,15 @@ def describe(
     size = {
         n: scaled[n] or style.KIND_STYLES.get(kind[n], style.FOLD_STYLE).default_size for n in order
     }
-    place = ring_layout if layout == "force" else hierarchical_layout
-    position = place(order, parent, size)
+    back: set[tuple[str, str]] = set()
+    flow_currency = None
+    if layout == "flow":
+        flow_currency = _flow_currency([e.currency for e in edges])
+        flows = [(e.source, e.target) for e in edges if e.currency == flow_currency]
+        position, back = flow_layout(order, kind, flows, size)
+    else:
+        place = ring_layout if layout == "force" else hierarchical_layout
+        position = place(order, parent, size)
     nodes = []
     for node_id in order:
         look = style.KIND_STYLES.get(kind[node_id], style.FOLD_STYLE)
@@ -311,6 +375,8 @@ def describe(
     curves = curves_apart([(e.source, e.target) for e in edges])
     drawn_edges = []
     for edge, width, curve in zip(edges, widths, curves, strict=True):
+        if edge.currency == flow_currency and (edge.source, edge.target) in back:
+            curve = curve or BACK_EDGE_CURVE  # against the flow: an arc, not a straight line
         look_c = style.CURRENCY_STYLES[edge.currency]
         color = (
             style.BOTTLENECK_COLOR
@@ -338,8 +404,30 @@ def describe(
             )
         )
 
+    overview = None
+    if not collapse and depth is None and len(order) > OVERVIEW_ABOVE:
+        depth = overview = overview_depth(depth_of.values())
     groups = _groups(order, parent, label, kind, depth_of, set(collapse), depth)
     notes = notes_for(eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan)
+    if flow_currency is not None:
+        against = sum(
+            1 for e in edges if e.currency == flow_currency and (e.source, e.target) in back
+        )
+        notes += (
+            f"Flow view: {flow_currency} runs from sources (left) to sinks (right)"
+            + (
+                f"; {against} pipe{'s' if against != 1 else ''} closing a cycle "
+                f"arc{'' if against != 1 else 's'} back."
+                if against
+                else "."
+            ),
+        )
+    if overview is not None:
+        notes += (
+            f"Opened on the overview: groups {'at' if overview == 0 else 'below'} "
+            f"the top level{'' if overview == 0 else f' (depth {overview} and deeper)'} "
+            "are collapsed; double-click one to open it, or use Expand all.",
+        )
     return Drawing(
         title=eco.title,
         name=eco.name,

@@ -69,13 +69,20 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return _MARKER.sub(lambda m: values[m.group(1)], template)
 
 
-def to_html(drawing: Drawing) -> str:
+def to_html(drawing: Drawing, *, embedded: bool = False, live: int | None = None) -> str:
     """The page of a drawing: one HTML document that needs nothing else.
 
     Parameters
     ----------
     drawing : Drawing
         From :func:`ecograph.render.describe`.
+    embedded : bool, default False
+        For a page shown inside another (a report, a notebook) that already
+        gives the map's title: the page leaves out its own title block.
+    live : int, optional
+        The generation of a page served by ``render --watch``
+        (:mod:`ecograph.render.watch`): served over http, the page may ask its
+        own server for the current generation and reloads when it changed.
 
     Returns
     -------
@@ -105,12 +112,15 @@ def to_html(drawing: Drawing) -> str:
             f"script-src {_hash(vis)} {_hash(page)}",
             "style-src 'unsafe-inline'",
             "img-src data:",
+            *(["connect-src 'self'"] if live is not None else []),
             "base-uri 'none'",
             "form-action 'none'",
         ]
     )
     data = drawing.to_dict()
     data["colors"] = {"blocked": style.BLOCKED_COLOR, "bottleneck": style.BOTTLENECK_COLOR}
+    data["embedded"] = embedded
+    data["live"] = live
     return _fill(
         _asset("page.html"),
         {

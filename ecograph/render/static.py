@@ -13,17 +13,29 @@ text: mathtext is off (``text.parse_math``), so a label such as ``$\\frac{`` or
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+from ecograph.errors import EcographWarning
 from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
 
-__all__ = ["FORMATS", "picture_style", "to_image"]
+__all__ = [
+    "FORMATS",
+    "GlyphWarning",
+    "chart_fonts",
+    "missing_glyphs",
+    "picture_labels",
+    "picture_style",
+    "save_picture",
+    "to_image",
+]
 
 FORMATS = ("png", "svg")
 #: matplotlib fonts tried, in order, for labels in Chinese and other CJK scripts.
@@ -38,13 +50,55 @@ CJK_FONTS = (
     "Hiragino Sans GB",
     "SimHei",
     "Arial Unicode MS",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
 )
-#: Above this many visible nodes only groups and the largest nodes are labelled.
+#: At most this many nodes are tried for a label, the largest first.
 LABEL_LIMIT = 300
+
+
+class GlyphWarning(EcographWarning):
+    """A picture holds characters that no installed font can draw (they become boxes)."""
+
+
+@functools.cache
+def _refresh_fonts() -> int:
+    """Add the system fonts that matplotlib's font cache does not know yet; how many.
+
+    matplotlib lists the installed fonts once and caches the list; a font
+    installed afterwards stays unknown to it. The refreshed list is saved where
+    matplotlib keeps its cache, so later runs find the fonts at once.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    known = {Path(f.fname) for f in manager.ttflist}
+    added = 0
+    for path in font_manager.findSystemFonts():
+        if Path(path) in known:
+            continue
+        try:
+            manager.addfont(path)
+        except (OSError, RuntimeError, ValueError):  # not a font matplotlib can read
+            continue
+        added += 1
+    if added:
+        cache = Path(
+            matplotlib.get_cachedir(), f"fontlist-v{font_manager.FontManager.__version__}.json"
+        )
+        with contextlib.suppress(OSError):
+            font_manager.json_dump(manager, cache)
+    return added
 
 
 def chart_fonts() -> list[str]:
     """Font families for matplotlib pictures: DejaVu Sans, then every CJK font installed.
+
+    When matplotlib's font cache knows no CJK font, the fonts installed since it
+    was built are added first (see :func:`missing_glyphs` for what is left).
 
     Examples
     --------
@@ -54,7 +108,80 @@ def chart_fonts() -> list[str]:
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
+    if not names.intersection(CJK_FONTS) and _refresh_fonts():
+        names = {f.name for f in font_manager.fontManager.ttflist}
     return ["DejaVu Sans", *(name for name in CJK_FONTS if name in names)]
+
+
+@functools.cache
+def _charmap(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def missing_glyphs(texts: Iterable[str]) -> str:
+    """The characters of ``texts`` that none of :func:`chart_fonts` can draw, sorted.
+
+    Examples
+    --------
+    >>> missing_glyphs(["plain ASCII", "Ümlaut"])
+    ''
+    >>> missing_glyphs(["\U0001fb8f"])  # a symbol no font here has
+    '\U0001fb8f'
+    """
+    from matplotlib import font_manager
+
+    wanted = {c for text in texts for c in text if ord(c) > 126 and c.isprintable()}
+    wanted -= {c for c in wanted if c.isspace()}
+    if not wanted:
+        return ""
+    for family in chart_fonts():
+        try:
+            path = font_manager.findfont(
+                font_manager.FontProperties(family=family), fallback_to_default=False
+            )
+        except ValueError:
+            continue
+        wanted = {c for c in wanted if ord(c) not in _charmap(path)}
+        if not wanted:
+            return ""
+    return "".join(sorted(wanted))
+
+
+def save_picture(fig: Any, fmt: str, **options: Any) -> bytes:
+    """Save a matplotlib figure drawn under :func:`picture_style`, as PNG or SVG bytes.
+
+    Warns once (:class:`GlyphWarning`) when some of its text cannot be drawn by
+    any installed font, instead of letting boxes pass silently.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> with picture_style():
+    ...     fig = Figure()
+    ...     _ = fig.suptitle("淘宝 Taobao")
+    ...     save_picture(fig, "png")[:4]
+    b'\x89PNG'
+    """
+    from matplotlib.text import Text
+
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
+    missing = missing_glyphs(texts)
+    if missing:
+        sample = "".join(missing[:5])
+        warnings.warn(
+            GlyphWarning(
+                f"no installed font can draw {len(missing)} character"
+                f"{'s' if len(missing) != 1 else ''} of this picture (such as {sample!r}): "
+                "they are drawn as boxes; install a CJK font (Debian: fonts-noto-cjk)"
+            ),
+            stacklevel=2,
+        )
+    out = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(out, format=fmt, metadata=metadata, **options)
+    return out.getvalue()
 
 
 @contextlib.contextmanager
@@ -109,13 +236,6 @@ def _hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
-def _labelled(nodes: Sequence[DrawnNode], groups: set[str]) -> set[str]:
-    if len(nodes) <= LABEL_LIMIT:
-        return {n.id for n in nodes}
-    largest = sorted(nodes, key=lambda n: -n.size)[:LABEL_LIMIT]
-    return {n.id for n in largest} | {n.id for n in nodes if n.id in groups}
-
-
 def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     """Draw a drawing as a PNG or SVG image.
 
@@ -138,13 +258,43 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     >>> to_image(describe(eco), "png")[:8]
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    with picture_style():
+        fig, _labels = _figure(drawing)
+        return save_picture(fig, fmt, dpi=150, bbox_inches="tight", pad_inches=0.25)
+
+
+def picture_labels(drawing: Drawing) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The labels :func:`to_image` draws: text and box (x0, y0, x1, y1, in pixels at 100 dpi).
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> from ecograph.render import describe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool", label="Users"),
+    ...                             "b": Node("b", "partner", label="Shop")},
+    ...                 pipes=(Pipe("p", "a", "b", volume=1.0),))
+    >>> sorted(text for text, _box in picture_labels(describe(eco)))
+    ['Shop', 'Users']
+    """
+    with picture_style():
+        fig, labels = _figure(drawing)
+        renderer = fig.canvas.get_renderer()
+        out = []
+        for text in labels:
+            box = text.get_window_extent(renderer)
+            out.append((text.get_text(), (box.x0, box.y0, box.x1, box.y1)))
+        return out
+
+
+def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
+    """The picture of a drawing and its labels (call under :func:`picture_style`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.figure import Figure
     from matplotlib.patches import Polygon
 
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
     nodes, edges = visible(drawing)
     shown = {n.id: n for n in nodes}
     collapsed = {g.id for g in drawing.groups if g.collapsed}
@@ -154,133 +304,283 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     inches = min(40.0, max(10.0, span / 90.0))
     points_per_unit = inches * 72.0 / (span * 1.25)
 
-    with picture_style():
-        fig = Figure(figsize=(inches * 1.25, inches), layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_autoscale_on(False)
+    fig = Figure(figsize=(inches * 1.25, inches), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_autoscale_on(False)
 
-        # group outlines, outermost first
-        for group in drawing.groups:
-            if group.id not in shown or group.id in collapsed:
+    # group outlines, outermost first
+    outlines: dict[str, list[tuple[float, float]]] = {}
+    for group in drawing.groups:
+        if group.id not in shown or group.id in collapsed or drawing.layout == "flow":
+            continue
+        ring = []
+        for member in (group.id, *group.members):
+            node = shown.get(member)
+            if node is None:
                 continue
-            ring = []
-            for member in (group.id, *group.members):
-                node = shown.get(member)
-                if node is None:
-                    continue
-                r = node.size + 16
-                ring += [
-                    (node.x + r * math.cos(k * math.pi / 6), node.y + r * math.sin(k * math.pi / 6))
-                    for k in range(12)
-                ]
-            outline = _hull(ring)
-            if len(outline) >= 3:
-                ax.add_patch(
-                    Polygon(
-                        outline,
-                        closed=True,
-                        facecolor=shown[group.id].color + "12",
-                        edgecolor=shown[group.id].color + "73",
-                        linewidth=1.0,
-                        zorder=0,
+            r = node.size + 16
+            ring += [
+                (node.x + r * math.cos(k * math.pi / 6), node.y + r * math.sin(k * math.pi / 6))
+                for k in range(12)
+            ]
+        outline = _hull(ring)
+        if len(outline) >= 3:
+            outlines[group.id] = outline
+            ax.add_patch(
+                Polygon(
+                    outline,
+                    closed=True,
+                    facecolor=shown[group.id].color + "12",
+                    edgecolor=shown[group.id].color + "73",
+                    linewidth=1.0,
+                    zorder=0,
+                )
+            )
+
+    # pipes: one collection of lines and one of arrowheads, whatever their number
+    lines, tips, line_colors, tip_colors, widths, dashes, marks = [], [], [], [], [], [], []
+    for edge in edges:
+        a, b = shown[edge.source], shown[edge.target]
+        shape = _pipe(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
+        if shape is None:
+            continue
+        line, tip, middle = shape
+        lines.append(line)
+        tips.append(tip)
+        line_colors.append(edge.color)
+        tip_colors.append(edge.color)
+        widths.append(max(0.6, (max(edge.width, 4.0) if edge.bottleneck else edge.width) * 0.6))
+        dashes.append((0, tuple(d / 2 for d in edge.dashes)) if edge.dashes else "solid")
+        if edge.blocked:
+            marks.append(middle)
+    ax.add_collection(
+        LineCollection(
+            lines,
+            colors=line_colors,
+            linewidths=widths,
+            linestyles=dashes,
+            alpha=0.9,
+            zorder=1,
+            capstyle="butt",
+        ),
+        autolim=False,
+    )
+    ax.add_collection(
+        PolyCollection(tips, facecolors=tip_colors, edgecolors="none", zorder=1),
+        autolim=False,
+    )
+    if marks:
+        ax.scatter(
+            [m[0] for m in marks],
+            [m[1] for m in marks],
+            marker="X",
+            s=64,
+            c=style.BLOCKED_COLOR,
+            zorder=3,
+        )
+
+    # nodes: one scatter per marker shape
+    by_marker: dict[str, list[DrawnNode]] = {}
+    for node in nodes:
+        by_marker.setdefault(_marker(node.kind), []).append(node)
+    for marker, group_nodes in by_marker.items():
+        ax.scatter(
+            [n.x for n in group_nodes],
+            [n.y for n in group_nodes],
+            s=[(2 * n.size * points_per_unit) ** 2 for n in group_nodes],
+            marker=marker,
+            c=[n.color for n in group_nodes],
+            edgecolors="#3d444d",
+            linewidths=[2.0 if n.id in collapsed else 0.6 for n in group_nodes],
+            zorder=2,
+        )
+    pad = 60.0
+    ax.set_xlim(min(xs) - pad, max(xs) + pad)
+    ax.set_ylim(max(ys) + pad, min(ys) - pad)  # y points down, as on screen
+
+    handles = [_handle(entry) for entry in drawing.legend]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    subtitle = f"volumes per {drawing.period}"
+    ax.set_title(f"{drawing.title}\n{subtitle}", fontsize=12)
+    fig.text(
+        0.01,
+        0.005,
+        "\n".join((drawing.size_text, drawing.width_text, *drawing.notes)),
+        fontsize=7,
+        color="#59636e",
+        va="bottom",
+    )
+    # settle the layout, then place the labels where they overlap nothing
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    texts = {
+        n.id: n.label + (f" (+{len(_members(drawing, n.id)):,})" if n.id in collapsed else "")
+        for n in nodes
+    }
+    radius = {n.id: n.size * points_per_unit * fig.dpi / 72.0 for n in nodes}
+    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines, shown)
+
+
+#: A label longer than this many characters is shortened with an ellipsis.
+LABEL_CHARS = 24
+#: The shorter text tried when the full one has no room.
+SHORT_CHARS = 10
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels
+
+
+def shorten(text: str, chars: int) -> str:
+    """``text`` cut to ``chars`` characters, the last one an ellipsis when cut.
+
+    Examples
+    --------
+    >>> shorten("淘宝搜索与推荐 Taobao search", 8)
+    '淘宝搜索与推荐…'
+    >>> shorten("short", 8)
+    'short'
+    """
+    if len(text) <= chars:
+        return text
+    return text[: chars - 1].rstrip() + "\u2026"
+
+
+class _Placed:
+    """Boxes already taken, in a grid of cells so a test looks only at its neighbours."""
+
+    def __init__(self, cell: float = 64.0) -> None:
+        self.cell = cell
+        self.grid: dict[tuple[int, int], list[Box]] = {}
+
+    def _cells(self, b: Box) -> Iterator[tuple[int, int]]:
+        c = self.cell
+        for gx in range(math.floor(b[0] / c), math.floor(b[2] / c) + 1):
+            for gy in range(math.floor(b[1] / c), math.floor(b[3] / c) + 1):
+                yield gx, gy
+
+    def free(self, b: Box) -> bool:
+        for key in self._cells(b):
+            for o in self.grid.get(key, ()):
+                if b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3]:
+                    return False
+        return True
+
+    def add(self, b: Box) -> None:
+        for key in self._cells(b):
+            self.grid.setdefault(key, []).append(b)
+
+
+def _place_labels(
+    fig: Any,
+    ax: Any,
+    nodes: Sequence[DrawnNode],
+    texts: dict[str, str],
+    radius: dict[str, float],
+    outlines: dict[str, list[tuple[float, float]]],
+    shown: dict[str, DrawnNode],
+) -> list[Any]:
+    """Name the group outlines, then label nodes from the largest down, never overlapping.
+
+    As on the page: a label tries below its node, right, above, left, first in
+    full (up to :data:`LABEL_CHARS`), then shortened; with no room it is left
+    out. Nodes are obstacles too. Returns the text artists drawn.
+    """
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    from_px = ax.transData.inverted().transform
+    probe = Text(0, 0, "", figure=fig, fontsize=7)
+    sizes: dict[tuple[str, bool], tuple[float, float]] = {}
+
+    def measure(text: str, bold: bool) -> tuple[float, float]:
+        key = (text, bold)
+        if key not in sizes:
+            probe.set_text(text)
+            probe.set_fontweight("bold" if bold else "normal")
+            extent = probe.get_window_extent(renderer)
+            sizes[key] = (extent.width, extent.height)
+        return sizes[key]
+
+    placed = _Placed()
+    drawn: list[Any] = []
+    gap = 2.0
+
+    def place(full: str, spots: Sequence[Any], bold: bool, color: str) -> bool:
+        candidates = [shorten(full, LABEL_CHARS)]
+        if shorten(full, SHORT_CHARS) != candidates[0]:
+            candidates.append(shorten(full, SHORT_CHARS))
+        for text in candidates:
+            w, h = measure(text, bold)
+            for spot in spots:
+                x0, y0 = spot(w, h)
+                box = (x0 - 1, y0 - 1, x0 + w + 1, y0 + h + 1)
+                if placed.free(box):
+                    placed.add(box)
+                    x, y = from_px((x0, y0))
+                    drawn.append(
+                        ax.text(
+                            x,
+                            y,
+                            text,
+                            ha="left",
+                            va="bottom",
+                            fontsize=7,
+                            fontweight="bold" if bold else "normal",
+                            color=color,
+                            zorder=4,
+                            clip_on=False,
+                        )
                     )
-                )
+                    return True
+        return False
 
-        # pipes: one collection of lines and one of arrowheads, whatever their number
-        lines, tips, line_colors, tip_colors, widths, dashes, marks = [], [], [], [], [], [], []
-        for edge in edges:
-            a, b = shown[edge.source], shown[edge.target]
-            shape = _pipe(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
-            if shape is None:
-                continue
-            line, tip, middle = shape
-            lines.append(line)
-            tips.append(tip)
-            line_colors.append(edge.color)
-            tip_colors.append(edge.color)
-            widths.append(max(0.6, edge.width * 0.6))
-            dashes.append((0, tuple(d / 2 for d in edge.dashes)) if edge.dashes else "solid")
-            if edge.blocked:
-                marks.append(middle)
-        ax.add_collection(
-            LineCollection(
-                lines,
-                colors=line_colors,
-                linewidths=widths,
-                linestyles=dashes,
-                alpha=0.9,
-                zorder=1,
-                capstyle="butt",
-            ),
-            autolim=False,
+    # group names: above the outline's top, else below its bottom, else inside its top
+    for group, outline in sorted(outlines.items(), key=lambda item: shown[item[0]].depth):
+        px = [tuple(to_px(p)) for p in outline]
+        top = max(px, key=lambda p: p[1])  # display y points up
+        bottom = min(px, key=lambda p: p[1])
+        place(
+            shown[group].label,
+            [
+                lambda w, h, t=top: (t[0] - w / 2, t[1] + gap),
+                lambda w, h, b=bottom: (b[0] - w / 2, b[1] - gap - h),
+                lambda w, h, t=top: (t[0] - w / 2, t[1] - gap - h),
+            ],
+            True,
+            _shade(shown[group].color),
         )
-        ax.add_collection(
-            PolyCollection(tips, facecolors=tip_colors, edgecolors="none", zorder=1),
-            autolim=False,
+    centre = {n.id: tuple(to_px((n.x, n.y))) for n in nodes}
+    for n in nodes:
+        c, r = centre[n.id], radius[n.id] * 0.8
+        if r >= 1.5:
+            placed.add((c[0] - r, c[1] - r, c[0] + r, c[1] + r))
+    order = sorted(nodes, key=lambda n: (-n.size, n.depth))[: max(LABEL_LIMIT, len(outlines))]
+    for n in order:
+        if n.id in outlines:
+            continue  # an expanded group: its outline carries the name
+        (cx, cy), r = centre[n.id], radius[n.id]
+        place(
+            texts[n.id],
+            [
+                lambda w, h, cx=cx, cy=cy, r=r: (cx - w / 2, cy - r - gap - h),
+                lambda w, h, cx=cx, cy=cy, r=r: (cx + r + gap, cy - h / 2),
+                lambda w, h, cx=cx, cy=cy, r=r: (cx - w / 2, cy + r + gap),
+                lambda w, h, cx=cx, cy=cy, r=r: (cx - r - gap - w, cy - h / 2),
+            ],
+            False,
+            "#1f2328",
         )
-        if marks:
-            ax.scatter(
-                [m[0] for m in marks],
-                [m[1] for m in marks],
-                marker="X",
-                s=64,
-                c=style.BLOCKED_COLOR,
-                zorder=3,
-            )
+    return drawn
 
-        # nodes: one scatter per marker shape
-        by_marker: dict[str, list[DrawnNode]] = {}
-        for node in nodes:
-            by_marker.setdefault(_marker(node.kind), []).append(node)
-        for marker, group_nodes in by_marker.items():
-            ax.scatter(
-                [n.x for n in group_nodes],
-                [n.y for n in group_nodes],
-                s=[(2 * n.size * points_per_unit) ** 2 for n in group_nodes],
-                marker=marker,
-                c=[n.color for n in group_nodes],
-                edgecolors="#3d444d",
-                linewidths=[2.0 if n.id in collapsed else 0.6 for n in group_nodes],
-                zorder=2,
-            )
-        labelled = _labelled(nodes, {g.id for g in drawing.groups})
-        for node in nodes:
-            if node.id in labelled:
-                text = node.label + (
-                    f" (+{len(_members(drawing, node.id)):,})" if node.id in collapsed else ""
-                )
-                ax.text(
-                    node.x,
-                    node.y + node.size + 4,
-                    text,
-                    ha="center",
-                    va="top",
-                    fontsize=7,
-                    zorder=4,
-                )
-        pad = 60.0
-        ax.set_xlim(min(xs) - pad, max(xs) + pad)
-        ax.set_ylim(max(ys) + pad, min(ys) - pad)  # y points down, as on screen
 
-        handles = [_handle(entry) for entry in drawing.legend]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-        subtitle = f"volumes per {drawing.period}"
-        ax.set_title(f"{drawing.title}\n{subtitle}", fontsize=12)
-        fig.text(
-            0.01,
-            0.005,
-            "\n".join((drawing.size_text, drawing.width_text, *drawing.notes)),
-            fontsize=7,
-            color="#59636e",
-            va="bottom",
-        )
-        out = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(out, format=fmt, dpi=150, metadata=metadata)
-    return out.getvalue()
+def _shade(color: str) -> str:
+    """A colour darkened enough to read as text on white (as the page does)."""
+    value = int(color[1:7], 16)
+    r, g, b = (round(((value >> s) & 255) * 0.55) for s in (16, 8, 0))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _marker(kind: str) -> str:

@@ -67,14 +67,17 @@
     kinds: new Set(kindsPresent.map(function (e) { return e.key; })),
     currencies: new Set(currenciesPresent.map(function (e) { return e.key; })),
     focus: null,
+    marks: new Set(data.legend.filter(function (e) { return e.key === "bottleneck" && e.section === "mark"; })
+      .map(function (e) { return e.key; })),
     physics: !!data.physics
   };
   var widthTop = new Map();
   data.edges.forEach(function (e) {
     if (e.volume !== null && e.volume > (widthTop.get(e.currency) || 0)) widthTop.set(e.currency, e.volume);
   });
+  var rolledTop = new Map();  // the largest rolled-up volume per currency in the view
   function widthOf(currency, volume) {
-    var top = widthTop.get(currency) || 0;
+    var top = Math.max(widthTop.get(currency) || 0, rolledTop.get(currency) || 0);
     if (volume === null || volume <= 0 || top <= 0) return 1;
     return Math.min(14, 1 + 11 * Math.sqrt(volume / top));
   }
@@ -118,6 +121,10 @@
       acc.pipes += e.pipes;
       acc.bottleneck = acc.bottleneck || e.bottleneck;
     });
+    rolledTop = new Map();
+    rolled.forEach(function (acc) {
+      if (acc.volume !== null && acc.volume > (rolledTop.get(acc.currency) || 0)) rolledTop.set(acc.currency, acc.volume);
+    });
     // parallel rolled-up pipes between the same two nodes bend apart (as in Python's curves_apart)
     var pairs = new Map();
     rolled.forEach(function (acc) {
@@ -148,9 +155,21 @@
     if (!state.collapsed.has(n.id) || !groupById.has(n.id)) return n.label;
     return n.label + " (+" + groupById.get(n.id).members.length.toLocaleString() + ")";
   }
+  // a collapsed group is drawn as big as what it carries: its area is the sum of its
+  // members' areas (each sized by the map's size metric), up to five times its own size
+  var carried = new Map();
+  data.groups.forEach(function (g) {
+    var area = Math.pow(nodeById.get(g.id).size, 2);
+    g.members.forEach(function (m) { area += Math.pow(nodeById.get(m).size, 2); });
+    carried.set(g.id, Math.min(Math.sqrt(area), 5 * nodeById.get(g.id).size, 80));
+  });
+  function sizeNow(n) {
+    return state.collapsed.has(n.id) && carried.has(n.id) ? carried.get(n.id) : n.size;
+  }
   function nodeLook(n, shownNow) {
     var collapsed = state.collapsed.has(n.id) && groupById.has(n.id);
-    return { id: NID(n.id), hidden: !shownNow, physics: shownNow, label: nodeLabel(n),
+    // no vis-network label: the label layer below draws them (placed, never overlapping)
+    return { id: NID(n.id), hidden: !shownNow, physics: shownNow, size: sizeNow(n),
              borderWidth: collapsed ? 4 : 1, shapeProperties: { borderDashes: collapsed ? [5, 3] : false } };
   }
   function visNode(n, shownNow) {
@@ -158,14 +177,13 @@
     item.x = n.x;
     item.y = n.y;
     item.shape = n.shape;
-    item.size = n.size;
     item.color = { background: n.color, border: "#3d444d",
                    highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } };
     return item;
   }
   function visEdge(e, shownNow, vid) {
     return {
-      id: vid, from: NID(e.from), to: NID(e.to), width: e.width, hidden: !shownNow, physics: shownNow,
+      id: vid, from: NID(e.from), to: NID(e.to), width: e.bottleneck ? Math.max(e.width, 4) : e.width, hidden: !shownNow, physics: shownNow,
       color: { color: e.color, highlight: e.color, hover: e.color, inherit: false },
       dashes: e.dashes.length ? e.dashes : false,
       arrows: { to: { enabled: true, scaleFactor: 0.7 },
@@ -176,6 +194,7 @@
   }
   function rolledEdge(acc) {
     var style = currencyStyle.get(acc.currency);
+    acc.width = widthOf(acc.currency, acc.volume);
     var color = acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color;
     return visEdge({ id: acc.id, from: acc.from, to: acc.to, width: widthOf(acc.currency, acc.volume),
                      color: color, dashes: style.dashes, blocked: acc.blocked, bottleneck: acc.bottleneck,
@@ -226,7 +245,7 @@
       var was = view.nodes.has(n.id), now = next.nodes.has(n.id);
       var item = nodeLook(n, now);
       var current = nodes.get(NID(n.id));
-      if (was !== now || current.label !== item.label) nodeUpdates.push(item);
+      if (was !== now || current.borderWidth !== item.borderWidth) nodeUpdates.push(item);
     });
     if (nodeUpdates.length) nodes.update(nodeUpdates);
     var edgeUpdates = [];
@@ -244,14 +263,18 @@
     var added = [];
     next.rolled.forEach(function (acc, key) {
       var old = view.rolled.get(key);
-      if (!old || old.volume !== acc.volume || old.pipes !== acc.pipes || old.curve !== acc.curve) {
+      if (!old || old.volume !== acc.volume || old.pipes !== acc.pipes || old.curve !== acc.curve ||
+          old.width !== widthOf(acc.currency, acc.volume)) {
         if (old) gone.push(key);
         added.push(rolledEdge(acc));
+      } else {
+        acc.width = old.width;
       }
     });
     if (gone.length) edges.remove(gone.map(RID));
     if (added.length) edges.add(added);
     view = next;
+    rank();
     if (state.focus !== null && !view.nodes.has(state.focus)) state.focus = null;
     renderGroups();
     network.redraw();
@@ -290,6 +313,7 @@
     vid = String(vid);
     var content = rowsOf(vid);
     if (content === null) return;
+    tip.dataset.from = "map";
     while (tip.firstChild) tip.removeChild(tip.firstChild);
     tip.dataset.kind = vid.slice(0, 2) === "n:" ? "node" : "edge";
     tip.dataset.id = vid.slice(2);
@@ -335,30 +359,50 @@
     state.focus = id !== null && view.nodes.has(id) ? id : null;
     network.redraw();
   }
+  // the marked pipes (bottleneck, blocked) whose mark is ticked, with their ends
+  function markedLit() {
+    if (!state.marks.size) return null;
+    var near = new Set(), lit = [];
+    function on(e) {
+      return (e.bottleneck && state.marks.has("bottleneck")) || (e.blocked && state.marks.has("blocked"));
+    }
+    view.edges.forEach(function (eid) {
+      var e = edgeById.get(eid);
+      if (on(e)) { near.add(e.from); near.add(e.to); lit.push(EID(eid)); }
+    });
+    view.rolled.forEach(function (acc, key) {
+      if (on(acc)) { near.add(acc.from); near.add(acc.to); lit.push(RID(key)); }
+    });
+    return { nodes: near, edges: lit };
+  }
+  // what stands out now: the clicked node's neighbourhood, else the marked pipes; null: all
+  function litNow() {
+    if (state.focus !== null) return neighbourhood(state.focus);
+    return markedLit();
+  }
+  // a veil over the map, then what stands out drawn again on top of it
   network.on("afterDrawing", function (ctx) {
-    if (state.focus === null) return;
+    var lit = litNow();
+    if (lit === null) return;
     var body = network.body;
-    var hood = neighbourhood(state.focus);
     var a = network.DOMtoCanvas({ x: 0, y: 0 });
     var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
     ctx.save();
     ctx.fillStyle = "rgba(255,255,255,0.78)";
     ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
     ctx.restore();
-    hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.draw(ctx); });
-    hood.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.drawArrows(ctx); });
-    var labels = [];
-    hood.nodes.forEach(function (nid) {
+    lit.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.draw(ctx); });
+    lit.edges.forEach(function (vid) { var e = body.edges[vid]; if (e) e.drawArrows(ctx); });
+    lit.nodes.forEach(function (nid) {
       var n = body.nodes[NID(nid)];
-      if (!n) return;
-      var r = n.draw(ctx);
-      if (r && r.drawExternalLabel) labels.push(r.drawExternalLabel);
+      if (n) n.draw(ctx);
     });
-    labels.forEach(function (f) { f(); });
   });
 
   // ---- header -------------------------------------------------------------------------
   byIdEl("eg-title").textContent = data.title;
+  // inside a report the report's own header names the map: no second title block
+  if (data.embedded) byIdEl("eg-header").hidden = true;
   var meta = byIdEl("eg-meta");
   meta.appendChild(el("span", "volumes per " + data.period));
   meta.appendChild(el("span", data.map_nodes.toLocaleString() + " nodes, " + data.map_pipes.toLocaleString() + " pipes"));
@@ -408,7 +452,7 @@
       if (set) {
         var box = el("input");
         box.type = "checkbox";
-        box.checked = true;
+        box.checked = set.has(entry.key);
         box.dataset.key = entry.key;
         box.addEventListener("change", function () {
           if (box.checked) set.add(entry.key); else set.delete(entry.key);
@@ -425,7 +469,9 @@
   }
   legendList("eg-legend-kinds", kindsPresent, state.kinds);
   legendList("eg-legend-currencies", currenciesPresent, state.currencies);
-  legendList("eg-legend-marks", data.legend.filter(function (e) { return e.section === "mark"; }), null);
+  // ticking a mark makes its pipes stand out, everything else dimmed; a bottleneck
+  // highlight starts ticked
+  legendList("eg-legend-marks", data.legend.filter(function (e) { return e.section === "mark"; }), state.marks);
 
   // ---- groups panel ---------------------------------------------------------------------
   function toggle(id) {
@@ -435,16 +481,38 @@
     return true;
   }
   var GROUPS_LISTED = 300;
+  // the groups as the map's tree: each group followed by its subgroups, in map order
+  var treeOrder = (function () {
+    var sub = new Map(), roots = [];
+    data.nodes.forEach(function (n) {
+      if (!groupById.has(n.id)) return;
+      var p = n.parent;
+      while (p !== null && !groupById.has(p)) p = nodeById.get(p).parent;
+      if (p === null) roots.push(n.id);
+      else { if (!sub.has(p)) sub.set(p, []); sub.get(p).push(n.id); }
+    });
+    var out = [], stack = roots.slice().reverse().map(function (id) { return [id, 0]; });
+    while (stack.length) {
+      var top = stack.pop();
+      out.push({ group: groupById.get(top[0]), level: top[1] });
+      (sub.get(top[0]) || []).slice().reverse().forEach(function (c) { stack.push([c, top[1] + 1]); });
+    }
+    return out;
+  })();
   function renderGroups() {
     byIdEl("eg-groups-section").hidden = !data.groups.length;
     var list = byIdEl("eg-groups");
     while (list.firstChild) list.removeChild(list.firstChild);
-    data.groups.slice(0, GROUPS_LISTED).forEach(function (g) {
+    treeOrder.slice(0, GROUPS_LISTED).forEach(function (t) {
+      var g = t.group;
       var li = el("li");
       li.dataset.group = g.id;
-      li.style.paddingLeft = (g.depth * 12) + "px";
-      var name = el("span", g.label, "eg-name");
-      name.title = g.id + " \u2014 " + g.kind + ", " + g.members.length + " members";
+      li.dataset.level = t.level;
+      li.style.paddingLeft = (t.level * 14) + "px";
+      var name = el("span", (t.level ? "\u2514 " : "") + g.label, "eg-name");
+      name.title = g.label + " (" + g.id + ") \u2014 " + g.kind + ", " + g.members.length.toLocaleString() +
+        " members, members of members included";
+      name.addEventListener("click", function () { focusNode(g.id); });
       li.appendChild(name);
       li.appendChild(el("span", g.members.length.toLocaleString(), "eg-small"));
       var b = el("button", state.collapsed.has(g.id) ? "expand" : "collapse");
@@ -453,8 +521,8 @@
       li.appendChild(b);
       list.appendChild(li);
     });
-    if (data.groups.length > GROUPS_LISTED) {
-      list.appendChild(el("li", "\u2026 and " + (data.groups.length - GROUPS_LISTED).toLocaleString() +
+    if (treeOrder.length > GROUPS_LISTED) {
+      list.appendChild(el("li", "\u2026 and " + (treeOrder.length - GROUPS_LISTED).toLocaleString() +
         " more groups (double-click one on the map)", "eg-small"));
     }
   }
@@ -547,7 +615,11 @@
     }
     if (input.value.trim() && !current.length) results.appendChild(el("li", "no node matches", "eg-small"));
   }
-  input.addEventListener("input", showResults);
+  input.addEventListener("input", function () {
+    showResults();
+    // clearing the search clears what it lit up
+    if (!input.value.trim()) { highlight(null); network.unselectAll(); }
+  });
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && current.length) focusNode(current[0].node);
     if (ev.key === "Escape") { input.value = ""; showResults(); highlight(null); network.unselectAll(); }
@@ -557,8 +629,11 @@
   network.on("click", function (params) {
     highlight(params.nodes.length ? nodeOf(params.nodes[0]) : null);
   });
-  network.on("doubleClick", function (params) {
-    if (params.nodes.length) toggle(nodeOf(params.nodes[0]));
+  // the browser's own double-click (vis-network's double-tap timing misses slow pairs)
+  container.addEventListener("dblclick", function (ev) {
+    var box = container.getBoundingClientRect();
+    var hit = network.getNodeAt({ x: ev.clientX - box.left, y: ev.clientY - box.top });
+    if (hit !== undefined) toggle(nodeOf(hit));
   });
   var physicsButton = byIdEl("eg-physics");
   function setPhysics(on) {
@@ -569,7 +644,38 @@
   }
   physicsButton.addEventListener("click", function () { setPhysics(!state.physics); });
   physicsButton.textContent = state.physics ? "Freeze" : "Unfreeze";
-  byIdEl("eg-fit").addEventListener("click", function () { network.fit({ animation: false }); });
+  // fit the visible map with its outlines and room for the labels at its edges
+  function fitView() {
+    var pos = network.getPositions();
+    var maxHeight = 0;
+    height.forEach(function (h) { maxHeight = Math.max(maxHeight, h); });
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    view.nodes.forEach(function (id) {
+      var p = pos[NID(id)];
+      if (!p) return;
+      var n = nodeById.get(id);
+      var r = sizeNow(n) + (n.parent !== null || groupById.has(id) ? 16 + 14 * maxHeight : 0);
+      x0 = Math.min(x0, p.x - r); x1 = Math.max(x1, p.x + r);
+      y0 = Math.min(y0, p.y - r); y1 = Math.max(y1, p.y + r);
+    });
+    if (!isFinite(x0)) { network.fit({ animation: false }); return; }
+    var W = container.clientWidth, H = container.clientHeight;
+    var mx = Math.min(110, W * 0.15), my = Math.min(26, H * 0.05);
+    var scale = Math.min((W - 2 * mx) / Math.max(1, x1 - x0), (H - 2 * my) / Math.max(1, y1 - y0), 1.5);
+    if (!(scale > 0) || !isFinite(scale)) { network.fit({ animation: false }); return; }
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, scale: scale, animation: false });
+  }
+  byIdEl("eg-fit").addEventListener("click", fitView);
+  // until the user zooms or pans, the map keeps fitting its area (a page embedded in a report
+  // or a notebook may get its size only after it has drawn)
+  var autoFit = true;
+  network.on("zoom", function () { autoFit = false; });
+  network.on("dragEnd", function (p) { if (!p.nodes.length) autoFit = false; });
+  window.addEventListener("resize", function () {
+    if (!autoFit || document.body.dataset.ready !== "true") return;
+    fitView();
+    network.redraw();
+  });
 
   // ---- group outlines: a soft hull around the visible members of each expanded group ---
   function hull(points) {
@@ -599,8 +705,11 @@
     height.set(g.id, h);
   });
   var SPOKES = data.nodes.length > 800 ? 6 : 12;
+  var outlines = new Map();  // group id -> its hull as drawn (canvas coordinates)
   network.on("beforeDrawing", function (ctx) {
     var body = network.body.nodes;
+    outlines.clear();
+    if (data.layout === "flow") return;  // a flow view places members by flow, not by group
     data.groups.forEach(function (g) {
       if (state.collapsed.has(g.id) || !view.nodes.has(g.id)) return;
       var pad = 16 + 14 * height.get(g.id);
@@ -608,13 +717,14 @@
       [g.id].concat(g.members).forEach(function (m) {
         if (!view.nodes.has(m)) return;
         var p = body[NID(m)];
-        var r = nodeById.get(m).size + pad;
+        var r = sizeNow(nodeById.get(m)) + pad;
         for (var k = 0; k < SPOKES; k++) {
           pts.push([p.x + r * Math.cos(k * 2 * Math.PI / SPOKES), p.y + r * Math.sin(k * 2 * Math.PI / SPOKES)]);
         }
       });
       if (pts.length < 3) return;
       var h = hull(pts);
+      outlines.set(g.id, h);
       ctx.beginPath();
       ctx.moveTo(h[0][0], h[0][1]);
       for (var i = 1; i < h.length; i++) ctx.lineTo(h[i][0], h[i][1]);
@@ -625,6 +735,183 @@
       ctx.fill();
       ctx.stroke();
     });
+  });
+
+
+  // ---- the label layer: names drawn at a readable size, placed so that none overlap -------
+  // Drawn in screen pixels after vis-network has drawn the map. Group outlines are named
+  // first (top level first), then nodes from the most important (the size metric) down;
+  // a label that would overlap one already placed tries another side, then a shorter
+  // text with an ellipsis (the full text is in the tooltip), and is otherwise left out.
+  var LABEL_CHARS = 24, SHORT_CHARS = 10;
+  var importance = [];
+  function rank() {  // by the size drawn now (a collapsed group by what it carries)
+    var order = data.nodes.map(function (n, i) { return { n: n, i: i, s: sizeNow(n) }; });
+    order.sort(function (a, b) { return b.s - a.s || a.n.depth - b.n.depth || a.i - b.i; });
+    importance = order.map(function (x) { return x.n; });
+  }
+  rank();
+  var groupsByDepth = data.groups.slice().sort(function (a, b) { return a.depth - b.depth; });
+  var drawn = [];  // what the last frame drew: {id, kind, text, full, x, y, w, h} in container pixels
+  var widthCache = new Map();
+  function cut(text, chars) {
+    var cps = Array.from(text);
+    return cps.length <= chars ? text : cps.slice(0, chars - 1).join("").replace(/\s+$/, "") + "\u2026";
+  }
+  function textWidth(ctx, font, text) {
+    var key = font + "\u0001" + text;
+    var w = widthCache.get(key);
+    if (w === undefined) {
+      ctx.font = font;
+      w = ctx.measureText(text).width;
+      if (widthCache.size > 50000) widthCache.clear();
+      widthCache.set(key, w);
+    }
+    return w;
+  }
+  // a grid of placed boxes, so each test looks only at its neighbours
+  function Placed(cell) { this.cell = cell; this.grid = new Map(); }
+  Placed.prototype.keys = function (b, f) {
+    for (var gx = Math.floor(b.x / this.cell); gx <= Math.floor((b.x + b.w) / this.cell); gx++) {
+      for (var gy = Math.floor(b.y / this.cell); gy <= Math.floor((b.y + b.h) / this.cell); gy++) f(gx + "," + gy);
+    }
+  };
+  Placed.prototype.free = function (b) {
+    var grid = this.grid, ok = true;
+    this.keys(b, function (k) {
+      if (!ok) return;
+      var list = grid.get(k);
+      if (!list) return;
+      for (var i = 0; i < list.length; i++) {
+        var o = list[i];
+        if (b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) { ok = false; return; }
+      }
+    });
+    return ok;
+  };
+  Placed.prototype.add = function (b) {
+    var grid = this.grid;
+    this.keys(b, function (k) { if (!grid.has(k)) grid.set(k, []); grid.get(k).push(b); });
+  };
+  function labelPx() { return Math.max(12, Math.min(16, 13 * network.getScale())); }
+  function drawLabels(ctx) {
+    var W = container.clientWidth, H = container.clientHeight;
+    var scale = network.getScale();
+    var px = labelPx(), gap = 2, pad = 1;
+    var nodeFont = px + "px " + FONT, groupFont = "600 " + (px + 1) + "px " + FONT;
+    var placed = new Placed(64);
+    var out = [];
+    var lit = litNow();
+    var hood = lit === null ? null : lit.nodes;
+    // try the candidate spots (left-top corners) with the full text, then with a short one
+    function place(id, kind, full, font, h, spots) {
+      var texts = [cut(full, LABEL_CHARS)];
+      var short = cut(full, SHORT_CHARS);
+      if (short !== texts[0]) texts.push(short);
+      for (var t = 0; t < texts.length; t++) {
+        var w = textWidth(ctx, font, texts[t]);
+        for (var s = 0; s < spots.length; s++) {
+          var c = spots[s](w);
+          var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
+                    x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
+          if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
+          if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H) continue;  // would be clipped
+          if (placed.free(b)) { placed.add(b); out.push(b); return b; }
+        }
+      }
+      return null;
+    }
+    ctx.save();
+    var ratio = network.canvas.pixelRatio || window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textBaseline = "top";
+    ctx.lineJoin = "round";
+    // group outlines: the name just above the outline's top, else below its bottom,
+    // else inside its top, else beside it
+    var gh = px + 3;
+    groupsByDepth.forEach(function (g) {
+      var h = outlines.get(g.id);
+      if (!h) return;
+      var top = h[0], bottom = h[0], left = h[0], right = h[0];
+      h.forEach(function (p) {
+        if (p[1] < top[1]) top = p;
+        if (p[1] > bottom[1]) bottom = p;
+        if (p[0] < left[0]) left = p;
+        if (p[0] > right[0]) right = p;
+      });
+      var T = network.canvasToDOM({ x: top[0], y: top[1] }), B = network.canvasToDOM({ x: bottom[0], y: bottom[1] });
+      var L = network.canvasToDOM({ x: left[0], y: left[1] }), R = network.canvasToDOM({ x: right[0], y: right[1] });
+      place(g.id, "group", nodeById.get(g.id).label, groupFont, gh, [
+        function (w) { return [T.x - w / 2, T.y - gh - gap]; },
+        function (w) { return [B.x - w / 2, B.y + gap]; },
+        function (w) { return [T.x - w / 2, T.y + gap]; },
+        function (w) { return [L.x - w - gap, L.y - gh / 2]; },
+        function (w) { return [R.x + gap, R.y - gh / 2]; },
+        function (w) { return [B.x - w / 2, B.y - gh - gap]; }
+      ]);
+    });
+    // nodes: the neighbourhood of the focus first, then by importance
+    var order = hood === null ? importance : importance.filter(function (n) { return hood.has(n.id); })
+      .concat(importance.filter(function (n) { return !hood.has(n.id); }));
+    var nh = px + 2;
+    var body = network.body.nodes;
+    var named = new Set(out.map(function (b) { return b.id; }));
+    // the nodes themselves are obstacles: a label never covers another node
+    var spots = [];
+    for (var j = 0; j < order.length; j++) {
+      var m = order[j];
+      if (!view.nodes.has(m.id) || !body[NID(m.id)]) continue;
+      var Q = network.canvasToDOM({ x: body[NID(m.id)].x, y: body[NID(m.id)].y });
+      var q = sizeNow(m) * scale;
+      if (Q.x + q + 400 < 0 || Q.y + q + 40 < 0 || Q.x - q - 400 > W || Q.y - q - 40 > H) continue;
+      spots.push({ n: m, P: Q, r: q });
+      if (q >= 2) placed.add({ x: Q.x - q * 0.8, y: Q.y - q * 0.8, w: q * 1.6, h: q * 1.6 });
+    }
+    for (var i = 0; i < spots.length; i++) {
+      var n = spots[i].n, P = spots[i].P, r = spots[i].r;
+      if (named.has(n.id)) continue;  // an expanded group: its outline carries the name
+      place(n.id, "node", nodeLabel(n), nodeFont, nh, [
+        function (w) { return [P.x - w / 2, P.y + r + gap]; },
+        function (w) { return [P.x + r + gap + 1, P.y - nh / 2]; },
+        function (w) { return [P.x - w / 2, P.y - r - gap - nh]; },
+        function (w) { return [P.x - r - gap - 1 - w, P.y - nh / 2]; }
+      ]);
+    }
+    out.forEach(function (b) {
+      var dim = hood !== null && !(b.kind === "node" && hood.has(b.id));
+      ctx.globalAlpha = dim ? 0.3 : 1;
+      ctx.font = b.font;
+      ctx.strokeStyle = "rgba(255,255,255,0.92)";
+      ctx.lineWidth = 3;
+      ctx.strokeText(b.text, b.x + pad, b.y + pad);
+      ctx.fillStyle = b.kind === "group" ? shade(nodeById.get(b.id).color) : "#1f2328";
+      ctx.fillText(b.text, b.x + pad, b.y + pad);
+    });
+    ctx.restore();
+    drawn = out;
+  }
+  // a group's colour made dark enough to read as text on white
+  function shade(hex) {
+    var v = parseInt(hex.slice(1), 16);
+    var k = 0.55;
+    return "rgb(" + Math.round((v >> 16 & 255) * k) + "," + Math.round((v >> 8 & 255) * k) + "," + Math.round((v & 255) * k) + ")";
+  }
+  network.on("afterDrawing", drawLabels);
+  function labelAt(x, y) {
+    for (var i = drawn.length - 1; i >= 0; i--) {
+      var b = drawn[i];
+      if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) return b;
+    }
+    return null;
+  }
+  // hovering a label shows the tooltip of its node or group: the full name and more
+  var overLabel = null;
+  container.addEventListener("mousemove", function () {
+    var b = labelAt(mouse.x, mouse.y);
+    if (b === overLabel) return;
+    overLabel = b;
+    if (b) showTip(NID(b.id)); else if (tip.dataset.from === "label") hideTip();
+    if (b) tip.dataset.from = "label";
   });
 
   // ---- start ------------------------------------------------------------------------
@@ -639,11 +926,38 @@
     },
     rolled: function () {
       return Array.from(view.rolled.values()).map(function (a) {
-        return { from: a.from, to: a.to, currency: a.currency, volume: a.volume, pipes: a.pipes, blocked: a.blocked };
+        return { from: a.from, to: a.to, currency: a.currency, volume: a.volume, pipes: a.pipes, blocked: a.blocked,
+                 width: a.width };
       });
     },
     collapsed: function () { return Array.from(state.collapsed).sort(); },
+    // the labels drawn in the last frame, boxes in pixels of the map's area
+    labels: function () {
+      network.redraw();  // synchronous: the labels of the view as it is now
+      return drawn.map(function (b) {
+        return { id: b.id, kind: b.kind, text: b.text, full: b.full, x: b.x, y: b.y, w: b.w, h: b.h,
+                 px: parseFloat(b.font.replace(/^600 /, "")) };
+      });
+    },
+    // the group outlines drawn in the last frame: [id, bounding box in pixels of the map's area]
+    outlines: function () {
+      return Array.from(outlines.entries()).map(function (entry) {
+        var xs = [], ys = [];
+        entry[1].forEach(function (p) {
+          var d = network.canvasToDOM({ x: p[0], y: p[1] });
+          xs.push(d.x); ys.push(d.y);
+        });
+        var x = Math.min.apply(null, xs), y = Math.min.apply(null, ys);
+        return [entry[0], { x: x, y: y, w: Math.max.apply(null, xs) - x, h: Math.max.apply(null, ys) - y }];
+      });
+    },
     focused: function () { return state.focus; },
+    // the pipes standing out (vis ids without prefix) and the nodes with them; null: none
+    lit: function () {
+      var l = litNow();
+      return l === null ? null : { nodes: Array.from(l.nodes).sort(),
+                                   edges: l.edges.map(function (v) { return v.slice(2); }).sort() };
+    },
     neighbourhood: function () { return state.focus === null ? [] : Array.from(neighbourhood(state.focus).nodes).sort(); },
     // positions and selection by node id (vis-network's own are by its prefixed ids)
     visId: NID,
@@ -656,10 +970,20 @@
     physics: function () { return state.physics; }
   };
   window.ecograph = api;
+  // served by `ecograph render --watch`: reload when the map has been rendered again
+  if (data.live !== null && data.live !== undefined && /^https?:$/.test(location.protocol)) {
+    setInterval(function () {
+      fetch("/__ecograph/generation", { cache: "no-store" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (t) { if (t !== null && +t !== data.live) location.reload(); })
+        .catch(function () { /* the watcher stopped: keep the page as it is */ });
+    }, 1000);
+  }
   renderGroups();
   function done() {
     if (api.ready) return;
-    network.fit({ animation: false });
+    fitView();
+    network.redraw();  // synchronous: the labels of the first view are placed before "ready"
     api.ready = true;
     document.body.dataset.ready = "true";
   }
