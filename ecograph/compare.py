@@ -178,7 +178,7 @@ def compare(
     top : int, default 10
         How many of the ranking are compared (the union of both tops).
     diagnosis : bool, default True
-        Compare diagnosis statuses (the slowest section on large maps).
+        Compare diagnosis statuses.
 
     Returns
     -------

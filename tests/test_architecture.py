@@ -97,7 +97,7 @@ def test_analyses_import_no_renderer_cli_or_yaml(module: str) -> None:
     assert not _external(module) & {"yaml", "click", "matplotlib", "pyvis"}
     assert not {m for m in _internal(module) if m.startswith(("ecograph.render", "ecograph.cli"))}
     # analyses read the compiled map, not the networkx graph
-    assert "ecograph.graph" not in _internal(module) or module.endswith("diagnose")
+    assert "ecograph.graph" not in _internal(module)
 
 
 def test_no_module_imports_another_modules_private_names() -> None:

@@ -270,10 +270,10 @@ def test_widening_a_cut_pipe_raises_max_flow_by_its_gain() -> None:
     assert gain == {"xiaoqiao-to-stool-maker": 1.0}
     assert result["max_flow"][0]["delta"] == 400000.0 * gain["xiaoqiao-to-stool-maker"]
     # widening moves no traffic (volumes are observed), but the pipe is no longer full, so the
-    # stool maker is no longer "narrow": its next finding, single-giant, becomes its status
+    # stool maker is no longer "narrow": it is healthy (its dependence on one giant is a risk)
     assert result["changed"] == ["max_flow", "diagnosis"]
     assert [(d["node"], d["before"], d["after"]) for d in result["diagnosis"]] == [
-        ("stool-maker", "narrow-pipe", "single-giant")
+        ("stool-maker", "narrow-pipe", "healthy")
     ]
 
 

@@ -1,11 +1,20 @@
 """Diagnosis: the article's question, asked of every partner, producer and channel.
 
-*Why does this partner get no traffic?* Either the pipe to it is **empty** (no
-pool upstream), **blocked** (water upstream, the pipe shut), or **narrow** (a
-full pipe far smaller than what upstream carries); or it lives on **one giant**
-alone, **overuses** a pool, or does not **fit** the genes of the ecosystem that
-hosts it. Each node gets one status (the first that applies, in that order),
-every finding that applies, a sentence per finding, and the numbers behind it.
+*Why does this firm get the traffic it gets, and what is wrong with it?* Every
+finding that applies to a node is listed with its evidence and a severity; the
+node's **status** is the most actionable finding, in the order of
+:data:`STATUSES`; dependence on one giant is a **risk** reported beside the
+status, never in its place (the article recommends growing under a giant:
+大树底下好乘凉). The definitions, each with the article's sentence it comes
+from, are in :func:`diagnose` and the README.
+
+Everything is computed in one pass per currency over the compiled map
+(:mod:`ecograph.compiled`): reachability with and without blocked pipes, the
+origins of every node's traffic per giant (one linear solve with a right-hand
+side per giant), pool draws as sums over pipes, fit by one walk up the
+membership tree, the value sheet (:func:`ecograph.analysis.value.value`) and
+sums over the pipes into each node for the narrow pipes; no max-flow.
+``diagnose(eco)[n] == diagnose(eco, node=n)`` for every ``n``.
 """
 
 from __future__ import annotations
@@ -13,30 +22,126 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
 
 from ecograph._suggest import did_you_mean
-from ecograph.analysis.fit import PoolDraws, judge_fit
+from ecograph.analysis._linalg import DIRECT_LIMIT, FlowArrays, layer_arrays, tidy
+from ecograph.analysis.fit import word_key
+from ecograph.analysis.maxflow import reachable
+from ecograph.analysis.value import value
+from ecograph.compiled import KIND_CODE, CompiledMap, Layer, compiled
 from ecograph.errors import UsageError
-from ecograph.graph import flow_layer
-from ecograph.model import Ecosystem
+from ecograph.model import check_currency
 
-__all__ = ["DIAGNOSED_KINDS", "STATUSES", "Diagnosis", "diagnose"]
+if TYPE_CHECKING:
+    from ecograph.model import Ecosystem
+
+__all__ = ["DIAGNOSED_KINDS", "RISKS", "STATUSES", "Diagnosis", "Finding", "Risk", "diagnose"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: Node kinds that get a diagnosis.
 DIAGNOSED_KINDS: tuple[str, ...] = ("partner", "producer", "channel")
-#: Statuses, most severe first; a node's status is the first that applies.
+#: Findings, most actionable first; a node's status is the first that applies.
 STATUSES: tuple[str, ...] = (
     "empty-pipe",
     "blocked-pipe",
     "narrow-pipe",
-    "single-giant",
-    "overuse",
     "poor-fit",
+    "overuse",
+    "unprofitable",
+    "no-monetisation",
     "healthy",
 )
+#: Risks, reported beside the status.
+RISKS: tuple[str, ...] = ("single-giant",)
+#: Kinds judged for overuse and no-monetisation (a channel is the ecosystem's plumbing:
+#: it passes traffic on rather than using or selling to it).
+_FIRM_KINDS = ("partner", "producer")
+_FIRM_CODES = frozenset(KIND_CODE[k] for k in _FIRM_KINDS)
+#: Most rounds of the block iteration for the origins per giant before falling back to
+#: one solve per giant.
+_MAX_ROUNDS = 500
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with a node.
+
+    Attributes
+    ----------
+    finding : str
+        One of :data:`STATUSES` other than ``healthy``.
+    severity : float
+        How much of the problem there is, in [0, 1] (see :func:`diagnose`).
+    reason : str
+        One sentence.
+    evidence : Mapping[str, Any]
+        The numbers behind it (JSON-ready).
+    """
+
+    finding: str
+    severity: float
+    reason: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"finding", "severity", "reason", "evidence"}``.
+
+        Examples
+        --------
+        >>> Finding("poor-fit", 1.0, "no tag fits").to_dict()["severity"]
+        1.0
+        """
+        return {
+            "finding": self.finding,
+            "severity": self.severity,
+            "reason": self.reason,
+            "evidence": dict(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk beside the status: the node's traffic originates in one giant.
+
+    Attributes
+    ----------
+    risk : str
+        One of :data:`RISKS`.
+    giant : str
+        The top-level node most of the traffic originates in.
+    share : float
+        The share of the node's traffic that originates in it.
+    concentration : float
+        Herfindahl index of the origins grouped per giant.
+    """
+
+    risk: str
+    giant: str
+    share: float
+    concentration: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"risk", "share", "giant", "concentration"}``.
+
+        Examples
+        --------
+        >>> Risk("single-giant", "toutiao", 1.0, 1.0).to_dict()["giant"]
+        'toutiao'
+        """
+        return {
+            "risk": self.risk,
+            "share": self.share,
+            "giant": self.giant,
+            "concentration": self.concentration,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,34 +152,41 @@ class Diagnosis:
     ----------
     node : str
     status : str
-        One of :data:`STATUSES`.
-    findings : tuple of str
-        Every status that applies, most severe first (``("healthy",)`` if none).
-    reasons : tuple of str
-        One sentence per finding.
+        One of :data:`STATUSES`: the first finding, or ``healthy``.
+    findings : tuple of Finding
+        Every finding that applies, in :data:`STATUSES` order (empty when healthy).
+    risks : tuple of Risk
     evidence : Mapping[str, Any]
-        The numbers behind the findings (JSON-ready).
+        What the node receives and where it comes from (JSON-ready):
+        ``received``, and for nodes traffic reaches ``giants`` (share of its
+        traffic per giant, ``own`` for what starts at the node or its own
+        pools) and ``giant_concentration`` (their Herfindahl index).
+    reasons : tuple of str
+        One sentence per finding, then per risk; one saying what it receives
+        when healthy.
     """
 
     node: str
     status: str
-    findings: tuple[str, ...]
-    reasons: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()
+    risks: tuple[Risk, ...] = ()
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"status", "reasons", "evidence", "findings"}``.
+        """``{"status", "findings", "risks", "reasons", "evidence"}``.
 
         Examples
         --------
-        >>> Diagnosis("a", "healthy", ("healthy",), ("ok",)).to_dict()["status"]
-        'healthy'
+        >>> Diagnosis("a", "healthy", reasons=("receives 1",)).to_dict()["reasons"]
+        ['receives 1']
         """
         return {
             "status": self.status,
+            "findings": [f.to_dict() for f in self.findings],
+            "risks": [r.to_dict() for r in self.risks],
             "reasons": list(self.reasons),
             "evidence": dict(self.evidence),
-            "findings": list(self.findings),
         }
 
 
@@ -82,41 +194,150 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def _giant(eco: Ecosystem, origin: str) -> str:
-    chain = eco.ancestors_in_tree(origin)
-    return chain[-1] if chain else origin
+# -- the layer-wide pass ---------------------------------------------------------------------
 
 
-def _blocked_on_the_way(
-    eco: Ecosystem,
-    kind: str,
-    target: str,
-    wet: set[str],
-    open_layer: nx.DiGraph,
-    all_layer: nx.DiGraph,
-) -> list[str]:
-    """Blocked pipes between the water and ``target``: those whose opening alone
-    would let traffic through if there are any, else every blocked pipe on the way."""
-    blocked = [
-        (u, v, key)
-        for u, v, key, e in eco.graph.edges(keys=True, data=True)
-        if e["kind"] == kind and e["status"] == "blocked"
-    ]
-    alone = sorted(
-        key
-        for u, v, key in blocked
-        if u in wet and (v == target or target in nx.descendants(open_layer, v))
-    )
-    if alone:
-        return alone
-    wet_all = set(wet)
-    for u in wet:
-        wet_all |= nx.descendants(all_layer, u)
-    return sorted(
-        key
-        for u, v, key in blocked
-        if u in wet_all and (v == target or target in nx.descendants(all_layer, v))
-    )
+class _Pass:
+    """What the diagnosis needs of one currency, for every node at once (thresholds aside).
+
+    Built once per map and currency and kept in the compiled layer's cache.
+    """
+
+    def __init__(self, eco: Ecosystem, layer: Layer) -> None:
+        cm = layer.cm
+        n = cm.n
+        self.cm, self.layer = cm, layer
+        self.arrays: FlowArrays = layer_arrays(eco, layer.kind)
+        open_ = layer.is_open
+        src, dst = layer.src, layer.dst
+        self.sources = np.flatnonzero(layer.inflow > 0).astype(np.int64)
+        self.wet = reachable(n, src[open_], dst[open_], self.sources.tolist())
+        self.wet_if_opened = reachable(n, src, dst, self.sources.tolist())
+        into, _ = layer.pipe_sums
+        self.received: FloatArray = layer.inflow + into
+        touched = np.zeros(n, np.bool_)
+        touched[src] = True
+        touched[dst] = True
+        touched |= (layer.inflow != 0) | (layer.outflow != 0)
+        self.touched = touched
+        self.roots = _roots(cm)
+        self.giant_cols, self.own_cols, self.X = self._origins()
+        self._self_share: dict[int, float] = {}
+
+    def _origins(self) -> tuple[IntArray, dict[int, list[tuple[int, int]]], FloatArray]:
+        """Traffic arriving at every node from each giant, and from each owner's own pools.
+
+        Column ``c`` of ``X`` solves ``(I - P)^T x = z'_c`` where ``z'_c`` is the
+        boundary inflow of the origins of one giant (``giant_cols``), or of the
+        pools with boundary inflow that one node owns within one giant
+        (``own_cols``: node -> ``[(giant, column)]``); ``x[t]`` is then the part
+        of ``T_t`` that entered the map at those origins.
+        """
+        arrays, cm = self.arrays, self.cm
+        origins = arrays.origins
+        z = arrays.boundary_in
+        giants = np.unique(self.roots[origins])
+        pairs: dict[tuple[int, int], list[int]] = {}
+        pools = origins[cm.kind[origins] == KIND_CODE["pool"]]
+        for o in pools.tolist():
+            for w in _owners_of(cm, o):
+                if w != o:
+                    pairs.setdefault((w, int(self.roots[o])), []).append(o)
+        B = np.zeros((arrays.n, len(giants) + len(pairs)))
+        where = np.searchsorted(giants, self.roots[origins])
+        B[origins, where] = z[origins]
+        own_cols: dict[int, list[tuple[int, int]]] = {}
+        for j, ((w, g), os) in enumerate(pairs.items(), start=len(giants)):
+            own_cols.setdefault(w, []).append((g, j))
+            B[os, j] = z[os]
+        return giants.astype(np.int64), own_cols, _solve_block(arrays, B)
+
+    def self_share(self, t: int) -> float:
+        """``z'_t N_tt``: the part of ``T_t`` that entered the map at ``t`` itself."""
+        z = float(self.arrays.boundary_in[t])
+        if z <= 1e-9 * float(self.arrays.throughflow[t]):
+            return 0.0  # none, or the rounding noise of a balanced map
+        found = self._self_share.get(t)
+        if found is None:
+            values, known = self.arrays.integral_diagonal(np.array([t], np.int64))
+            if known[0]:
+                diagonal = float(values[0])
+            else:  # a component too large to invert: column t of N
+                e = np.zeros(self.arrays.n)
+                e[t] = 1.0
+                diagonal = float(self.arrays.solve(e)[t])
+            found = self._self_share[t] = z * diagonal
+        return found
+
+
+def _owners_of(cm: CompiledMap, pool: int) -> list[int]:
+    """The pool itself, then the nodes it belongs to: its ``owner`` and its containers."""
+    out = [pool]
+    owner = int(cm.owner[pool])
+    if owner >= 0:
+        out.append(owner)
+    up = int(cm.parent[pool])
+    while up >= 0:
+        if up != owner:
+            out.append(up)
+        up = int(cm.parent[up])
+    return out
+
+
+def _roots(cm: CompiledMap) -> IntArray:
+    """Row of the top-level container of each node (itself at the top)."""
+    root = np.arange(cm.n, dtype=np.int64)
+    while True:
+        up = cm.parent[root]
+        has = up >= 0
+        if not has.any():
+            return root
+        root[has] = up[has]
+
+
+def _solve_block(arrays: FlowArrays, B: FloatArray) -> FloatArray:
+    """``(I - P)^T X = B`` for every column of ``B``.
+
+    Small systems: one direct solve per column. Large ones: the Neumann series
+    ``X = B + P^T X`` iterated on all columns at once (one sparse product per
+    round for every giant), to the solver's relative residual of 1e-12; a
+    system that converges slowly (loops that pass on almost everything) falls
+    back to one solve per column.
+    """
+    n, cols = B.shape
+    if n == 0 or cols == 0:
+        return np.zeros((n, cols))
+    if n <= DIRECT_LIMIT or cols == 1:
+        return np.column_stack([arrays.solve(B[:, j], transpose=True) for j in range(cols)])
+    Pt = sp.csr_array(arrays.routing.T)
+    X = B.copy()
+    norm = np.linalg.norm(B, axis=0)
+    for _ in range(_MAX_ROUNDS):
+        nxt: FloatArray = np.asarray(B + Pt @ X, dtype=np.float64)
+        change = np.linalg.norm(nxt - X, axis=0)
+        X = nxt
+        if (change <= 1e-13 * np.maximum(norm, 1e-300)).all():
+            return X
+    return np.column_stack([arrays.solve(B[:, j], transpose=True) for j in range(cols)])
+
+
+# -- per node --------------------------------------------------------------------------------
+
+
+def _hosts(cm: CompiledMap) -> IntArray:
+    """Row of each node's nearest container with genes, -1 for none."""
+    has_genes = np.fromiter((bool(g) for g in cm.genes), np.bool_, cm.n)
+    host = np.full(cm.n, -1, np.int64)
+    current = cm.parent.copy()
+    todo = np.flatnonzero(current >= 0)
+    while len(todo):
+        up = current[todo]
+        hit = has_genes[up]
+        host[todo[hit]] = up[hit]
+        todo = todo[~hit]
+        current[todo] = cm.parent[current[todo]]
+        todo = todo[current[todo] >= 0]
+    return host
 
 
 def diagnose(
@@ -142,57 +363,90 @@ def diagnose(
     kind : str, default "traffic"
         The currency examined.
     narrow : float, default 0.5
-        ``narrow-pipe`` when the max-flow that the pipes allow into the node is
-        below this share of what the nodes feeding it carry, and a pipe on the
-        minimum cut is saturated.
+        ``narrow-pipe`` when the capacity of the open pipes into the node is
+        below this share of what the nodes feeding it receive.
     saturation : float, default 0.9
-        A pipe is saturated when its volume is at least this share of its capacity.
+        A pipe is full when its volume is at least this share of its capacity.
     giant : float, default 0.9
-        ``single-giant`` when the Herfindahl index of the node's origins,
-        grouped by giant (a top-level node and everything inside it), is at
-        least this; traffic the node brings itself (its own ``inflow``) counts
-        as its own, not a giant's.
+        The ``single-giant`` risk when the Herfindahl index of the node's
+        origins, grouped by giant, is at least this.
     overuse : float, default 0.5
-        ``overuse`` when a partner or producer draws more than this share of
-        what a pool sends down its pipes (channels are the ecosystem's
-        plumbing and a node's own pools are its own: neither is judged).
+        ``overuse`` when a partner or producer draws more than this share of a
+        pool's throughflow.
     fit : float, default 0.25
         ``poor-fit`` when less than this share of the node's ``tags`` are among
-        the ``genes`` of its host (the nearest container with genes). Judged
-        only when both have some.
+        the ``genes`` of its host.
 
     Returns
     -------
     dict of str to Diagnosis
+        Nodes with no pipe and no boundary flow of ``kind`` are left out (a
+        logistics node has no traffic to diagnose).
 
     Raises
     ------
     UsageError
-        An unknown node or currency, or a threshold outside [0, 1].
+        An unknown node or currency, a threshold outside [0, 1], or a ``node``
+        without pipes or boundary flow of ``kind``.
 
     Notes
     -----
-    Definitions, in the order they are tried:
+    The findings, in the order the status takes them (severity in brackets):
 
-    * ``empty-pipe``: no node with boundary inflow reaches the node through
-      open pipes of ``kind`` ("no water").
-    * ``blocked-pipe``: a source reaches it only if blocked pipes were opened
-      ("water, but the pipe is shut"); the blocked pipes on those paths are named.
-    * ``narrow-pipe``: see ``narrow``; the max-flow and cut come from
-      :func:`ecograph.analysis.bottlenecks.bottlenecks`.
-    * ``single-giant``: origin shares from
-      :func:`ecograph.analysis.dependency.dependency` (``sources``), summed per giant.
-    * ``overuse``: direct pipes from a pool, as a share of the pool's piped
-      volume (:class:`ecograph.analysis.fit.PoolDraws`), for nodes traffic reaches.
-    * ``poor-fit``: share of tags covered by the host's genes (overlap
-      coefficient ``|tags & genes| / |tags|``, words compared case-insensitively:
-      :func:`ecograph.analysis.fit.judge_fit`).
+    * ``empty-pipe`` [1]: no node with boundary ``inflow`` reaches the node
+      through open pipes — 流量管道里要么没有水 ("the pipe holds no water").
+      Evidence: ``feeders``, the nodes with an open pipe into it.
+    * ``blocked-pipe`` [1]: a source would reach it if blocked pipes were
+      opened — 要么有水却堵塞了 ("or there is water but the pipe is blocked").
+      Evidence: ``blocked_pipes``, the blocked pipes whose opening alone would
+      let water through (from a wet node to a node that reaches it), else
+      every blocked pipe on the way.
+    * ``narrow-pipe`` [``1 - in_capacity / supply``]: an open pipe into the
+      node is full (``volume >= saturation * capacity``), and all its open
+      pipes in together hold less than ``narrow`` times ``supply``, what the
+      nodes feeding it receive — the same sentence: water upstream, but the
+      pipe too narrow to let it through. Judged on the node's own pipes: a
+      narrow pipe further up is the diagnosis of the node it leads into.
+      Evidence: ``full_pipes`` (where), ``upstream_supply``, ``in_capacity``
+      (an unbounded pipe in makes it ``inf``: never narrow).
+    * ``poor-fit`` [``1 - score``]: less than ``fit`` of its tags are among the
+      genes of its host (its nearest container with genes; words compared
+      case-insensitively; judged when both have some) — 你的服务或者产品,需要符合这个
+      生态的基因,土鸡蛋卖的好,不代表母鸡也会卖得好 ("your product must fit the
+      ecosystem's genes: eggs selling well does not mean hens will").
+    * ``overuse`` [the largest share]: a partner or producer draws, through
+      its open pipes from a pool, more than ``overuse`` of the pool's
+      throughflow (everything the pool carries, ``max(in, out)`` including
+      its boundary flows, so what leaves the map there counts). Pools the node
+      owns (``owner``, or nested inside it) are its own and never overused
+      by it — 不要过度使用生态流量 ("do not overuse the ecosystem's traffic").
+      Evidence: ``pools``, ``{pool: share}``.
+    * ``unprofitable`` [loss / spend]: it pays more for its pipes than it
+      earns (``net < 0`` in :func:`ecograph.analysis.value.value`: revenue
+      from conversions plus pipe income, minus pipe spend) — 流量管道也是一条利益
+      管道 ("a pipe of traffic is a pipe of money too").
+    * ``no-monetisation`` [1]: a partner or producer receives ``kind`` and
+      converts none of it: the map gives a ``conversion`` on some open pipe
+      that brings it ``kind``, and every such conversion is 0 —
+      有的拥有庞大的用户群体,却无法变现 ("some have huge numbers of users and
+      cannot turn them into money").
 
-    Nodes with no pipe and no boundary flow of ``kind`` are not judged (a
-    logistics node has no traffic to diagnose).
+    The risk ``single-giant``: the Herfindahl index of where the node's
+    traffic entered the map (proportional tracing, as
+    :func:`ecograph.analysis.dependency.dependency` ``sources``), grouped per
+    giant (the top-level container of the origin), is at least ``giant`` —
+    and the largest group is not the node's own (what enters at the node
+    itself or at pools it owns counts as ``own``). Reported beside the status:
+    大树底下好乘凉 ("it is cool under a big tree") is advice, not a fault.
 
-    Reachability is breadth-first search, O(N + E) per currency; the narrow
-    check runs a max-flow only for nodes with a saturated pipe upstream.
+    Cost, per currency and for every node at once: two breadth-first
+    searches, one block solve for the origins (a right-hand side per giant and
+    per node that owns a pool), sums over the pipes (``O(m)``), one walk up
+    the membership tree per level of nesting and the value sheet; then
+    ``O(1)`` array look-ups per node, and one breadth-first search per node
+    with a blocked pipe. The threshold-free part is kept in the compiled
+    layer's cache, so a second call on the same map (another threshold,
+    another node) costs only the look-ups.
 
     Examples
     --------
@@ -210,147 +464,335 @@ def diagnose(
     ...   - {from: nobody, to: ghost}
     ... ''')
     >>> {n: d.status for n, d in diagnose(eco).items()}
-    {'shop': 'single-giant', 'ghost': 'empty-pipe', 'nobody': 'empty-pipe'}
+    {'shop': 'overuse', 'ghost': 'empty-pipe', 'nobody': 'empty-pipe'}
+    >>> [r.to_dict() for r in diagnose(eco, node="shop")["shop"].risks]
+    [{'risk': 'single-giant', 'share': 1.0, 'giant': 'pool', 'concentration': 1.0}]
     """
-    from ecograph.analysis.bottlenecks import bottlenecks
-    from ecograph.analysis.dependency import dependency
-
-    for name, value in (
+    for name, share in (
         ("narrow", narrow),
         ("saturation", saturation),
         ("giant", giant),
         ("overuse", overuse),
         ("fit", fit),
     ):
-        if not 0.0 <= value <= 1.0:
-            raise UsageError(f"--{name} must be between 0 and 1, found {value}")
+        if not 0.0 <= share <= 1.0:
+            raise UsageError(f"--{name} must be between 0 and 1, found {share}")
+    check_currency(kind)
     if node is not None and node not in eco.nodes:
         raise UsageError(f"unknown node {node!r}{did_you_mean(node, eco.nodes)}")
-    targets = (
-        [node]
-        if node is not None
-        else [n.id for n in eco.nodes.values() if n.kind in DIAGNOSED_KINDS]
-    )
-    open_layer = flow_layer(eco.graph, kind)
-    all_layer = flow_layer(eco.graph, kind, include_blocked=True)
-    sources = [n for n, d in open_layer.nodes(data=True) if d["inflow"] > 0]
-    wet: set[str] = set()
-    for s in sources:
-        if s not in wet:
-            wet |= nx.descendants(open_layer, s) | {s}
-    wet_if_opened: set[str] = set()
-    for s in sources:
-        if s not in wet_if_opened:
-            wet_if_opened |= nx.descendants(all_layer, s) | {s}
-    received = {
-        n: d["inflow"] + sum(e["volume"] for _, _, e in open_layer.in_edges(n, data=True))
-        for n, d in open_layer.nodes(data=True)
-    }
-    saturated_heads = {
-        v
-        for _, v, e in eco.graph.edges(data=True)
-        if e["kind"] == kind
-        and e["status"] == "open"
-        and e["capacity"] != float("inf")
-        and e["capacity"] > 0
-        and e["volume"] >= saturation * e["capacity"]
-    }
-    draws = PoolDraws(eco, kind)
+    cm = compiled(eco)
+    layer = cm.layer(kind)
+    state = layer.cached("diagnosis", lambda: _Pass(eco, layer))
+    if node is not None:
+        row = cm.index[node]
+        if not state.touched[row]:
+            raise UsageError(
+                f"node {node!r} has no {kind} pipes or boundary flow; choose another --kind"
+            )
+        rows = np.array([row], np.int64)
+    else:
+        codes = np.array([KIND_CODE[k] for k in DIAGNOSED_KINDS])
+        rows = np.flatnonzero(np.isin(cm.kind, codes) & state.touched).astype(np.int64)
+    judge = _Judge(eco, state, narrow, saturation, giant, overuse, fit, rows)
+    return {cm.ids[t]: judge.one(t) for t in rows.tolist()}
 
-    touched = {n for edge in all_layer.edges for n in edge}
-    touched |= {n for n, d in all_layer.nodes(data=True) if d["inflow"] or d["outflow"]}
-    if node is not None and node not in touched:
-        raise UsageError(
-            f"node {node!r} has no {kind} pipes or boundary flow; choose another --kind"
+
+class _Judge:
+    """The thresholded findings for a set of target rows, from a :class:`_Pass`: every
+    test that can be is done for all the rows at once, over arrays."""
+
+    def __init__(
+        self,
+        eco: Ecosystem,
+        state: _Pass,
+        narrow: float,
+        saturation: float,
+        giant: float,
+        overuse: float,
+        fit: float,
+        rows: IntArray,
+    ) -> None:
+        self.eco, self.state = eco, state
+        self.narrow, self.giant, self.overuse, self.fit = narrow, giant, overuse, fit
+        cm, layer = state.cm, state.layer
+        self.cm, self.layer = cm, layer
+        self.kind = layer.kind
+        n = cm.n
+        finite = np.isfinite(layer.capacity)
+        self.full = (
+            layer.is_open
+            & layer.volume_given
+            & finite
+            & (layer.capacity > 0)
+            & (layer.volume >= saturation * np.where(finite, layer.capacity, 0.0))
         )
-    out: dict[str, Diagnosis] = {}
-    for target in targets:
-        if target not in touched:
-            continue
-        findings: list[str] = []
-        reasons: list[str] = []
-        evidence: dict[str, Any] = {"received": received.get(target, 0.0)}
+        self.sheet = value(eco, kind=self.kind) if len(rows) else {}
+        self.hosts = _hosts(cm)
+        self._keys: dict[tuple[str, ...], dict[str, None]] = {}
+        carrying = layer.is_open & (layer.volume > 0) & ~np.isnan(layer.conversion)
+        self.conversion_given = np.bincount(layer.dst[carrying], minlength=n) > 0
+        self.in_pipes = _by_head(layer, rows)
+        # narrow: full pipes in, what the feeders receive, the pipes' capacity in
+        live = layer.live
+        self.n_full = np.bincount(layer.dst[self.full], minlength=n)
+        pairs = np.unique(layer.src[live] * n + layer.dst[live])
+        self.supply = np.bincount(
+            pairs % n, weights=state.received[pairs // n], minlength=n
+        ).astype(np.float64)
+        self.in_capacity = np.bincount(
+            layer.dst[live], weights=layer.capacity[live], minlength=n
+        ).astype(np.float64)
+        self.shares = self._giant_shares(rows)
+        self.drawn = self._pool_draws(rows)
 
-        if target not in wet:
-            if target in wet_if_opened:
-                blocked = _blocked_on_the_way(eco, kind, target, wet, open_layer, all_layer)
-                findings.append("blocked-pipe")
-                reasons.append(
-                    "traffic is upstream but every path to it is blocked, at: " + ", ".join(blocked)
-                )
-                evidence["blocked_pipes"] = blocked
-            else:
-                feeders = sorted(open_layer.predecessors(target))
-                findings.append("empty-pipe")
-                reasons.append(
-                    "no pool or other source reaches it: "
-                    + (
-                        f"the nodes feeding it ({', '.join(feeders)}) receive no {kind} themselves"
-                        if feeders
-                        else f"no open {kind} pipe leads to it"
-                    )
-                )
-                evidence["feeders"] = feeders
+    def _giant_shares(self, rows: IntArray) -> dict[int, tuple[dict[str, float], float]]:
+        """Per wet row with throughflow: share of its traffic per giant and ``own``, and
+        their Herfindahl index."""
+        state = self.state
+        arrays = state.arrays
+        T = arrays.throughflow
+        rows = rows[state.wet[rows] & (T[rows] > 0) & ~arrays.closed[rows]]
+        if not len(rows):
+            return {}
+        giants = state.giant_cols
+        amounts = np.asarray(state.X[np.ix_(rows, np.arange(len(giants)))], dtype=np.float64)
+        own = np.array([state.self_share(t) for t in rows.tolist()], dtype=np.float64)
+        has = np.flatnonzero(own > 0)  # an origin itself: its giant has a column
+        mine = np.searchsorted(giants, state.roots[rows[has]])
+        amounts[has, mine] -= own[has]
+        for i, t in enumerate(rows.tolist()):
+            for g, j in state.own_cols.get(t, ()):
+                x = float(state.X[t, j])
+                amounts[i, int(np.searchsorted(giants, g))] -= x
+                own[i] += x
+        shares = tidy(np.column_stack([amounts, own]) / T[rows][:, None])
+        # shares at or below 1e-9 are rounding noise (the last bits of a balanced map)
+        shares[shares <= 1e-9] = 0.0
+        concentration = tidy(np.square(shares).sum(axis=1)).tolist()
+        names = [*self.cm.names(giants), "own"]
+        out: dict[int, tuple[dict[str, float], float]] = {}
+        nonzero = shares.nonzero()
+        starts = np.searchsorted(nonzero[0], np.arange(len(rows) + 1)).tolist()
+        cols, values = nonzero[1].tolist(), shares[nonzero].tolist()
+        for i, t in enumerate(rows.tolist()):
+            lo, hi = starts[i], starts[i + 1]
+            out[t] = (
+                {names[c]: v for c, v in zip(cols[lo:hi], values[lo:hi], strict=True)},
+                concentration[i],
+            )
+        return out
+
+    def _pool_draws(self, rows: IntArray) -> dict[int, dict[int, float]]:
+        """Per row of a partner or producer: share of each pool's throughflow it draws
+        through open pipes, pools it owns left out."""
+        layer, cm = self.layer, self.cm
+        firm = np.zeros(cm.n, np.bool_)
+        codes = [KIND_CODE[k] for k in _FIRM_KINDS]
+        firm[rows[np.isin(cm.kind[rows], codes) & self.state.wet[rows]]] = True
+        pick = layer.live[
+            firm[layer.dst[layer.live]] & (cm.kind[layer.src[layer.live]] == KIND_CODE["pool"])
+        ]
+        pools, takers = layer.src[pick], layer.dst[pick]
+        own = cm.owner[pools] == takers
+        up = cm.parent[pools]
+        while (up >= 0).any():
+            own |= up == takers
+            up = np.where(up >= 0, cm.parent[np.maximum(up, 0)], -1)
+        pools, takers, volume = pools[~own], takers[~own], layer.volume[pick][~own]
+        T = self.state.arrays.throughflow
+        out: dict[int, dict[int, float]] = {}
+        for p, t, v in zip(pools.tolist(), takers.tolist(), volume.tolist(), strict=True):
+            if T[p] > 0:
+                into = out.setdefault(t, {})
+                into[p] = into.get(p, 0.0) + v
+        return {t: {p: v / float(T[p]) for p, v in sorted(d.items())} for t, d in out.items()}
+
+    def one(self, t: int) -> Diagnosis:
+        state = self.state
+        findings: list[Finding] = []
+        evidence: dict[str, Any] = {"received": float(state.received[t])}
+        risks: tuple[Risk, ...] = ()
+        if not state.wet[t]:
+            findings.append(self._blocked(t) if state.wet_if_opened[t] else self._empty(t))
         else:
-            upstream = nx.ancestors(open_layer, target)
-            if target in saturated_heads or upstream & saturated_heads:
-                supply = sum(received[u] for u in open_layer.predecessors(target))
-                cut = bottlenecks(eco, target, kind=kind, threshold=saturation)
-                flow = float(cut["max_flow"])
-                saturated_keys = {p["key"] for p in cut["saturated"]}
-                cut_full = [p["key"] for p in cut["min_cut"] if p["key"] in saturated_keys]
-                if cut_full and flow < narrow * supply:
-                    findings.append("narrow-pipe")
-                    reasons.append(
-                        f"the pipes allow at most {_fmt(flow)} while the nodes feeding it carry "
-                        f"{_fmt(supply)}; full pipe(s) on the cut: {', '.join(cut_full)}"
-                    )
-                    evidence.update(max_flow=flow, upstream_supply=supply, cut=cut_full)
-            origins = dependency(eco, target, kind=kind).sources
-            per_giant: dict[str, float] = {}
-            for origin, share in origins.items():
-                owner = target if origin == target else _giant(eco, origin)
-                per_giant[owner] = per_giant.get(owner, 0.0) + share
-            concentration = sum(share * share for share in per_giant.values())
-            evidence["origins"] = dict(origins)
-            evidence["giants"] = per_giant
-            evidence["giant_concentration"] = concentration
-            top_giant, top_share = max(per_giant.items(), key=lambda gs: gs[1])
-            if concentration >= giant and top_giant != target:
-                findings.append("single-giant")
-                reasons.append(
-                    f"its {kind} depends on one giant: {top_share:.0%} originates in "
-                    f"{top_giant} (Herfindahl index over giants {concentration:.2f})"
-                )
-            drawn = draws.overuse(target, overuse)
-            if drawn:
-                findings.append("overuse")
-                reasons.append(
-                    "draws "
-                    + ", ".join(f"{share:.0%} of what pool {p} sends" for p, share in drawn.items())
-                )
-                evidence["overuse"] = drawn
-        judged = judge_fit(eco, target, threshold=fit)
-        if judged.score is not None:
-            evidence["fit"] = {
-                "host": judged.host,
-                "score": judged.score,
-                "overlap": sorted(judged.matched),
-            }
-            if judged.poor_fit:
-                findings.append("poor-fit")
-                reasons.append(
-                    f"only {judged.score:.0%} of its tags ({', '.join(sorted(judged.tags))}) are "
-                    f"among the genes of its host {judged.host} ({', '.join(sorted(judged.genes))})"
-                )
+            narrow = self._narrow(t) if self.n_full[t] else None
+            if narrow is not None:
+                findings.append(narrow)
+            risks = self._giants(t, evidence)
+        poor = self._fit(t)
+        if poor is not None:
+            findings.append(poor)
+        over = self._overuse(t)
+        if over is not None:
+            findings.append(over)
+        loss = self._unprofitable(t)
+        if loss is not None:
+            findings.append(loss)
+        if state.wet[t] and self.cm.kind[t] in _FIRM_CODES:
+            none = self._no_monetisation(t)
+            if none is not None:
+                findings.append(none)
+        reasons = [f.reason for f in findings]
         if not findings:
-            findings.append("healthy")
-            reasons.append(f"receives {_fmt(received.get(target, 0.0))} {kind} per {eco.period}")
-        out[target] = Diagnosis(
-            node=target,
-            status=findings[0],
+            reasons.append(f"receives {_fmt(state.received[t])} {self.kind} per {self.eco.period}")
+        reasons += [
+            f"risk: {r.share:.0%} of its {self.kind} originates in one giant, {r.giant} "
+            f"(Herfindahl index over giants {r.concentration:.2f})"
+            for r in risks
+        ]
+        return Diagnosis(
+            node=self.cm.ids[t],
+            status=findings[0].finding if findings else "healthy",
             findings=tuple(findings),
-            reasons=tuple(reasons),
+            risks=risks,
             evidence=MappingProxyType(evidence),
+            reasons=tuple(reasons),
         )
-    return out
+
+    # -- findings ------------------------------------------------------------------------
+
+    def _empty(self, t: int) -> Finding:
+        layer = self.layer
+        pipes = self.in_pipes.get(t, _NONE)
+        pipes = pipes[layer.is_open[pipes]]
+        feeders = self.cm.names(sorted(set(layer.src[pipes].tolist()) - {t}))
+        reason = "no pool or other source reaches it: " + (
+            f"the nodes feeding it ({', '.join(feeders)}) receive no {self.kind} themselves"
+            if feeders
+            else f"no open {self.kind} pipe leads to it"
+        )
+        return Finding("empty-pipe", 1.0, reason, MappingProxyType({"feeders": feeders}))
+
+    def _blocked(self, t: int) -> Finding:
+        layer, state = self.layer, self.state
+        n = layer.n
+        open_ = layer.is_open
+        upstream = reachable(n, layer.dst[open_], layer.src[open_], [t])
+        blocked = ~open_
+        alone = blocked & state.wet[layer.src] & upstream[layer.dst]
+        if not alone.any():
+            upstream_all = reachable(n, layer.dst, layer.src, [t])
+            alone = blocked & state.wet_if_opened[layer.src] & upstream_all[layer.dst]
+        keys = sorted(layer.keys[i] for i in np.flatnonzero(alone).tolist())
+        reason = "traffic is upstream but every path to it is blocked, at: " + ", ".join(keys)
+        return Finding("blocked-pipe", 1.0, reason, MappingProxyType({"blocked_pipes": keys}))
+
+    def _narrow(self, t: int) -> Finding | None:
+        layer = self.layer
+        supply = float(self.supply[t])
+        in_capacity = float(self.in_capacity[t])
+        if not in_capacity < self.narrow * supply:
+            return None
+        pipes = self.in_pipes.get(t, _NONE)
+        keys = [layer.keys[i] for i in pipes[self.full[pipes]].tolist()]
+        reason = (
+            f"its pipes in hold at most {_fmt(in_capacity)} while the nodes feeding it "
+            f"receive {_fmt(supply)}; full: {', '.join(keys)}"
+        )
+        evidence = {"full_pipes": keys, "upstream_supply": supply, "in_capacity": in_capacity}
+        severity = 1.0 - in_capacity / supply
+        return Finding("narrow-pipe", severity, reason, MappingProxyType(evidence))
+
+    def _giants(self, t: int, evidence: dict[str, Any]) -> tuple[Risk, ...]:
+        found = self.shares.get(t)
+        if not found or not found[0]:
+            return ()
+        shares, concentration = found
+        evidence["giants"] = shares
+        top, share = max(shares.items(), key=lambda gs: gs[1])
+        evidence["giant_concentration"] = concentration
+        if concentration >= self.giant and top != "own":
+            return (Risk("single-giant", top, share, concentration),)
+        return ()
+
+    def _fit(self, t: int) -> Finding | None:
+        host = int(self.hosts[t])
+        cm = self.cm
+        if host < 0 or not cm.tags[t]:
+            return None
+        tags = self._words(cm.tags[t])
+        genes = self._words(cm.genes[host])
+        matched = [w for w in tags if w in genes]
+        score = len(matched) / len(tags)
+        if not score < self.fit:
+            return None
+        spelled = {word_key(w): w for w in reversed(cm.tags[t])}
+        reason = (
+            f"only {score:.0%} of its tags ({', '.join(sorted(spelled.values()))}) are among "
+            f"the genes of its host {cm.ids[host]} ({', '.join(sorted(cm.genes[host]))})"
+        )
+        overlap = sorted(spelled[k] for k in matched)
+        evidence = {"host": cm.ids[host], "score": score, "overlap": overlap}
+        return Finding("poor-fit", 1.0 - score, reason, MappingProxyType(evidence))
+
+    def _words(self, words: tuple[str, ...]) -> dict[str, None]:
+        """The keys of ``words`` (:func:`ecograph.analysis.fit.word_key`), in order, once."""
+        found = self._keys.get(words)
+        if found is None:
+            found = self._keys[words] = dict.fromkeys(map(word_key, words))
+        return found
+
+    def _overuse(self, t: int) -> Finding | None:
+        drawn = self.drawn.get(t)
+        if not drawn:
+            return None
+        over = {self.cm.ids[p]: s for p, s in drawn.items() if s > self.overuse}
+        if not over:
+            return None
+        reason = "draws " + ", ".join(
+            f"{s:.0%} of everything pool {p} carries" for p, s in over.items()
+        )
+        return Finding("overuse", max(over.values()), reason, MappingProxyType({"pools": over}))
+
+    def _unprofitable(self, t: int) -> Finding | None:
+        row = self.sheet[self.cm.ids[t]]
+        spend, earned = row["spend"], row["revenue"] + row["income"]
+        if not (spend > 0 and row["net"] < 0):
+            return None
+        reason = (
+            f"pays {_fmt(spend)} per {self.eco.period} for its pipes and earns {_fmt(earned)} "
+            "(revenue plus pipe income)"
+        )
+        evidence = {
+            "spend": spend,
+            "revenue": row["revenue"],
+            "income": row["income"],
+            "net": row["net"],
+        }
+        return Finding(
+            "unprofitable", min(1.0, -row["net"] / spend), reason, MappingProxyType(evidence)
+        )
+
+    def _no_monetisation(self, t: int) -> Finding | None:
+        if not self.conversion_given[t]:
+            return None
+        row = self.sheet[self.cm.ids[t]]
+        if not (row["received"] > 0 and row["converted"] == 0):
+            return None
+        reason = (
+            f"receives {_fmt(row['received'])} {self.kind} per {self.eco.period} and converts "
+            "none of it (conversion 0 on its pipes)"
+        )
+        evidence = {"received": row["received"], "converted": 0.0}
+        return Finding("no-monetisation", 1.0, reason, MappingProxyType(evidence))
+
+
+_NONE = np.zeros(0, np.int64)
+
+
+def _by_head(layer: Layer, rows: IntArray) -> dict[int, IntArray]:
+    """Positions (in the layer) of the pipes into each of ``rows``, in map order."""
+    wanted = np.zeros(layer.n, np.bool_)
+    wanted[rows] = True
+    pick = np.flatnonzero(wanted[layer.dst])
+    order = np.argsort(layer.dst[pick], kind="stable")
+    pick = pick[order]
+    heads = layer.dst[pick]
+    bounds = np.flatnonzero(np.diff(heads)) + 1
+    return {
+        int(group_heads[0]): group
+        for group_heads, group in zip(
+            np.split(heads, bounds), np.split(pick.astype(np.int64), bounds), strict=True
+        )
+        if len(group)
+    }

@@ -3,8 +3,9 @@
 The article's conditions for sharing a giant's traffic: a partner must **fit
 the ecosystem's genes** (a pond feeds fish, not cattle), should **fill a gap**
 the host lacks (complementarity), and must **not overuse** a pool. This module
-is the one definition of all three; :func:`ecograph.analysis.diagnose.diagnose`
-uses it for its ``poor-fit`` and ``overuse`` findings.
+is the one definition of fit and gaps (:func:`ecograph.analysis.diagnose.diagnose`
+scores ``poor-fit`` the same way, over the compiled columns); ``diagnose`` judges
+overuse against a pool's whole throughflow rather than what it sends down pipes.
 
 Words
 -----

@@ -60,7 +60,7 @@ def _comparison_options(func: F) -> F:
             click.option(
                 "--no-diagnosis",
                 is_flag=True,
-                help="Skip comparing diagnosis statuses (the slowest part on large maps).",
+                help="Skip comparing diagnosis statuses.",
             ),
             kind_option,
             allow_outside_option,

@@ -33,8 +33,8 @@ def _share(name: str, default: float, text: str) -> click.Option:
     params=[
         _share("narrow", 0.5, "narrow-pipe: max-flow below this share of what the feeders carry."),
         _share("saturation", 0.9, "A pipe is full at this share of its capacity."),
-        _share("giant", 0.9, "single-giant: Herfindahl index of origins per giant at least this."),
-        _share("overuse", 0.5, "overuse: drawing more than this share of a pool's piped traffic."),
+        _share("giant", 0.9, "single-giant risk: Herfindahl index of origins per giant >= this."),
+        _share("overuse", 0.5, "overuse: drawing more than this share of a pool's throughflow."),
         _share("fit", 0.25, "poor-fit: less than this share of tags among the host's genes."),
     ]
 )
@@ -55,12 +55,15 @@ def diagnose(
 ) -> None:
     """Why does each partner, producer and channel get the traffic it gets?
 
-    One status per node, the first that applies: empty-pipe (no source reaches
-    it), blocked-pipe (sources upstream, every path blocked), narrow-pipe (a full
-    pipe far below what upstream carries; the cut pipes are named), single-giant
-    (its traffic originates in one giant), overuse (draws too much of a pool),
-    poor-fit (its tags miss its host's genes), else healthy. Every finding that
-    applies is listed with its reason; --format json adds the evidence.
+    Every finding is listed with its evidence and a severity; the status is the
+    most actionable one, in this order: empty-pipe (no source reaches it),
+    blocked-pipe (sources upstream, every path blocked), narrow-pipe (a full
+    pipe into it, and the pipes allow far less than its feeders carry),
+    poor-fit (its tags miss its host's genes), overuse (draws too much of a
+    pool's throughflow), unprofitable (pays more for its pipes than it earns),
+    no-monetisation (converts none of what it receives), else healthy. The
+    single-giant risk (its traffic originates in one giant) is reported beside
+    the status. --format json adds the evidence.
 
     Example: ecograph diagnose ecosystems/toutiao.yaml --node stool-maker
     """
@@ -81,6 +84,7 @@ def diagnose(
                 "node": n,
                 "status": d.status,
                 "received": format_number(d.evidence.get("received")),
+                "risks": " ".join(r.risk for r in d.risks),
                 "reasons": "; ".join(d.reasons),
             }
             for n, d in result.items()
@@ -91,7 +95,8 @@ def diagnose(
             {
                 "node": n,
                 "status": d.status,
-                "findings": " ".join(d.findings),
+                "findings": " ".join(f.finding for f in d.findings),
+                "risks": " ".join(r.risk for r in d.risks),
                 "received": d.evidence.get("received"),
                 "reasons": "; ".join(d.reasons),
             }

@@ -45,7 +45,7 @@ __all__ = ["report"]
 @click.option(
     "--no-diagnosis",
     is_flag=True,
-    help="Leave the diagnosis out (the slowest part on maps of thousands of partners).",
+    help="Leave the diagnosis out (it is in by default, at any size).",
 )
 def report(
     map_path: str,

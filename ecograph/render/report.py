@@ -340,11 +340,13 @@ def _diagnosis_section(
             f'<td><ul class="eg-reasons">{reasons}</ul></td></tr>'
         )
     body = [
-        f"<p>Why each partner, producer and channel gets the {_e(kind)} it gets: the first "
-        "status that applies, most severe first (empty pipe: no source reaches it; blocked "
-        "pipe: sources upstream but every path shut; narrow pipe: a full pipe far below what "
-        "upstream carries; single giant: all of it comes from one giant; overuse: draws most of "
-        "a pool; poor fit: its tags miss its host's genes).</p>",
+        f"<p>Why each partner, producer and channel gets the {_e(kind)} it gets: its most "
+        "actionable finding, in this order (empty pipe: no source reaches it; blocked pipe: "
+        "sources upstream but every path shut; narrow pipe: its full pipes in hold far less "
+        "than its feeders receive; poor fit: its tags miss its host's genes; overuse: draws "
+        "most of what a pool carries; unprofitable: pays more for its pipes than it earns; "
+        "no monetisation: converts none of what it receives). Dependence on one giant is a "
+        "risk listed with the reasons, not a status.</p>",
         '<table class="eg-table" id="diagnosis-counts" style="width:auto">',
         '<thead><tr><th>Status</th><th class="eg-num">Nodes</th></tr></thead>',
         f"<tbody>{count_rows}</tbody><tfoot><tr><th>total</th>{_num(len(result))}</tr></tfoot>",
@@ -608,9 +610,7 @@ def report_html(
         Most nodes listed in the diagnosis table (the least severe are left out,
         with a note saying how many).
     diagnosis : bool, default True
-        False leaves the diagnosis out, with a note saying so: on maps of
-        thousands of partners it is by far the slowest part (it runs a
-        dependency analysis per node and a max-flow per narrow candidate).
+        False leaves the diagnosis out, with a note saying so.
 
     Returns
     -------
