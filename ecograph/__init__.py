@@ -55,6 +55,7 @@ from ecograph.model import CURRENCIES, NODE_KINDS, PERIODS, Ecosystem, Location,
 from ecograph.render import render
 from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
+from ecograph.results import Result, nodes_frame, pipes_frame
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
 from ecograph.validate import loads, schema
@@ -95,6 +96,7 @@ __all__ = [
     "MapError",
     "Node",
     "Pipe",
+    "Result",
     "Scenario",
     "UsageError",
     "__version__",
@@ -122,6 +124,8 @@ __all__ = [
     "longtail",
     "longtail_chart",
     "max_flow",
+    "nodes_frame",
+    "pipes_frame",
     "reach",
     "render",
     "report",

@@ -271,8 +271,8 @@ def _compare(
         for name in FLOW_INDICES
     ]
 
-    c_before = centrality(before, metric, kind=kind)["values"]
-    c_after = centrality(after, metric, kind=kind)["values"]
+    c_before = centrality(before, metric, kind=kind).values
+    c_after = centrality(after, metric, kind=kind).values
     r_before, r_after = _ranks(c_before), _ranks(c_after)
     shown = list(dict.fromkeys([*list(c_after)[:top], *list(c_before)[:top]]))
     ranking = []
@@ -391,7 +391,7 @@ def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[
     largest change of ``net`` first (``before``/``after``/``delta`` are the net)."""
     from ecograph.analysis.value import value
 
-    sheet_b, sheet_a = value(before, kind=kind), value(after, kind=kind)
+    sheet_b, sheet_a = value(before, kind=kind).nodes, value(after, kind=kind).nodes
     moved: dict[str, None] = {}
     for figure in VALUE_FIGURES:
         a = {node: float(row[figure]) for node, row in sheet_b.items()}

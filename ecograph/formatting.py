@@ -30,6 +30,7 @@ __all__ = [
     "escape_formula",
     "format_number",
     "plain",
+    "table_rows",
     "to_csv",
     "to_json",
     "to_table",
@@ -290,6 +291,39 @@ def _sort_value(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and value is not None else -math.inf
 
 
+def table_rows(data: Any, *, key_name: str = "node") -> list[dict[str, Any]]:
+    """The main table of a result as one dict per row: what ``--format csv`` writes.
+
+    Per-node columns become one row per node (the node in ``key_name``); else lists
+    of records become their rows (with a ``section`` column when there are several
+    lists); else the scalars make one row. Values are plain data, not escaped, and
+    non-finite numbers are kept.
+
+    Examples
+    --------
+    >>> table_rows({"source": "a", "traffic": {"a": 10.0, "b": 7.5}})
+    [{'node': 'a', 'traffic': 10.0}, {'node': 'b', 'traffic': 7.5}]
+    >>> table_rows({"cut": [{"key": "p"}], "empty": [{"key": "q"}]})
+    [{'section': 'cut', 'key': 'p'}, {'section': 'empty', 'key': 'q'}]
+    >>> table_rows({"max_flow": float("inf")})
+    [{'max_flow': inf}]
+    """
+    data = plain(data, finite=False)
+    if not isinstance(data, Mapping):
+        data = {"value": data}
+    scalars, columns, records = _split(data)
+    if columns:
+        return _column_rows(columns, key_name)
+    if records:
+        many = len(records) > 1
+        return [
+            {**({"section": name} if many else {}), **item}
+            for name, items in records.items()
+            for item in items
+        ]
+    return [dict(scalars)]
+
+
 def to_csv(data: Any, *, key_name: str = "node") -> str:
     """The tables of a result as CSV text (see the module notes).
 
@@ -303,22 +337,7 @@ def to_csv(data: Any, *, key_name: str = "node") -> str:
     node,traffic
     '=1+1,-2.0
     """
-    data = plain(data, finite=False)
-    if not isinstance(data, Mapping):
-        data = {"value": data}
-    scalars, columns, records = _split(data)
-    rows: list[dict[str, Any]]
-    if columns:
-        rows = _column_rows(columns, key_name)
-    elif records:
-        many = len(records) > 1
-        rows = [
-            {**({"section": name} if many else {}), **item}
-            for name, items in records.items()
-            for item in items
-        ]
-    else:
-        rows = [{k: v for k, v in scalars.items()}]
+    rows = table_rows(data, key_name=key_name)
     header = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

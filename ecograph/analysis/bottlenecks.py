@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +25,9 @@ from ecograph.analysis.maxflow import Cut, reachable, resolve, solve
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
+from ecograph.results import Result
 
-__all__ = ["bottlenecks", "max_flow"]
+__all__ = ["Bottlenecks", "bottlenecks", "max_flow"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -82,6 +84,29 @@ def _cut_mask(arr: Layer, cut: Cut) -> BoolArray:
     return mask
 
 
+@dataclass(frozen=True)
+class Bottlenecks(Result):
+    """What :func:`bottlenecks` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()`` list the pipes of every list, one row per pipe, with a
+    ``section`` column (``min_cut``, ``saturated``, ``blocked``, ``empty``,
+    ``widening``).
+    """
+
+    key_name: ClassVar[str] = "pipe"
+
+    target: str
+    kind: str
+    sources: list[str]
+    supply: float
+    max_flow: float
+    min_cut: list[dict[str, Any]]
+    saturated: list[dict[str, Any]]
+    blocked: list[dict[str, Any]]
+    empty: list[dict[str, Any]]
+    widening: list[dict[str, Any]]
+
+
 def bottlenecks(
     eco: Ecosystem,
     to: str,
@@ -89,7 +114,7 @@ def bottlenecks(
     sources: Iterable[str] | None = None,
     kind: str = "traffic",
     threshold: float = 0.9,
-) -> dict[str, Any]:
+) -> Bottlenecks:
     """Find the pipes that limit the traffic reaching ``to``.
 
     Parameters
@@ -108,7 +133,7 @@ def bottlenecks(
 
     Returns
     -------
-    dict
+    Bottlenecks
         ``target``, ``kind``, ``sources`` (ids), ``supply`` (the sources'
         boundary inflow), ``max_flow`` (``inf`` if unbounded) and lists of
         pipes, each a dict with ``key``, ``from``, ``to``:
@@ -264,15 +289,15 @@ def bottlenecks(
         for i in np.flatnonzero(emp).tolist()
     ]
     supply = math.fsum(arr.inflow[src].tolist())
-    return {
-        "target": to,
-        "kind": kind,
-        "sources": [nodes[i] for i in src.tolist()],
-        "supply": supply,
-        "max_flow": value,
-        "min_cut": min_cut,
-        "saturated": saturated,
-        "blocked": blocked,
-        "empty": empty,
-        "widening": widening,
-    }
+    return Bottlenecks(
+        target=to,
+        kind=kind,
+        sources=[nodes[i] for i in src.tolist()],
+        supply=supply,
+        max_flow=value,
+        min_cut=min_cut,
+        saturated=saturated,
+        blocked=blocked,
+        empty=empty,
+        widening=widening,
+    )

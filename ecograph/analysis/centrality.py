@@ -31,7 +31,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,8 +42,13 @@ from ecograph.compiled import Layer as CompiledLayer
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
+from ecograph.results import Result
 
-__all__ = ["METRICS", "centrality"]
+__all__ = [
+    "METRICS",
+    "Centrality",
+    "centrality",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -344,6 +348,26 @@ def _compute(
     return table[metric]()
 
 
+@dataclass(frozen=True)
+class Centrality(Result):
+    """What :func:`centrality` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()``: one row per node (or group, with ``by_group``),
+    highest first, the value in the ``values`` column.
+    """
+
+    metric: str
+    kind: str
+    by_group: bool
+    weighted: bool
+    samples: int | None
+    values: dict[str, float | int]
+
+    def table_key(self) -> str:
+        """``group`` with ``by_group``, else ``node``."""
+        return "group" if self.by_group else "node"
+
+
 def centrality(
     eco: Ecosystem,
     metric: str,
@@ -354,7 +378,7 @@ def centrality(
     samples: int | None = None,
     seed: int | None = None,
     alpha: float | None = None,
-) -> dict[str, Any]:
+) -> Centrality:
     """Rank the nodes of one currency layer by a centrality metric.
 
     Parameters
@@ -384,7 +408,7 @@ def centrality(
 
     Returns
     -------
-    dict
+    Centrality
         ``metric``, ``kind``, ``by_group``, ``weighted`` (False when the layer
         has no volumes and was measured unweighted), ``samples``, and
         ``values``: node (or group) id -> value, highest first, ties in map
@@ -464,11 +488,11 @@ def centrality(
     ranked: dict[str, float | int] = {
         nodes[i]: (int(values[i]) if as_int else float(values[i])) for i in order.tolist()
     }
-    return {
-        "metric": metric,
-        "kind": kind,
-        "by_group": by_group,
-        "weighted": lay.weighted,
-        "samples": samples,
-        "values": ranked,
-    }
+    return Centrality(
+        metric=metric,
+        kind=kind,
+        by_group=by_group,
+        weighted=lay.weighted,
+        samples=samples,
+        values=ranked,
+    )

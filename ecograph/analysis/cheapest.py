@@ -15,7 +15,8 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +27,9 @@ from ecograph.analysis.maxflow import resolve, solve, whole_factor
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
+from ecograph.results import Result
 
-__all__ = ["ENGINES", "cheapest"]
+__all__ = ["ENGINES", "Cheapest", "cheapest"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -294,6 +296,29 @@ def _bellman_ford(
     return dist
 
 
+@dataclass(frozen=True)
+class Cheapest(Result):
+    """What :func:`cheapest` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()``: the pipes that carry flow and the flow of each
+    source, one row each, with a ``section`` column (``pipes``, ``by_source``).
+    """
+
+    key_name: ClassVar[str] = "source"
+
+    target: str
+    kind: str
+    sources: list[str]
+    demand: float
+    delivered: float
+    shortfall: float
+    total_cost: float
+    cost_per_unit: float
+    marginal_cost: float
+    pipes: list[dict[str, Any]]
+    by_source: list[dict[str, Any]]
+
+
 def cheapest(
     eco: Ecosystem,
     to: str,
@@ -302,7 +327,7 @@ def cheapest(
     sources: Iterable[str] | None = None,
     kind: str = "traffic",
     engine: str | None = None,
-) -> dict[str, Any]:
+) -> Cheapest:
     """The least-cost way to deliver ``demand`` units per period to ``to``.
 
     Parameters
@@ -323,7 +348,7 @@ def cheapest(
 
     Returns
     -------
-    dict
+    Cheapest
         ``target``, ``kind``, ``sources``; ``demand``; ``delivered`` (the
         demand, or the max-flow when the pipes cannot carry it all);
         ``shortfall`` (``demand - delivered``); ``total_cost``;
@@ -450,16 +475,16 @@ def cheapest(
     ]
     delivered = float(tidy(np.array([delivered]))[0])
     total = float(tidy(np.array([total]))[0])
-    return {
-        "target": to,
-        "kind": kind,
-        "sources": arr.cm.names(src),
-        "demand": amount_wanted,
-        "delivered": delivered,
-        "shortfall": amount_wanted - delivered,
-        "total_cost": total,
-        "cost_per_unit": total / delivered if delivered > 0 else math.nan,
-        "marginal_cost": float(tidy(np.array([marginal]))[0]),
-        "pipes": pipes,
-        "by_source": by_source,
-    }
+    return Cheapest(
+        target=to,
+        kind=kind,
+        sources=arr.cm.names(src),
+        demand=amount_wanted,
+        delivered=delivered,
+        shortfall=amount_wanted - delivered,
+        total_cost=total,
+        cost_per_unit=total / delivered if delivered > 0 else math.nan,
+        marginal_cost=float(tidy(np.array([marginal]))[0]),
+        pipes=pipes,
+        by_source=by_source,
+    )

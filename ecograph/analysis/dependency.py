@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +33,7 @@ from ecograph.analysis._linalg import (
     tidy,
 )
 from ecograph.compiled import DOMAINS, compiled
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -45,7 +45,7 @@ DEFAULT_SAMPLES = 200_000
 
 
 @dataclass(frozen=True)
-class Dependency:
+class Dependency(Result):
     """What :func:`dependency` found.
 
     Attributes
@@ -55,18 +55,18 @@ class Dependency:
     group : bool
         True when ``shares`` and ``loss_if_removed`` are keyed by groups
         (nodes with members: platforms, sub-ecosystems), False for nodes.
-    shares : Mapping[str, float]
+    shares : dict of str to float
         Upstream node (or group) -> fraction in [0, 1] of the target's
         throughflow that passed through it. Nodes with no path of open pipes
         to the target are absent.
     dominators : tuple of str
         Nodes on every path to the target, from the source side to the target.
-    loss_if_removed : Mapping[str, float]
+    loss_if_removed : dict of str to float
         Same keys as ``shares``: throughflow the target loses if that node (or
         group) is removed, routing elsewhere unchanged.
     concentration : float
         Herfindahl index of ``sources`` (1.0: a single origin).
-    sources : Mapping[str, float]
+    sources : dict of str to float
         Origin (node with boundary inflow) -> fraction of the target's
         throughflow that entered the map there; the fractions add up to 1.
     throughflow : float
@@ -83,11 +83,11 @@ class Dependency:
     target: str
     kind: str
     group: bool
-    shares: Mapping[str, float]
+    shares: dict[str, float]
     dominators: tuple[str, ...]
-    loss_if_removed: Mapping[str, float]
+    loss_if_removed: dict[str, float]
     concentration: float
-    sources: Mapping[str, float]
+    sources: dict[str, float]
     throughflow: float = 0.0
     exact: bool = True
     private_share: float = 0.0
@@ -269,11 +269,11 @@ def dependency(
         target=target,
         kind=kind,
         group=group,
-        shares=MappingProxyType(shares),
+        shares=shares,
         dominators=tuple(arrays.names(_dominators(arrays, t))),
-        loss_if_removed=MappingProxyType(losses),
+        loss_if_removed=losses,
         concentration=concentration,
-        sources=MappingProxyType(sources),
+        sources=sources,
         throughflow=T_t,
         exact=exact,
         private_share=private_share,

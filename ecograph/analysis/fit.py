@@ -32,13 +32,13 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from ecograph._perf import gc_paused
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, check_currency
+from ecograph.results import Result
 
 __all__ = [
     "FIT_KINDS",
@@ -233,7 +233,7 @@ def host_of(eco: Ecosystem, node: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class PartnerFit:
+class PartnerFit(Result):
     """How one node fits its host's genes.
 
     Attributes
@@ -267,12 +267,16 @@ class PartnerFit:
     score: float | None = None
     poor_fit: bool | None = None
     reason: str | None = None
-    fills: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fills: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def judged(self) -> bool:
         """True when the node has a host and tags, so it has a score."""
         return self.score is not None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: ``node`` then :meth:`to_dict`."""
+        return [{"node": self.node, **self.to_dict()}]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -360,7 +364,7 @@ def _judge(
     fills: Mapping[str, tuple[str, ...]] | None = None,
 ) -> PartnerFit:
     """The :class:`PartnerFit` of a node, from its tags and its host's genes (word dicts)."""
-    fills = MappingProxyType(dict(fills or {}))
+    fills = dict(fills or {})
     if host is None or not tags:
         reason = (
             "no container of it has genes" if host is None else f"it has no tags to match {host}"
@@ -390,7 +394,7 @@ def _judge(
 
 
 @dataclass(frozen=True)
-class HostGenes:
+class HostGenes(Result):
     """A host's genes and which of them the nodes inside it carry.
 
     Attributes
@@ -408,9 +412,13 @@ class HostGenes:
 
     host: str
     genes: tuple[str, ...]
-    carried: Mapping[str, int]
+    carried: dict[str, int]
     gaps: tuple[str, ...]
     members: int
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: ``host`` then :meth:`to_dict`."""
+        return [{"host": self.host, **self.to_dict()}]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -429,7 +437,7 @@ class HostGenes:
 
 
 @dataclass(frozen=True)
-class Overuse:
+class Overuse(Result):
     """A node drawing more than the allowed share of what a pool sends.
 
     Attributes
@@ -448,6 +456,10 @@ class Overuse:
     volume: float
     pool_sends: float
     share: float
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: :meth:`to_dict`."""
+        return [self.to_dict()]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -536,7 +548,7 @@ class PoolDraws:
 
 
 @dataclass(frozen=True)
-class FitReport:
+class FitReport(Result):
     """What :func:`fit` returns.
 
     Attributes
@@ -559,10 +571,15 @@ class FitReport:
     threshold: float
     overuse_threshold: float
     kind: str
-    partners: Mapping[str, PartnerFit]
-    hosts: Mapping[str, HostGenes]
+    partners: dict[str, PartnerFit]
+    hosts: dict[str, HostGenes]
     overuse: tuple[Overuse, ...]
-    weights: Mapping[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per judged node (``node``, then its fit as in ``partners``); the hosts
+        and the overuse are in ``hosts`` and ``overuse`` (each with ``rows()`` too)."""
+        return [row for fit in self.partners.values() for row in fit.rows()]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -750,7 +767,7 @@ def _fit(
         h: HostGenes(
             host=h,
             genes=tuple(host_genes[h].values()),
-            carried=MappingProxyType({host_genes[h][k]: n for k, n in carried[h].items()}),
+            carried={host_genes[h][k]: n for k, n in carried[h].items()},
             gaps=tuple(host_genes[h][k] for k in gaps[h]),
             members=members[h],
         )
@@ -772,8 +789,8 @@ def _fit(
         threshold=threshold,
         overuse_threshold=overuse,
         kind=kind,
-        partners=MappingProxyType(partners),
-        hosts=MappingProxyType(hosts),
+        partners=partners,
+        hosts=hosts,
         overuse=tuple(found),
-        weights=MappingProxyType(weights or {}),
+        weights=dict(weights or {}),
     )

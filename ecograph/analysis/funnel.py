@@ -10,18 +10,21 @@ costs, per visit.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from ecograph.analysis._linalg import Solver, layer_arrays, tidy
 from ecograph.compiled import DOMAINS, KIND_CODE, compiled
+from ecograph.formatting import plain
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
 
-__all__ = ["funnel"]
+__all__ = ["Funnel", "funnel"]
 
 _FIELDS = ("visits", "converted", "revenue", "cost_paid", "cost_route")
 
@@ -37,7 +40,29 @@ def _row(values: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> dict[str, Any]:
+@dataclass(frozen=True)
+class Funnel(Result):
+    """What :func:`funnel` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()``: one row per pool (column ``pool``), without the
+    total.
+    """
+
+    key_name: ClassVar[str] = "pool"
+
+    target: str
+    price: float | None
+    sources: dict[str, dict[str, Any]]
+    total: dict[str, float]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per pool: ``pool`` then the figures of ``sources``."""
+        return [
+            {"pool": pool, **plain(figures, finite=False)} for pool, figures in self.sources.items()
+        ]
+
+
+def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> Funnel:
     """Per source pool: visits arriving at ``target``, orders, revenue and cost.
 
     Parameters
@@ -50,7 +75,7 @@ def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> dict[str, A
 
     Returns
     -------
-    dict
+    Funnel
         ``target``; ``price`` (the target's price, None when not given);
         ``sources``: per pool (in map order), a dict with ``users`` (the
         pool's users, None when not given), ``domain`` (``public``,
@@ -179,9 +204,9 @@ def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> dict[str, A
             **_row(values),
         }
     total = {name: math.fsum(s[name] for s in sources.values()) for name in _FIELDS}
-    return {
-        "target": target,
-        "price": None if math.isnan(price) else price,
-        "sources": sources,
-        "total": _row(total),
-    }
+    return Funnel(
+        target=target,
+        price=None if math.isnan(price) else price,
+        sources=sources,
+        total=_row(total),
+    )

@@ -52,9 +52,8 @@ values are equal), the shares and the Herfindahl index are undefined: ``nan``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -64,6 +63,7 @@ from ecograph._suggest import did_you_mean
 from ecograph.compiled import KIND_CODE, Layer, compiled
 from ecograph.errors import UsageError
 from ecograph.model import NODE_KINDS, Ecosystem, check_currency
+from ecograph.results import Result
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -79,17 +79,17 @@ __all__ = [
 DEFAULT_KINDS: tuple[str, ...] = ("partner", "producer")
 
 
-def _empty_map() -> Mapping[str, Any]:
-    return MappingProxyType({})
+def _empty_map() -> dict[str, Any]:
+    return {}
 
 
 @dataclass(frozen=True)
-class LongTail:
+class LongTail(Result):
     """How one currency is spread over the selected nodes (see the module notes).
 
     Attributes
     ----------
-    values : Mapping[str, float]
+    values : dict of str to float
         Node id -> traffic received, largest first (ties by id).
     total : float
         Sum of ``values``.
@@ -121,7 +121,7 @@ class LongTail:
         The period every value is per.
     title : str
         The map's title.
-    labels : Mapping[str, str]
+    labels : dict of str to str
         Node id -> label, for the selected nodes.
 
     Examples
@@ -143,7 +143,7 @@ class LongTail:
     (2, 0.75, 1.0)
     """
 
-    values: Mapping[str, float]
+    values: dict[str, float]
     total: float
     gini: float
     top20_share: float
@@ -159,7 +159,7 @@ class LongTail:
     group: str | None = None
     period: str = "month"
     title: str = ""
-    labels: Mapping[str, str] = field(default_factory=_empty_map)
+    labels: dict[str, str] = field(default_factory=_empty_map)
 
     @property
     def n(self) -> int:
@@ -423,7 +423,7 @@ def longtail(
         top20_share = top_share = tail_share = herfindahl = math.nan
         nodes_for_80 = None
     return LongTail(
-        values=MappingProxyType(dict(zip(order, x.tolist(), strict=True))),
+        values=dict(zip(order, x.tolist(), strict=True)),
         total=total,
         gini=gini(x),
         top20_share=top20_share,
@@ -439,5 +439,5 @@ def longtail(
         group=group,
         period=eco.period,
         title=eco.title,
-        labels=MappingProxyType({n: cm.labels[index[n]] for n in order}),
+        labels={n: cm.labels[index[n]] for n in order},
     )

@@ -15,15 +15,14 @@ it reach, and with how much water? :func:`reach` answers in three ways:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ecograph.analysis._linalg import FlowArrays, layer_arrays, tidy
 from ecograph.errors import UsageError
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -31,12 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["Reach", "reach"]
 
 
-def _frozen(mapping: dict[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(mapping)
-
-
 @dataclass(frozen=True)
-class Reach:
+class Reach(Result):
     """What :func:`reach` found.
 
     Attributes
@@ -44,16 +39,16 @@ class Reach:
     source : str
     kind : str
         The currency traced.
-    hops : Mapping[str, int]
+    hops : dict of str to int
         Node -> fewest pipes from the source (the source itself is 0), in
         breadth-first order, limited to ``hops`` when that was given.
-    traffic : Mapping[str, float]
+    traffic : dict of str to float
         Node -> traffic from the source arriving there, for every node the
         source reaches (0.0 where only empty pipes lead). The source appears
         only if some of its traffic comes back to it around a cycle. ``inf``
         for the nodes of a closed loop (flow circulating with no boundary
         inflow or outflow) that the source is part of; JSON writes null.
-    leaving : Mapping[str, float]
+    leaving : dict of str to float
         Node -> part of the source's traffic that leaves the map there (its
         boundary outflow share); these add up to what left the source.
     sent : float
@@ -70,9 +65,9 @@ class Reach:
 
     source: str
     kind: str
-    hops: Mapping[str, int]
-    traffic: Mapping[str, float]
-    leaving: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
+    hops: dict[str, int]
+    traffic: dict[str, float]
+    leaving: dict[str, float] = field(default_factory=dict)
     sent: float = 0.0
     target: str | None = None
     max_flow: float | None = None
@@ -153,7 +148,7 @@ def reach(
     ... ''')
     >>> r = reach(eco, "pool")
     >>> r.hops
-    mappingproxy({'pool': 0, 'platform': 1, 'shop': 2, 'app': 2})
+    {'pool': 0, 'platform': 1, 'shop': 2, 'app': 2}
     >>> dict(r.traffic)
     {'platform': 110.0, 'shop': 60.0, 'app': 20.0}
     >>> reach(eco, "pool", hops=1).to_dict()["hops"]
@@ -213,14 +208,14 @@ def reach(
 
         max_flow = bottleneck_max_flow(eco, to, sources=[source], kind=kind)
         if max_flow > 0:  # the cost of the first unit: the cheapest route's, per unit
-            first = cheapest(eco, to, demand=0.0, sources=[source], kind=kind)["marginal_cost"]
+            first = cheapest(eco, to, demand=0.0, sources=[source], kind=kind).marginal_cost
             cost_per_unit = float(first) if first is not None else None
     return Reach(
         source=source,
         kind=kind,
-        hops=_frozen(hop_map),
-        traffic=_frozen(traffic),
-        leaving=_frozen(leaving_map),
+        hops=hop_map,
+        traffic=traffic,
+        leaving=leaving_map,
         sent=sent,
         target=to,
         max_flow=max_flow,

@@ -90,12 +90,17 @@ def funnel(map_path: str, target: str, kind: str, fmt: str) -> None:
     eco = load_map(map_path)
     result = run(eco, target, kind=kind)
     if fmt != "json":  # one table: the pools, then their total
-        result = {
-            "target": result["target"],
-            "price": result["price"],
-            "sources": {**result["sources"], "(total)": result["total"]},
-        }
-    emit(result, fmt, key_name="pool")
+        emit(
+            {
+                "target": result.target,
+                "price": result.price,
+                "sources": {**result.sources, "(total)": result.total},
+            },
+            fmt,
+            key_name="pool",
+        )
+    else:
+        emit(result, fmt, key_name="pool")
 
 
 @cli.command()
@@ -125,5 +130,6 @@ def value(map_path: str, by_group: bool, kind: str, fmt: str) -> None:
     eco = load_map(map_path)
     result = run(eco, by_group=by_group, kind=kind)
     if not by_group and fmt != "json":
-        result = {"nodes": result}  # one table of nodes (a mapping of records)
-    emit(result, fmt)
+        emit({"nodes": result.nodes}, fmt)  # one table of nodes (a mapping of records)
+    else:
+        emit(result, fmt)

@@ -35,11 +35,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from ecograph._io import check_output, write_atomic
 from ecograph._suggest import did_you_mean
-from ecograph.analysis.centrality import METRICS, centrality
+from ecograph.analysis.centrality import METRICS, Centrality, centrality
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
 from ecograph.analysis.flow import FlowAnalysis, flow
 from ecograph.errors import UsageError
@@ -390,9 +389,7 @@ def _ranking_table(
     )
 
 
-def _rankings_section(
-    eco: Ecosystem, kind: str, metric: str, top: int, ranking: Mapping[str, Any]
-) -> str:
+def _rankings_section(eco: Ecosystem, kind: str, metric: str, top: int, ranking: Centrality) -> str:
     if not any(True for _ in eco.pipes_of(kind)):
         return _section(
             "rankings",
@@ -404,7 +401,7 @@ def _rankings_section(
             ],
         )
     body = []
-    if not ranking["weighted"]:
+    if not ranking.weighted:
         body.append(
             _note(
                 f"No {kind} pipe has a volume: {metric} is measured unweighted (every "
@@ -416,7 +413,7 @@ def _rankings_section(
     order = sorted((n for n in got if got[n] > 0), key=lambda n: -got[n])[:top]  # stable
     tables = [
         _ranking_table(
-            eco, "ranking-metric", f"Top {top} by {metric} ({kind})", metric, ranking["values"]
+            eco, "ranking-metric", f"Top {top} by {metric} ({kind})", metric, ranking.values
         )
     ]
     if order:
@@ -534,7 +531,7 @@ def _economics_section(eco: Ecosystem, top: int) -> str:
                 )
             ],
         )
-    sheet = value(eco)
+    sheet = value(eco).nodes
     money = _unit(eco, "capital").strip()
     busy = [n for n, row in sheet.items() if row["revenue"] or row["spend"] or row["income"]]
     order = sorted(busy, key=lambda n: -sheet[n]["net"])[:top]  # stable: ties keep map order
@@ -550,7 +547,7 @@ def _economics_section(eco: Ecosystem, top: int) -> str:
         f'<div class="eg-scroll"><table class="eg-table" id="economics-nodes"><thead><tr>'
         f"<th>Node</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>",
     ]
-    relations = value(eco, by_group=True)["relations"]
+    relations = value(eco, by_group=True).relations
     aligned = [r for r in relations if r["aligned"]]
     if relations:
         body.append(
