@@ -79,7 +79,7 @@ from scipy.sparse import csgraph
 from ecograph._perf import gc_paused
 from ecograph._suggest import Suggester
 from ecograph.compiled import compiled
-from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
+from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
 from ecograph.model import CURRENCIES, Ecosystem, Location, Node, Pipe, pipe_key
 from ecograph.validate import (
@@ -910,7 +910,7 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
     from ecograph.analysis._linalg import Solver, tidy
 
     if reroute not in REROUTE:
-        raise ValueError(f"reroute must be one of {REROUTE}")
+        raise UsageError(f"retrace(): reroute must be one of {', '.join(REROUTE)}, not {reroute!r}")
     ids = list(changed.nodes)
     n = len(ids)
     base_index = {node: i for i, node in enumerate(base.nodes)}
@@ -939,8 +939,6 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
         _, labels = csgraph.connected_components(P, directed=True, connection="strong")
         isolated, fed = _closed_loops(P, labels, boundary)
         if len(fed):
-            from ecograph.errors import UsageError
-
             loop = ", ".join(ids[i] for i in fed[:6]) + (", ..." if len(fed) > 6 else "")
             raise UsageError(
                 f"after the scenario, {kind} enters a closed loop ({loop}) and nothing leaves "

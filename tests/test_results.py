@@ -164,7 +164,7 @@ def test_frame_is_what_the_csv_output_holds() -> None:
     eco = ecograph.load(path)
     cases = [
         (["flow"], ecograph.flow(eco)),
-        (["dependency", "--target", "shaanxi-apples"], ecograph.dependency(eco, "shaanxi-apples")),
+        (["dependency", "--node", "shaanxi-apples"], ecograph.dependency(eco, "shaanxi-apples")),
         (["centrality", "--metric", "pagerank"], ecograph.centrality(eco, "pagerank")),
         (["bottlenecks", "--to", "shaanxi-apples"], ecograph.bottlenecks(eco, "shaanxi-apples")),
     ]
@@ -253,3 +253,84 @@ def test_an_analysts_join() -> None:
     assert table.set_index("node")["fee_per_visit"].to_dict() == pytest.approx(
         {"a": 5.0 / 60.0, "b": 7.0 / 40.0}
     )
+
+
+# -- one naming scheme -------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    with CliRunner().isolation() as (out, err, _):
+        code = main(list(args))
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+@pytest.mark.parametrize(
+    ("command", "new", "old"),
+    [
+        (
+            ["dependency", "ecosystems/alibaba.yaml"],
+            ["--node", "shaanxi-apples"],
+            ["--target", "shaanxi-apples"],
+        ),
+        (
+            ["funnel", "ecosystems/alibaba.yaml"],
+            ["--node", "shaanxi-apples"],
+            ["--target", "shaanxi-apples"],
+        ),
+        (["fit", "ecosystems/alibaba.yaml"], ["--node", "hen-seller"], ["--partner", "hen-seller"]),
+        (["flow", "ecosystems/xiaomi.yaml"], ["--currency", "capital"], ["--kind", "capital"]),
+        (["value", "ecosystems/xiaomi.yaml"], ["--currency", "goods"], ["--kind", "goods"]),
+    ],
+    ids=["dependency", "funnel", "fit", "flow", "value"],
+)
+def test_former_option_names_are_aliases(
+    command: list[str], new: list[str], old: list[str]
+) -> None:
+    code_new, out_new, err_new = _cli(*command, *new, "--format", "json")
+    code_old, out_old, _ = _cli(*command, *old, "--format", "json")
+    assert code_new == code_old == 0, err_new
+    assert out_new == out_old
+    # and the option is not ignored: another value gives another answer
+    other = {"shaanxi-apples": "shaanxi-eggs", "hen-seller": "attendance-maker"}
+    changed = [other.get(a, "traffic" if a in ("capital", "goods") else a) for a in new]
+    code, out_other, _ = _cli(*command, *changed, "--format", "json")
+    assert code == 0 and out_other != out_new
+
+
+def test_help_documents_the_aliases() -> None:
+    for command, names in [
+        ("dependency", ("--node, --target", "--currency, --kind")),
+        ("funnel", ("--node, --target",)),
+        ("fit", ("--node, --partner",)),
+        ("reach", ("--from", "--currency, --kind")),
+    ]:
+        code, out, _ = _cli(command, "--help")
+        assert code == 0
+        for name in names:
+            assert name in out, (command, name)
+
+
+def test_former_keyword_names_are_aliases() -> None:
+    eco = small()
+    assert ecograph.dependency(eco, target="shop").shares == ecograph.dependency(eco, "shop").shares
+    assert ecograph.funnel(eco, target="shop") == ecograph.funnel(eco, node="shop")
+    assert ecograph.fit(eco, partner="a") == ecograph.fit(eco, node="a")
+    assert ecograph.flow(eco, kind="capital") == ecograph.flow(eco, currency="capital")
+    # the currency is honoured under either name: nothing flows as capital in this map
+    assert ecograph.flow(eco, kind="capital").total_system_throughflow == 0.0
+    assert ecograph.flow(eco, currency="traffic").total_system_throughflow == pytest.approx(300)
+    with pytest.raises(ecograph.UsageError, match=r"currency= and its former name kind="):
+        ecograph.flow(eco, kind="capital", currency="traffic")
+    with pytest.raises(ecograph.UsageError, match=r"node= and its former name target="):
+        ecograph.dependency(eco, node="shop", target="a")
+
+
+def test_library_errors_name_parameters_not_flags() -> None:
+    eco = small()
+    with pytest.raises(ecograph.UsageError, match=r"\(kinds=\)") as info:
+        ecograph.longtail(eco, kinds=("channel",))
+    assert "--" not in str(info.value)
+    from ecograph.render.charts import chart
+
+    with pytest.raises(ecograph.UsageError, match=r"chart\(\): fmt must be one of"):
+        chart(ecograph.longtail(eco), fmt="gif")

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from ecograph._aliases import renamed
 from ecograph.analysis.maxflow import Cut, reachable, resolve, solve
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
@@ -34,12 +35,13 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+@renamed(kind="currency")
 def max_flow(
     eco: Ecosystem,
     to: str,
     *,
     sources: Iterable[str] | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
 ) -> float:
     """The most that the sources could deliver to ``to`` per period under pipe capacities.
 
@@ -51,7 +53,8 @@ def max_flow(
     sources : iterable of str, optional
         Source node ids; by default every node (other than ``to``) with boundary
         ``inflow`` of ``kind``. Sources are unlimited supplies.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         Currency; other currencies' pipes are ignored.
 
     Returns
@@ -70,7 +73,7 @@ def max_flow(
     >>> max_flow(eco, "shop")
     5.0
     """
-    arr, target, src = resolve(eco, to, sources, kind)
+    arr, target, src = resolve(eco, to, sources, currency)
     value, cut = solve(arr, target, src)
     if cut is None:
         return value
@@ -107,12 +110,13 @@ class Bottlenecks(Result):
     widening: list[dict[str, Any]]
 
 
+@renamed(kind="currency")
 def bottlenecks(
     eco: Ecosystem,
     to: str,
     *,
     sources: Iterable[str] | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     threshold: float = 0.9,
 ) -> Bottlenecks:
     """Find the pipes that limit the traffic reaching ``to``.
@@ -126,7 +130,8 @@ def bottlenecks(
         Where the traffic comes from. By default every node other than ``to``
         with boundary ``inflow`` of ``kind`` (joined by a super-source). Sources
         are unlimited supplies: the max-flow is what the pipes allow.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; pipes of other currencies are ignored.
     threshold : float, default 0.9
         A pipe is saturated when its volume is at least this share of its capacity.
@@ -229,7 +234,7 @@ def bottlenecks(
     """
     if not threshold > 0:
         raise UsageError(f"threshold must be above 0, got {threshold!r}")
-    arr, target, src = resolve(eco, to, sources, kind)
+    arr, target, src = resolve(eco, to, sources, currency)
     n = arr.n
     value, cut = solve(arr, target, src)
     nodes = arr.ids
@@ -291,7 +296,7 @@ def bottlenecks(
     supply = math.fsum(arr.inflow[src].tolist())
     return Bottlenecks(
         target=to,
-        kind=kind,
+        kind=currency,
         sources=[nodes[i] for i in src.tolist()],
         supply=supply,
         max_flow=value,

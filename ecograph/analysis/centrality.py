@@ -37,6 +37,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from ecograph._aliases import renamed
 from ecograph._suggest import did_you_mean
 from ecograph.compiled import Layer as CompiledLayer
 from ecograph.compiled import compiled
@@ -368,11 +369,12 @@ class Centrality(Result):
         return "group" if self.by_group else "node"
 
 
+@renamed(kind="currency")
 def centrality(
     eco: Ecosystem,
     metric: str,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     by_group: bool = False,
     top: int | None = None,
     samples: int | None = None,
@@ -388,7 +390,8 @@ def centrality(
         One of :data:`METRICS`: ``degree``, ``in-degree``, ``out-degree``
         (connections), ``betweenness``, ``closeness``, ``pagerank``,
         ``eigenvector``, ``katz``, ``hubs``, ``authorities``.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency layer; other currencies are ignored.
     by_group : bool, default False
         Roll the map up to sub-ecosystems first: members contracted into their
@@ -478,7 +481,7 @@ def centrality(
     alpha = DEFAULT_ALPHA if alpha is None else alpha
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must be between 0 and 1, got {alpha}")
-    lay = layer(eco, kind, by_group=by_group)
+    lay = layer(eco, currency, by_group=by_group)
     values = _compute(metric, lay, samples=samples, seed=seed, alpha=alpha)
     order = np.lexsort((np.arange(len(values)), -values))
     if top is not None:
@@ -490,7 +493,7 @@ def centrality(
     }
     return Centrality(
         metric=metric,
-        kind=kind,
+        kind=currency,
         by_group=by_group,
         weighted=lay.weighted,
         samples=samples,

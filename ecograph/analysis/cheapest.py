@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import tidy
 from ecograph.analysis.maxflow import resolve, solve, whole_factor
 from ecograph.compiled import Layer
@@ -319,13 +320,14 @@ class Cheapest(Result):
     by_source: list[dict[str, Any]]
 
 
+@renamed(kind="currency")
 def cheapest(
     eco: Ecosystem,
     to: str,
     *,
     demand: float,
     sources: Iterable[str] | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     engine: str | None = None,
 ) -> Cheapest:
     """The least-cost way to deliver ``demand`` units per period to ``to``.
@@ -341,7 +343,8 @@ def cheapest(
         Where the traffic may come from: unlimited supplies. By default every
         node other than ``to`` with boundary ``inflow`` of ``kind`` (as
         :func:`~ecograph.analysis.bottlenecks.bottlenecks`).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; pipes of other currencies are ignored.
     engine : {"ortools", "highs"}, optional
         Force a solver (tests compare them); see Notes for the default.
@@ -423,7 +426,7 @@ def cheapest(
     amount_wanted = _check_demand(demand)
     if engine is not None and engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    arr, target, src = resolve(eco, to, sources, kind)
+    arr, target, src = resolve(eco, to, sources, currency)
     n = arr.n
     tails, heads, cap, cost, where = _arcs(arr, src)
     flow = np.zeros(len(tails))
@@ -477,7 +480,7 @@ def cheapest(
     total = float(tidy(np.array([total]))[0])
     return Cheapest(
         target=to,
-        kind=kind,
+        kind=currency,
         sources=arr.cm.names(src),
         demand=amount_wanted,
         delivered=delivered,

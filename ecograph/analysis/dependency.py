@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import (
     FlowArrays,
     compiled_graph,
@@ -113,11 +114,12 @@ class Dependency(Result):
         }
 
 
+@renamed(kind="currency", target="node")
 def dependency(
     eco: Ecosystem,
-    target: str,
+    node: str,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     group: bool = False,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
@@ -128,9 +130,11 @@ def dependency(
     ----------
     eco : Ecosystem
         A loaded map (not modified).
-    target : str
+    node : str
+        (``target=``, the former name, is still accepted.)
         The node whose traffic is examined.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; other currencies are ignored.
     group : bool, default False
         Key ``shares`` and ``loss_if_removed`` by groups instead of nodes: each
@@ -228,8 +232,8 @@ def dependency(
     each upstream group costs one more solve (or, in the sampled case, is
     read from the same walks).
     """
-    arrays = layer_arrays(eco, kind)
-    t = arrays.position(target)
+    arrays = layer_arrays(eco, currency)
+    t = arrays.position(node)
     if arrays.closed[t]:
         raise arrays.closed_loop_error(t, "target")
     n = arrays.n
@@ -266,8 +270,8 @@ def dependency(
     shares = dict(zip(keys, share_values.tolist(), strict=True))
     losses = dict(zip(keys, tidy(share_values * T_t).tolist(), strict=True))
     return Dependency(
-        target=target,
-        kind=kind,
+        target=node,
+        kind=currency,
         group=group,
         shares=shares,
         dominators=tuple(arrays.names(_dominators(arrays, t))),

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecograph._aliases import renamed
 from ecograph._perf import gc_paused
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
@@ -601,12 +602,13 @@ class FitReport(Result):
         }
 
 
+@renamed(kind="currency", partner="node")
 def fit(
     eco: Ecosystem,
     *,
-    partner: str | None = None,
+    node: str | None = None,
     measure: str = "overlap",
-    kind: str = "traffic",
+    currency: str = "traffic",
     threshold: float = 0.25,
     overuse: float = 0.5,
 ) -> FitReport:
@@ -616,7 +618,8 @@ def fit(
     ----------
     eco : Ecosystem
         A loaded map (not modified).
-    partner : str, optional
+    node : str, optional
+        (``partner=``, the former name, is still accepted.)
         Report on this node only (any kind): its fit, its host's genes and
         gaps, and its overuse. By default every partner, producer and channel
         (:data:`FIT_KINDS`), every host, and all overuse.
@@ -626,7 +629,8 @@ def fit(
         also counts the genes a partner lacks, so its scores run lower for
         hosts with many genes; choose ``threshold`` accordingly. ``weighted``
         weighs each word by :func:`tag_weights` (rare words count more).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency of the overuse check.
     threshold : float, default 0.25
         ``poor_fit`` when a score is below this.
@@ -681,11 +685,11 @@ def fit(
     _check_measure(measure)
     _check_share("threshold", threshold)
     _check_share("overuse", overuse)
-    check_currency(kind)
-    if partner is not None and partner not in eco.nodes:
-        raise UsageError(f"unknown node {partner!r}{did_you_mean(partner, eco.nodes)}")
-    with gc_paused():  # ~10 small objects per partner: no cycles, no need to collect
-        return _fit(eco, partner, measure, kind, threshold, overuse)
+    check_currency(currency)
+    if node is not None and node not in eco.nodes:
+        raise UsageError(f"unknown node {node!r}{did_you_mean(node, eco.nodes)}")
+    with gc_paused():  # ~10 small objects per node: no cycles, no need to collect
+        return _fit(eco, node, measure, currency, threshold, overuse)
 
 
 def _fit(

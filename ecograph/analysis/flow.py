@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import FlowArrays, layer_arrays, sampled_return, tidy
 from ecograph.results import Result
 
@@ -93,10 +94,11 @@ class FlowAnalysis(Result):
         }
 
 
+@renamed(kind="currency")
 def flow(
     eco: Ecosystem,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
 ) -> FlowAnalysis:
@@ -106,7 +108,8 @@ def flow(
     ----------
     eco : Ecosystem
         A loaded map (not modified).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency analysed; the others are ignored.
     samples : int, default 200000
         Random walks used to estimate the cycling of strongly connected
@@ -204,7 +207,7 @@ def flow(
     throughflow (``(N_ii - 1) / N_ii`` is the chance that a unit passing ``i``
     comes back to it), standard error in ``cycling_index_stderr``.
     """
-    arrays = layer_arrays(eco, kind)
+    arrays = layer_arrays(eco, currency)
     T = arrays.throughflow
     tst = float(T.sum())
     boundary = float(arrays.boundary_in.sum())
@@ -223,7 +226,7 @@ def flow(
         return _tidy(num / den) if den > 0 else None
 
     return FlowAnalysis(
-        kind=kind,
+        kind=currency,
         throughflow=dict(zip(ids, tidy(T).tolist(), strict=True)),
         total_system_throughflow=_tidy(tst),
         boundary_input=_tidy(boundary),

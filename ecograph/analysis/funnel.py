@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import Solver, layer_arrays, tidy
 from ecograph.compiled import DOMAINS, KIND_CODE, compiled
 from ecograph.formatting import plain
@@ -62,15 +63,18 @@ class Funnel(Result):
         ]
 
 
-def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> Funnel:
+@renamed(kind="currency", target="node")
+def funnel(eco: Ecosystem, node: str, *, currency: str = "traffic") -> Funnel:
     """Per source pool: visits arriving at ``target``, orders, revenue and cost.
 
     Parameters
     ----------
     eco : Ecosystem
-    target : str
+    node : str
+        (``target=``, the former name, is still accepted.)
         The node whose traffic is examined (a shop, a partner, a producer).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency traced.
 
     Returns
@@ -146,9 +150,9 @@ def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> Funnel:
     (600.0, 50.0)
     """
     cm = compiled(eco)
-    t = cm.row(target, "target")
-    arrays = layer_arrays(eco, kind)
-    layer = cm.layer(kind)
+    t = cm.row(node, "target")
+    arrays = layer_arrays(eco, currency)
+    layer = cm.layer(currency)
     n = cm.n
     live = layer.is_open & (layer.src != layer.dst)
     u, v = layer.src[live], layer.dst[live]
@@ -205,7 +209,7 @@ def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> Funnel:
         }
     total = {name: math.fsum(s[name] for s in sources.values()) for name in _FIELDS}
     return Funnel(
-        target=target,
+        target=node,
         price=None if math.isnan(price) else price,
         sources=sources,
         total=_row(total),

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ecograph._aliases import renamed
 from ecograph._suggest import did_you_mean
 from ecograph.compiled import KIND_CODE, Layer, compiled
 from ecograph.errors import UsageError
@@ -318,11 +319,12 @@ def _received(layer: Layer) -> FloatArray:
     return layer.cached("received", lambda: layer.inflow + layer.pipe_sums[0])
 
 
+@renamed(kind="currency")
 def longtail(
     eco: Ecosystem,
     *,
     group: str | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     kinds: Sequence[str] = DEFAULT_KINDS,
     top: int = 10,
 ) -> LongTail:
@@ -336,7 +338,8 @@ def longtail(
         A loaded map (not modified).
     group : str, optional
         Only the members of this node (recursively), e.g. a sub-ecosystem.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency measured (never mixed with others).
     kinds : sequence of str, default ("partner", "producer")
         Node kinds measured.
@@ -378,7 +381,7 @@ def longtail(
     >>> lt.gini  # (|60-30|+|60-10|+|60-0|+|30-10|+|30-0|+|10-0|)*2 / (2 * 4**2 * 25)
     0.5
     """
-    check_currency(kind)
+    check_currency(currency)
     chosen = _check_kinds(kinds)
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise UsageError(f"top must be a whole number >= 0, not {top!r}")
@@ -400,9 +403,9 @@ def longtail(
         where = f" among the members of {group!r}" if group is not None else ""
         raise UsageError(
             f"no {' or '.join(chosen)} nodes{where} in map {eco.name!r}; "
-            "choose other node kinds (--node-kind) or another group"
+            "choose other node kinds (kinds=) or another group"
         )
-    got = received(eco, kind, selected)
+    got = received(eco, currency, selected)
     raw = np.fromiter(got.values(), float, count=len(got))
     # largest first, ties by id (numpy compares str by code point, as Python does)
     ranks = np.lexsort((np.array(list(got)), -raw))
@@ -434,7 +437,7 @@ def longtail(
         herfindahl=herfindahl,
         nodes_for_80=nodes_for_80,
         zero=int(np.count_nonzero(x == 0)),
-        kind=kind,
+        kind=currency,
         kinds=chosen,
         group=group,
         period=eco.period,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import FlowArrays, layer_arrays, tidy
 from ecograph.errors import UsageError
 from ecograph.results import Result
@@ -93,12 +94,13 @@ class Reach(Result):
         return out
 
 
+@renamed(kind="currency")
 def reach(
     eco: Ecosystem,
     source: str,
     *,
     hops: int | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     to: str | None = None,
 ) -> Reach:
     """Trace where the traffic leaving ``source`` goes.
@@ -112,7 +114,8 @@ def reach(
     hops : int, optional
         Keep only nodes at most this many pipes away in ``hops``; all reachable
         nodes when omitted. ``traffic`` is always traced to the end.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; other currencies are ignored.
     to : str, optional
         Also compute the maximum flow from ``source`` to this node.
@@ -181,7 +184,7 @@ def reach(
     source (exact integer Dinic in scipy after scaling the capacities, igraph
     otherwise; ``inf`` when unbounded pipes alone join the two).
     """
-    arrays = layer_arrays(eco, kind)
+    arrays = layer_arrays(eco, currency)
     s = arrays.position(source)
     t = arrays.position(to) if to is not None else None
     if hops is not None and hops < 0:
@@ -206,13 +209,13 @@ def reach(
         from ecograph.analysis.bottlenecks import max_flow as bottleneck_max_flow
         from ecograph.analysis.cheapest import cheapest
 
-        max_flow = bottleneck_max_flow(eco, to, sources=[source], kind=kind)
+        max_flow = bottleneck_max_flow(eco, to, sources=[source], currency=currency)
         if max_flow > 0:  # the cost of the first unit: the cheapest route's, per unit
-            first = cheapest(eco, to, demand=0.0, sources=[source], kind=kind).marginal_cost
+            first = cheapest(eco, to, demand=0.0, sources=[source], currency=currency).marginal_cost
             cost_per_unit = float(first) if first is not None else None
     return Reach(
         source=source,
-        kind=kind,
+        kind=currency,
         hops=hop_map,
         traffic=traffic,
         leaving=leaving_map,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import tidy
 from ecograph.compiled import CURRENCY_CODE, KIND_CODE, CompiledMap, compiled
 from ecograph.formatting import plain
@@ -237,7 +238,8 @@ class Value(Result):
         return super().__getitem__(key)
 
 
-def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> Value:
+@renamed(kind="currency")
+def value(eco: Ecosystem, *, by_group: bool = False, currency: str = "traffic") -> Value:
     """Who earns what: per node orders, revenue, what it pays and is paid, and its net.
 
     Parameters
@@ -246,7 +248,8 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> V
     by_group : bool, default False
         Roll up per sub-ecosystem and per giant, and judge each partner-host
         relation.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency whose arrivals convert into orders.
 
     Returns
@@ -297,15 +300,15 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> V
     >>> r["shop"]["revenue"], r["shop"]["spend"], r["shop"]["net"], r["search"]["net"]
     (100.0, 50.0, 50.0, 50.0)
     """
-    check_currency(kind)
+    check_currency(currency)
     cm = compiled(eco)
-    sheet = _sheet(cm, kind)
+    sheet = _sheet(cm, currency)
     if not by_group:
-        return Value(kind, False, nodes=_records(cm, sheet, np.arange(cm.n, dtype=np.int64)))
+        return Value(currency, False, nodes=_records(cm, sheet, np.arange(cm.n, dtype=np.int64)))
     return Value(
-        kind,
+        currency,
         True,
         sub_ecosystems=_roll_up(cm, sheet, cm.group_rows(("sub-ecosystem",))),
         giants=_roll_up(cm, sheet, _roots(cm)),
-        relations=_relations(cm, kind),
+        relations=_relations(cm, currency),
     )

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 
+from ecograph._aliases import renamed
 from ecograph._io import check_output, write_atomic
 from ecograph._suggest import did_you_mean
 from ecograph.analysis.centrality import METRICS, Centrality, centrality
@@ -452,7 +453,7 @@ def _longtail_section(eco: Ecosystem, kind: str, top: int) -> str:
             [_note(f"This map has no {who}: there is no long tail to measure.")],
             heading=heading,
         )
-    result = longtail(eco, kind=kind, top=top)
+    result = longtail(eco, currency=kind, top=top)
     if not result.total > 0:
         return _section(
             "long-tail",
@@ -656,7 +657,7 @@ def report_html(
     parts: list[Callable[[], str]] = [
         lambda: _header(eco),
         lambda: _map_section(eco, drawing, page),
-        lambda: _flow_section(eco, kind, flow(eco, kind=kind)),
+        lambda: _flow_section(eco, kind, flow(eco, currency=kind)),
         lambda: (
             _diagnosis_section(eco, kind, diagnose(eco, kind=kind), max_rows)
             if diagnosis
@@ -666,7 +667,7 @@ def report_html(
             )
         ),
         lambda: _rankings_section(
-            eco, kind, metric, top, centrality(eco, metric, kind=kind, top=top)
+            eco, kind, metric, top, centrality(eco, metric, currency=kind, top=top)
         ),
         lambda: _longtail_section(eco, kind, top),
         lambda: _economics_section(eco, top),
@@ -701,11 +702,12 @@ def report_html(
     )
 
 
+@renamed(kind="currency")
 def report(
     eco: Ecosystem,
     path: str | os.PathLike[str],
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     metric: str = "pagerank",
     top: int = 10,
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -721,7 +723,7 @@ def report(
     path : str or path-like
         The HTML file to write. Its directory must exist; an existing file is
         replaced only once the new one is complete, and never a file of the map.
-    kind, metric, top, max_nodes, max_rows, diagnosis
+    currency, metric, top, max_nodes, max_rows, diagnosis
         As for :func:`report_html`.
 
     Returns
@@ -749,7 +751,7 @@ def report(
     check_output(target, eco.files)
     text = report_html(
         eco,
-        kind=kind,
+        kind=currency,
         metric=metric,
         top=top,
         max_nodes=max_nodes,

@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ecograph.errors import UsageError
 from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
@@ -144,7 +145,7 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     from matplotlib.patches import Polygon
 
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+        raise UsageError(f"to_image(): fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     nodes, edges = visible(drawing)
     shown = {n.id: n for n in nodes}
     collapsed = {g.id for g in drawing.groups if g.collapsed}
