@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
-from ecograph.formatting import plain, table_rows
+from ecograph.formatting import plain, table_columns, table_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,8 +92,7 @@ def nodes_frame(eco: Ecosystem) -> pd.DataFrame:
     1   shop  partner     NaN             0.0    9.5
     """
     _pandas()
-    nodes, _ = compiled(eco).to_arrow()
-    return nodes.to_pandas()
+    return compiled(eco).nodes_arrow().to_pandas()
 
 
 def pipes_frame(eco: Ecosystem) -> pd.DataFrame:
@@ -123,8 +122,7 @@ def pipes_frame(eco: Ecosystem) -> pd.DataFrame:
     """
     pd = _pandas()
     cm = compiled(eco)
-    _, pipes = cm.to_arrow()
-    df = pipes.to_pandas()
+    df = cm.pipes_arrow().to_pandas()
     df["capacity"] = pd.Series(cm.capacity, dtype="float64")  # inf, not null, when unbounded
     return df
 
@@ -162,7 +160,7 @@ class Result:
 
     def rows(self) -> list[dict[str, Any]]:
         """The result's main table: one dict per row, the columns of ``--format csv``."""
-        return table_rows(self.to_dict(), key_name=self.table_key())
+        return table_rows(self.to_dict(), key_name=self.table_key(), converted=True)
 
     def table_key(self) -> str:
         """Heading of the first column of the per-node table (``node``, ``group``...)."""
@@ -170,6 +168,10 @@ class Result:
 
     def to_frame(self) -> pd.DataFrame:
         """:meth:`rows` as a pandas DataFrame (one row per node, pipe or record)."""
+        if type(self).rows is Result.rows:  # the default table: built column by column
+            columns = table_columns(self.to_dict(), key_name=self.table_key(), converted=True)
+            if columns is not None:
+                return _pandas().DataFrame(columns)
         return frame(self.rows())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
