@@ -57,6 +57,7 @@ from ecograph.model import CURRENCIES, NODE_KINDS, PERIODS, Ecosystem, Location,
 from ecograph.render import render
 from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
+from ecograph.results import Result, nodes_frame, pipes_frame
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
 from ecograph.series import Series, load_series
@@ -101,6 +102,7 @@ __all__ = [
     "MapError",
     "Node",
     "Pipe",
+    "Result",
     "Scenario",
     "Series",
     "Trend",
@@ -133,6 +135,8 @@ __all__ = [
     "longtail",
     "longtail_chart",
     "max_flow",
+    "nodes_frame",
+    "pipes_frame",
     "reach",
     "render",
     "report",

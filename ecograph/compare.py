@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csgraph
 
+from ecograph._aliases import renamed
 from ecograph._perf import gc_paused
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
@@ -140,7 +141,7 @@ def _max_flow(eco: Ecosystem, target: str, kind: str) -> float | None:
     if target not in eco.nodes:
         return None
     try:
-        return max_flow(eco, target, kind=kind)
+        return max_flow(eco, target, currency=kind)
     except UsageError:
         return None
 
@@ -149,11 +150,12 @@ def _ranks(values: Mapping[str, float]) -> dict[str, int]:
     return {node: rank for rank, node in enumerate(values, start=1)}
 
 
+@renamed(kind="currency")
 def compare(
     before: Ecosystem,
     after: Ecosystem,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     targets: Iterable[str] = (),
     focus: Iterable[str] = (),
     metric: str = "pagerank",
@@ -166,7 +168,8 @@ def compare(
     ----------
     before, after : Ecosystem
         The two maps (nodes are matched by id, pipes by key).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency compared.
     targets : iterable of str
         Nodes whose max-flow is compared.
@@ -223,7 +226,7 @@ def compare(
     (['max_flow'], [{'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}])
     """
     with gc_paused():  # millions of small records on large maps; no cycles
-        return _compare(before, after, kind, list(targets), focus, metric, top, diagnosis)
+        return _compare(before, after, currency, list(targets), focus, metric, top, diagnosis)
 
 
 def _compare(
@@ -250,7 +253,7 @@ def _compare(
             raise UsageError(f"unknown node {target!r}{did_you_mean(target, known)}")
     from ecograph.analysis.flow import flow
 
-    f_before, f_after = flow(before, kind=kind), flow(after, kind=kind)
+    f_before, f_after = flow(before, currency=kind), flow(after, currency=kind)
     t_before, t_after = dict(f_before.throughflow), dict(f_after.throughflow)
     out: dict[str, Any] = {"kind": kind, "metric": metric, "changed": []}
 
@@ -294,8 +297,8 @@ def _compare(
         for name in FLOW_INDICES
     ]
 
-    c_before = centrality(before, metric, kind=kind)["values"]
-    c_after = centrality(after, metric, kind=kind)["values"]
+    c_before = centrality(before, metric, currency=kind).values
+    c_after = centrality(after, metric, currency=kind).values
     r_before, r_after = _ranks(c_before), _ranks(c_after)
     shown = list(dict.fromkeys([*list(c_after)[:top], *list(c_before)[:top]]))
     ranking = []
@@ -409,7 +412,7 @@ def _value_changes(before: Ecosystem, after: Ecosystem, kind: str) -> list[dict[
     largest change of ``net`` first (``before``/``after``/``delta`` are the net)."""
     from ecograph.analysis.value import value
 
-    sheet_b, sheet_a = value(before, kind=kind), value(after, kind=kind)
+    sheet_b, sheet_a = value(before, currency=kind).nodes, value(after, currency=kind).nodes
     moved: dict[str, None] = {}
     for figure in VALUE_FIGURES:
         a = {node: float(row[figure]) for node, row in sheet_b.items()}
@@ -510,11 +513,12 @@ def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
 # -- what if ---------------------------------------------------------------------------------
 
 
+@renamed(kind="currency")
 def whatif(
     eco: Ecosystem,
     scenario: Any,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     metric: str = "pagerank",
     top: int = 10,
     targets: Iterable[str] = (),
@@ -530,7 +534,7 @@ def whatif(
         The base map.
     scenario : Scenario or str or path-like
         A :class:`ecograph.scenario.Scenario`, or the path of a scenario file.
-    kind, metric, top, diagnosis
+    currency, metric, top, diagnosis
         As for :func:`compare`.
     targets : iterable of str
         More max-flow targets, besides the scenario's own ``targets``.
@@ -614,7 +618,7 @@ def whatif(
     result = compare(
         eco,
         after,
-        kind=kind,
+        currency=currency,
         targets=[*scenario.targets, *targets],
         focus=focus,
         metric=metric,
@@ -775,11 +779,12 @@ def _optional(values: FloatArray, name: str) -> list[float | None]:
     return [None if m else v for m, v in zip(missing.tolist(), values.tolist(), strict=True)]
 
 
+@renamed(kind="currency")
 def diff(
     old: Ecosystem,
     new: Ecosystem,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     metric: str = "pagerank",
     top: int = 10,
     targets: Iterable[str] = (),
@@ -792,7 +797,7 @@ def diff(
     old, new : Ecosystem
         Nodes are matched by id, pipes by key (their ``id``, else
         ``from->to:kind``).
-    kind, metric, top, targets, diagnosis
+    currency, metric, top, targets, diagnosis
         As for :func:`compare`.
 
     Returns
@@ -827,7 +832,7 @@ def diff(
     True
     """
     with gc_paused():
-        return _diff(old, new, kind, metric, top, targets, diagnosis)
+        return _diff(old, new, currency, metric, top, targets, diagnosis)
 
 
 def _diff(
@@ -879,7 +884,7 @@ def _diff(
     result = compare(
         old,
         new,
-        kind=kind,
+        currency=kind,
         targets=targets,
         focus=sorted(set(focus), key=lambda n: (n not in old.nodes, n)),
         metric=metric,

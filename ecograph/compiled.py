@@ -522,6 +522,10 @@ class CompiledMap:
         >>> nodes.column("kind").to_pylist(), pipes.column("to").to_pylist()
         (['pool', 'partner'], ['b'])
         """
+        return self.nodes_arrow(), self.pipes_arrow()
+
+    def nodes_arrow(self) -> pa.Table:
+        """The node columns as a pyarrow Table (see :meth:`to_arrow`)."""
         import pyarrow as pa
 
         ids = pa.array(self.ids, pa.string())
@@ -547,6 +551,12 @@ class CompiledMap:
         node_cols["domain"] = pa.array(
             [DOMAINS[d] if d >= 0 else None for d in self.domain.tolist()], pa.string()
         )
+        return pa.table(node_cols)
+
+    def pipes_arrow(self) -> pa.Table:
+        """The pipe columns as a pyarrow Table (see :meth:`to_arrow`)."""
+        import pyarrow as pa
+
         id_array = self.id_array
         pipe_cols: dict[str, Any] = {
             "key": pa.array(self.keys, pa.string()),
@@ -564,7 +574,7 @@ class CompiledMap:
             "status": pa.array(np.where(self.open, "open", "blocked").tolist(), pa.string()),
             "paid_by": pa.array(np.where(self.paid_by_from, "from", "to").tolist(), pa.string()),
         }
-        return pa.table(node_cols), pa.table(pipe_cols)
+        return pa.table(pipe_cols)
 
 
 class Layer:

@@ -30,6 +30,8 @@ __all__ = [
     "escape_formula",
     "format_number",
     "plain",
+    "table_columns",
+    "table_rows",
     "to_csv",
     "to_json",
     "to_table",
@@ -70,6 +72,10 @@ def unescape_formula(text: str) -> str:
     return text
 
 
+#: Types :func:`plain` keeps as they are.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(data: Any, *, finite: bool = True) -> Any:
     """Convert a result into plain data (dicts, lists, str, numbers, None).
 
@@ -86,6 +92,11 @@ def plain(data: Any, *, finite: bool = True) -> Any:
     if hasattr(data, "to_dict"):
         return plain(data.to_dict(), finite=finite)
     if isinstance(data, Mapping):
+        values = data.values()
+        if all(type(v) in _SCALARS for v in values) and (
+            not finite or all(type(v) is not float or math.isfinite(v) for v in values)
+        ):  # a column of numbers or text (a ranking of 100,000 nodes): no call per value
+            return {str(k): v for k, v in data.items()}
         return {str(k): plain(v, finite=finite) for k, v in data.items()}
     if isinstance(data, list | tuple | set | frozenset):
         return [plain(v, finite=finite) for v in data]
@@ -290,6 +301,75 @@ def _sort_value(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and value is not None else -math.inf
 
 
+def table_rows(
+    data: Any, *, key_name: str = "node", converted: bool = False
+) -> list[dict[str, Any]]:
+    """The main table of a result as one dict per row: what ``--format csv`` writes.
+
+    Per-node columns become one row per node (the node in ``key_name``); else lists
+    of records become their rows (with a ``section`` column when there are several
+    lists); else the scalars make one row. Values are plain data, not escaped, and
+    non-finite numbers are kept.
+
+    Examples
+    --------
+    >>> table_rows({"source": "a", "traffic": {"a": 10.0, "b": 7.5}})
+    [{'node': 'a', 'traffic': 10.0}, {'node': 'b', 'traffic': 7.5}]
+    >>> table_rows({"cut": [{"key": "p"}], "empty": [{"key": "q"}]})
+    [{'section': 'cut', 'key': 'p'}, {'section': 'empty', 'key': 'q'}]
+    >>> table_rows({"max_flow": float("inf")})
+    [{'max_flow': inf}]
+
+    ``converted=True`` says ``data`` is plain already (a result's ``to_dict()``).
+    """
+    if not converted:
+        data = plain(data, finite=False)
+    if not isinstance(data, Mapping):
+        data = {"value": data}
+    scalars, columns, records = _split(data)
+    if columns:
+        return _column_rows(columns, key_name)
+    if records:
+        many = len(records) > 1
+        return [
+            {**({"section": name} if many else {}), **item}
+            for name, items in records.items()
+            for item in items
+        ]
+    return [dict(scalars)]
+
+
+def table_columns(
+    data: Any, *, key_name: str = "node", converted: bool = False
+) -> dict[str, list[Any]] | None:
+    """The main table of a result as columns, when it is per-node columns (else None).
+
+    The same table as :func:`table_rows` gives for such data, column by column, without
+    one dict per row: what a DataFrame of a large ranking is built from.
+
+    Examples
+    --------
+    >>> table_columns({"metric": "x", "values": {"a": 2.0, "b": 1.0}})
+    {'node': ['a', 'b'], 'values': [2.0, 1.0]}
+    >>> table_columns({"cut": [{"key": "p"}]}) is None
+    True
+
+    ``converted=True`` says ``data`` is plain already (a result's ``to_dict()``).
+    """
+    if not converted:
+        data = plain(data, finite=False)
+    if not isinstance(data, Mapping):
+        return None
+    _, columns, _ = _split(data)
+    if not columns:
+        return None
+    keys = list(dict.fromkeys(k for column in columns.values() for k in column))
+    out: dict[str, list[Any]] = {key_name: keys}
+    for name, column in columns.items():
+        out[name] = [column.get(k) for k in keys]
+    return out
+
+
 def to_csv(data: Any, *, key_name: str = "node") -> str:
     """The tables of a result as CSV text (see the module notes).
 
@@ -303,22 +383,7 @@ def to_csv(data: Any, *, key_name: str = "node") -> str:
     node,traffic
     '=1+1,-2.0
     """
-    data = plain(data, finite=False)
-    if not isinstance(data, Mapping):
-        data = {"value": data}
-    scalars, columns, records = _split(data)
-    rows: list[dict[str, Any]]
-    if columns:
-        rows = _column_rows(columns, key_name)
-    elif records:
-        many = len(records) > 1
-        rows = [
-            {**({"section": name} if many else {}), **item}
-            for name, items in records.items()
-            for item in items
-        ]
-    else:
-        rows = [{k: v for k, v in scalars.items()}]
+    rows = table_rows(data, key_name=key_name)
     header = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

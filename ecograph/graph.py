@@ -15,7 +15,8 @@ Node attributes
     ``kind`` (str), ``label`` (str), ``parent`` (str or None), ``users``
     (float or None), ``inflow`` and ``outflow`` (dict currency -> float, absent
     currency = 0), ``tags`` and ``genes`` (tuple of str), ``description`` and
-    ``source`` (str or None), ``attrs`` (dict); ``price`` (float or None),
+    ``data_source`` (str or None: the map's ``source``), ``attrs`` (dict); ``price``
+    (float or None),
     ``domain`` ("public", "private" or None), ``owner`` (str or None: whose pool
     it is, the ``owner`` as written or else a pool's parent).
 
@@ -24,12 +25,17 @@ Edge attributes
     ``volume_given`` (bool); ``capacity`` (float, ``math.inf`` when unbounded);
     ``status`` ("open" or "blocked"); ``conversion`` and ``cost`` (float or
     None); ``paid_by`` ("to" or "from": who pays the cost); ``label``,
-    ``description``, ``source`` (str or None); ``attrs`` (dict);
+    ``description``, ``data_source`` (str or None: the map's ``source``, where the
+    figures come from); ``attrs`` (dict);
     ``index`` (int, position in the merged pipe list); ``location`` (str,
     ``file:line:col``).
 
 :func:`flow_layer` gives the simple ``DiGraph`` most flow algorithms want: one
 currency, open pipes only, parallel pipes summed.
+
+The map's ``source`` key is ``data_source`` in the graph, so that it does not collide
+with the ``source`` and ``target`` columns of networkx's edge lists:
+``networkx.to_pandas_edgelist(eco.graph)`` gives one row per pipe.
 """
 
 from __future__ import annotations
@@ -96,7 +102,7 @@ def _build(eco: Ecosystem) -> nx.MultiDiGraph:
                 "tags": node.tags,
                 "genes": node.genes,
                 "description": node.description,
-                "source": node.source,
+                "data_source": node.source,
                 "attrs": dict(node.attrs),
                 "price": node.price,
                 "domain": node.domain,
@@ -129,7 +135,7 @@ def _build(eco: Ecosystem) -> nx.MultiDiGraph:
             "paid_by": pipe.paid_by,
             "label": pipe.label,
             "description": pipe.description,
-            "source": pipe.source,
+            "data_source": pipe.source,
             "attrs": dict(pipe.attrs) if pipe.attrs else {},
             "index": pipe.index,
             "location": f"{location.file}:{location.line}:{location.column}",

@@ -86,7 +86,7 @@ from ecograph.compiled import (
     node_columns,
     pipe_columns,
 )
-from ecograph.errors import Diagnostic, MapError, format_path, sort_diagnostics
+from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_diagnostics
 from ecograph.loader import Document, LoadFailure, YMap, YSeq, parse_text, read_text
 from ecograph.model import (
     CURRENCIES,
@@ -1213,7 +1213,7 @@ def retrace(base: Ecosystem, changed: Ecosystem, *, reroute: str = "lost") -> Ec
     [10.0, 0.0]
     """
     if reroute not in REROUTE:
-        raise ValueError(f"reroute must be one of {REROUTE}")
+        raise UsageError(f"retrace(): reroute must be one of {', '.join(REROUTE)}, not {reroute!r}")
     bcm, ccm = compiled(base), compiled(changed)
     base_index = bcm.index
     ids = ccm.ids
@@ -1355,8 +1355,6 @@ def _retrace_columns(
         _, labels = csgraph.connected_components(P, directed=True, connection="strong")
         isolated, fed = _closed_loops(P, labels, boundary)
         if len(fed):
-            from ecograph.errors import UsageError
-
             loop = ", ".join(ids[i] for i in fed[:6]) + (", ..." if len(fed) > 6 else "")
             raise UsageError(
                 f"after the scenario, {kind} enters a closed loop ({loop}) and nothing leaves "

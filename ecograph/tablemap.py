@@ -1850,7 +1850,7 @@ def _frame_source(value: Any, label: str, part: str, problems: list[Diagnostic])
         value = pa.Table.from_batches([value])
     if not isinstance(value, pa.Table):
         try:
-            import pandas as pd  # type: ignore[import-untyped]
+            import pandas as pd
         except ImportError:  # pragma: no cover - pandas is optional
             pd = None
         if pd is not None and isinstance(value, pd.DataFrame):

@@ -409,7 +409,7 @@ def _measure(snapshot: Snapshot, kind: str, group: str | None) -> tuple[dict[str
         "cycling_index": chosen.cycling_index,
         "direct_flow_index": chosen.direct_flow_index,
         "indirect_flow_index": chosen.indirect_flow_index,
-        "revenue": float(sum(r["revenue"] for r in sheet.values())),
+        "revenue": float(sum(r["revenue"] for r in sheet.nodes.values())),
         "totals": totals,
     }
     return row, lt

@@ -165,6 +165,6 @@ def test_bad_map_exit_1(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     code, out, _ = run("fit", "--help")
     assert code == 0
-    assert "Example: ecograph fit ecosystems/alibaba.yaml --partner hen-seller" in out
-    code, out, _ = run("fit", "ecosystems/alibaba.yaml", "--partner", "hen-seller")
+    assert "Example: ecograph fit ecosystems/alibaba.yaml --node hen-seller" in out
+    code, out, _ = run("fit", "ecosystems/alibaba.yaml", "--node", "hen-seller")
     assert code == 0 and "poor-fit" in out

@@ -174,7 +174,7 @@ def test_no_nodes_of_the_kinds_is_a_clear_message(small: str) -> None:
     assert code == 1 and out == ""
     assert err.strip() == (
         f"{small}: error: no fund nodes in map 'small'; "
-        "choose other node kinds (--node-kind) or another group"
+        "choose other node kinds (kinds=) or another group"
     )
     assert "Traceback" not in err
 

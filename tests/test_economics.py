@@ -114,7 +114,7 @@ def test_value_by_hand() -> None:
     assert (r["shop"]["spend"], r["shop"]["income"]) == (30.0, 20.0)
     assert r["shop"]["net"] == pytest.approx(160)
     assert (r["hub"]["received"], r["shop"]["received"]) == (130.0, 130.0)
-    assert math.fsum(v["net"] for v in r.values()) == pytest.approx(170)
+    assert math.fsum(v["net"] for v in r.nodes.values()) == pytest.approx(170)
 
 
 def test_value_by_group_and_alignment() -> None:
@@ -217,12 +217,12 @@ def money_maps(draw: st.DrawFn) -> Ecosystem:
 )
 def test_nets_add_up_to_total_revenue(eco: Ecosystem) -> None:
     r = value(eco)
-    revenue = math.fsum(v["revenue"] for v in r.values())
-    spend = math.fsum(v["spend"] for v in r.values())
-    income = math.fsum(v["income"] for v in r.values())
+    revenue = math.fsum(v["revenue"] for v in r.nodes.values())
+    spend = math.fsum(v["spend"] for v in r.nodes.values())
+    income = math.fsum(v["income"] for v in r.nodes.values())
     # each figure is rounded to 12 significant digits: allow that much per payment
     slack = 1e-10 * (spend + income + revenue + 1.0)
-    assert math.fsum(v["net"] for v in r.values()) == pytest.approx(revenue, abs=slack)
+    assert math.fsum(v["net"] for v in r.nodes.values()) == pytest.approx(revenue, abs=slack)
     assert spend == pytest.approx(income, abs=slack)
 
 
@@ -230,8 +230,8 @@ def test_nets_add_up_to_total_revenue(eco: Ecosystem) -> None:
 def test_examples_value_and_funnel(path: Path) -> None:
     eco = ecograph.load(path)
     r = value(eco)
-    revenue = math.fsum(v["revenue"] for v in r.values())
-    assert math.fsum(v["net"] for v in r.values()) == pytest.approx(revenue, rel=1e-12)
+    revenue = math.fsum(v["revenue"] for v in r.nodes.values())
+    assert math.fsum(v["net"] for v in r.nodes.values()) == pytest.approx(revenue, rel=1e-12)
     g = value(eco, by_group=True)
     assert math.fsum(v["net"] for v in g["giants"].values()) == pytest.approx(revenue, rel=1e-12)
     for node in eco.nodes:

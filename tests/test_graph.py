@@ -74,7 +74,7 @@ def test_attributes_follow_the_contract() -> None:
     assert shop["tags"] == ("retail",) and shop["attrs"] == {"founded": 2019}
     ads = G.edges["pool", "shop", "pool->shop:traffic"]
     assert ads["volume"] == 5.0 and ads["capacity"] == 6.0 and ads["cost"] == 0.1
-    assert ads["label"] == "ads" and ads["source"] == "illustrative"
+    assert ads["label"] == "ads" and ads["data_source"] == "illustrative"
     assert ads["location"] == "g.yaml:13:5"  # the `{` of the first pipe
     plain = G.edges["pool", "shop", "pool->shop:traffic#2"]
     assert plain["capacity"] == math.inf and plain["volume_given"] is True

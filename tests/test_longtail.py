@@ -330,9 +330,9 @@ def test_chart_of_zero_total_draws() -> None:
 
 def test_chart_rejects_unknown_format_and_style(hand: Ecosystem) -> None:
     lt = longtail(hand)
-    with pytest.raises(ValueError, match="png, svg"):
+    with pytest.raises(UsageError, match="fmt must be one of png, svg"):
         chart(lt, "pdf")
-    with pytest.raises(ValueError, match="pareto, lorenz"):
+    with pytest.raises(UsageError, match="style must be one of pareto, lorenz"):
         chart(lt, "png", style="pie")
 
 

@@ -821,7 +821,7 @@ class _Evaluator:
 
         self.eco, self.node, self.goal, self.kind = eco, node, goal, kind
         self.traffic = flow(eco, kind=kind).throughflow.get(node)
-        self.sheet = value(eco, kind=kind).get(node)
+        self.sheet = value(eco, kind=kind).nodes.get(node)
 
     def __call__(self, changes: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
         from ecograph.analysis.flow import flow
@@ -832,7 +832,7 @@ class _Evaluator:
             return 0.0, 0.0
         scenario = _scenario(self.node, self.goal, [Action("", tuple(changes), 0.0, 0.0, "")])
         after = apply(self.eco, scenario)
-        old, new = self.sheet, value(after, kind=self.kind).get(self.node)
+        old, new = self.sheet, value(after, kind=self.kind).nodes.get(self.node)
         # the value section lists the node when one of its figures moved beyond the tolerance
         listed = (
             old is not None and new is not None and any(_moved(old[f], new[f]) for f in _FIGURES)

@@ -15,29 +15,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
+from ecograph._aliases import renamed
 from ecograph.analysis.maxflow import Cut, reachable, resolve, solve
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
+from ecograph.results import Result
 
-__all__ = ["bottlenecks", "max_flow"]
+__all__ = ["Bottlenecks", "bottlenecks", "max_flow"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+@renamed(kind="currency")
 def max_flow(
     eco: Ecosystem,
     to: str,
     *,
     sources: Iterable[str] | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
 ) -> float:
     """The most that the sources could deliver to ``to`` per period under pipe capacities.
 
@@ -49,7 +53,8 @@ def max_flow(
     sources : iterable of str, optional
         Source node ids; by default every node (other than ``to``) with boundary
         ``inflow`` of ``kind``. Sources are unlimited supplies.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         Currency; other currencies' pipes are ignored.
 
     Returns
@@ -68,7 +73,7 @@ def max_flow(
     >>> max_flow(eco, "shop")
     5.0
     """
-    arr, target, src = resolve(eco, to, sources, kind)
+    arr, target, src = resolve(eco, to, sources, currency)
     value, cut = solve(arr, target, src)
     if cut is None:
         return value
@@ -82,14 +87,38 @@ def _cut_mask(arr: Layer, cut: Cut) -> BoolArray:
     return mask
 
 
+@dataclass(frozen=True)
+class Bottlenecks(Result):
+    """What :func:`bottlenecks` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()`` list the pipes of every list, one row per pipe, with a
+    ``section`` column (``min_cut``, ``saturated``, ``blocked``, ``empty``,
+    ``widening``).
+    """
+
+    key_name: ClassVar[str] = "pipe"
+
+    target: str
+    kind: str
+    sources: list[str]
+    supply: float
+    max_flow: float
+    min_cut: list[dict[str, Any]]
+    saturated: list[dict[str, Any]]
+    blocked: list[dict[str, Any]]
+    empty: list[dict[str, Any]]
+    widening: list[dict[str, Any]]
+
+
+@renamed(kind="currency")
 def bottlenecks(
     eco: Ecosystem,
     to: str,
     *,
     sources: Iterable[str] | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     threshold: float = 0.9,
-) -> dict[str, Any]:
+) -> Bottlenecks:
     """Find the pipes that limit the traffic reaching ``to``.
 
     Parameters
@@ -101,14 +130,15 @@ def bottlenecks(
         Where the traffic comes from. By default every node other than ``to``
         with boundary ``inflow`` of ``kind`` (joined by a super-source). Sources
         are unlimited supplies: the max-flow is what the pipes allow.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; pipes of other currencies are ignored.
     threshold : float, default 0.9
         A pipe is saturated when its volume is at least this share of its capacity.
 
     Returns
     -------
-    dict
+    Bottlenecks
         ``target``, ``kind``, ``sources`` (ids), ``supply`` (the sources'
         boundary inflow), ``max_flow`` (``inf`` if unbounded) and lists of
         pipes, each a dict with ``key``, ``from``, ``to``:
@@ -204,7 +234,7 @@ def bottlenecks(
     """
     if not threshold > 0:
         raise UsageError(f"threshold must be above 0, got {threshold!r}")
-    arr, target, src = resolve(eco, to, sources, kind)
+    arr, target, src = resolve(eco, to, sources, currency)
     n = arr.n
     value, cut = solve(arr, target, src)
     nodes = arr.ids
@@ -264,15 +294,15 @@ def bottlenecks(
         for i in np.flatnonzero(emp).tolist()
     ]
     supply = math.fsum(arr.inflow[src].tolist())
-    return {
-        "target": to,
-        "kind": kind,
-        "sources": [nodes[i] for i in src.tolist()],
-        "supply": supply,
-        "max_flow": value,
-        "min_cut": min_cut,
-        "saturated": saturated,
-        "blocked": blocked,
-        "empty": empty,
-        "widening": widening,
-    }
+    return Bottlenecks(
+        target=to,
+        kind=currency,
+        sources=[nodes[i] for i in src.tolist()],
+        supply=supply,
+        max_flow=value,
+        min_cut=min_cut,
+        saturated=saturated,
+        blocked=blocked,
+        empty=empty,
+        widening=widening,
+    )

@@ -31,20 +31,25 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from ecograph._aliases import renamed
 from ecograph._suggest import did_you_mean
 from ecograph.compiled import Layer as CompiledLayer
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
+from ecograph.results import Result
 
-__all__ = ["METRICS", "centrality"]
+__all__ = [
+    "METRICS",
+    "Centrality",
+    "centrality",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -344,17 +349,38 @@ def _compute(
     return table[metric]()
 
 
+@dataclass(frozen=True)
+class Centrality(Result):
+    """What :func:`centrality` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()``: one row per node (or group, with ``by_group``),
+    highest first, the value in the ``values`` column.
+    """
+
+    metric: str
+    kind: str
+    by_group: bool
+    weighted: bool
+    samples: int | None
+    values: dict[str, float | int]
+
+    def table_key(self) -> str:
+        """``group`` with ``by_group``, else ``node``."""
+        return "group" if self.by_group else "node"
+
+
+@renamed(kind="currency")
 def centrality(
     eco: Ecosystem,
     metric: str,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     by_group: bool = False,
     top: int | None = None,
     samples: int | None = None,
     seed: int | None = None,
     alpha: float | None = None,
-) -> dict[str, Any]:
+) -> Centrality:
     """Rank the nodes of one currency layer by a centrality metric.
 
     Parameters
@@ -364,7 +390,8 @@ def centrality(
         One of :data:`METRICS`: ``degree``, ``in-degree``, ``out-degree``
         (connections), ``betweenness``, ``closeness``, ``pagerank``,
         ``eigenvector``, ``katz``, ``hubs``, ``authorities``.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency layer; other currencies are ignored.
     by_group : bool, default False
         Roll the map up to sub-ecosystems first: members contracted into their
@@ -384,7 +411,7 @@ def centrality(
 
     Returns
     -------
-    dict
+    Centrality
         ``metric``, ``kind``, ``by_group``, ``weighted`` (False when the layer
         has no volumes and was measured unweighted), ``samples``, and
         ``values``: node (or group) id -> value, highest first, ties in map
@@ -454,7 +481,7 @@ def centrality(
     alpha = DEFAULT_ALPHA if alpha is None else alpha
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must be between 0 and 1, got {alpha}")
-    lay = layer(eco, kind, by_group=by_group)
+    lay = layer(eco, currency, by_group=by_group)
     values = _compute(metric, lay, samples=samples, seed=seed, alpha=alpha)
     order = np.lexsort((np.arange(len(values)), -values))
     if top is not None:
@@ -464,11 +491,11 @@ def centrality(
     ranked: dict[str, float | int] = {
         nodes[i]: (int(values[i]) if as_int else float(values[i])) for i in order.tolist()
     }
-    return {
-        "metric": metric,
-        "kind": kind,
-        "by_group": by_group,
-        "weighted": lay.weighted,
-        "samples": samples,
-        "values": ranked,
-    }
+    return Centrality(
+        metric=metric,
+        kind=currency,
+        by_group=by_group,
+        weighted=lay.weighted,
+        samples=samples,
+        values=ranked,
+    )

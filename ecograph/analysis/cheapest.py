@@ -15,19 +15,22 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import tidy
 from ecograph.analysis.maxflow import resolve, solve, whole_factor
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
+from ecograph.results import Result
 
-__all__ = ["ENGINES", "cheapest"]
+__all__ = ["ENGINES", "Cheapest", "cheapest"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -294,15 +297,39 @@ def _bellman_ford(
     return dist
 
 
+@dataclass(frozen=True)
+class Cheapest(Result):
+    """What :func:`cheapest` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()``: the pipes that carry flow and the flow of each
+    source, one row each, with a ``section`` column (``pipes``, ``by_source``).
+    """
+
+    key_name: ClassVar[str] = "source"
+
+    target: str
+    kind: str
+    sources: list[str]
+    demand: float
+    delivered: float
+    shortfall: float
+    total_cost: float
+    cost_per_unit: float
+    marginal_cost: float
+    pipes: list[dict[str, Any]]
+    by_source: list[dict[str, Any]]
+
+
+@renamed(kind="currency")
 def cheapest(
     eco: Ecosystem,
     to: str,
     *,
     demand: float,
     sources: Iterable[str] | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     engine: str | None = None,
-) -> dict[str, Any]:
+) -> Cheapest:
     """The least-cost way to deliver ``demand`` units per period to ``to``.
 
     Parameters
@@ -316,14 +343,15 @@ def cheapest(
         Where the traffic may come from: unlimited supplies. By default every
         node other than ``to`` with boundary ``inflow`` of ``kind`` (as
         :func:`~ecograph.analysis.bottlenecks.bottlenecks`).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; pipes of other currencies are ignored.
     engine : {"ortools", "highs"}, optional
         Force a solver (tests compare them); see Notes for the default.
 
     Returns
     -------
-    dict
+    Cheapest
         ``target``, ``kind``, ``sources``; ``demand``; ``delivered`` (the
         demand, or the max-flow when the pipes cannot carry it all);
         ``shortfall`` (``demand - delivered``); ``total_cost``;
@@ -398,7 +426,7 @@ def cheapest(
     amount_wanted = _check_demand(demand)
     if engine is not None and engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    arr, target, src = resolve(eco, to, sources, kind)
+    arr, target, src = resolve(eco, to, sources, currency)
     n = arr.n
     tails, heads, cap, cost, where = _arcs(arr, src)
     flow = np.zeros(len(tails))
@@ -450,16 +478,16 @@ def cheapest(
     ]
     delivered = float(tidy(np.array([delivered]))[0])
     total = float(tidy(np.array([total]))[0])
-    return {
-        "target": to,
-        "kind": kind,
-        "sources": arr.cm.names(src),
-        "demand": amount_wanted,
-        "delivered": delivered,
-        "shortfall": amount_wanted - delivered,
-        "total_cost": total,
-        "cost_per_unit": total / delivered if delivered > 0 else math.nan,
-        "marginal_cost": float(tidy(np.array([marginal]))[0]),
-        "pipes": pipes,
-        "by_source": by_source,
-    }
+    return Cheapest(
+        target=to,
+        kind=currency,
+        sources=arr.cm.names(src),
+        demand=amount_wanted,
+        delivered=delivered,
+        shortfall=amount_wanted - delivered,
+        total_cost=total,
+        cost_per_unit=total / delivered if delivered > 0 else math.nan,
+        marginal_cost=float(tidy(np.array([marginal]))[0]),
+        pipes=pipes,
+        by_source=by_source,
+    )

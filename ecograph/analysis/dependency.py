@@ -19,11 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import (
     FlowArrays,
     compiled_graph,
@@ -34,6 +34,7 @@ from ecograph.analysis._linalg import (
     tidy,
 )
 from ecograph.compiled import DOMAINS, compiled
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -45,7 +46,7 @@ DEFAULT_SAMPLES = 200_000
 
 
 @dataclass(frozen=True)
-class Dependency:
+class Dependency(Result):
     """What :func:`dependency` found.
 
     Attributes
@@ -55,18 +56,18 @@ class Dependency:
     group : bool
         True when ``shares`` and ``loss_if_removed`` are keyed by groups
         (nodes with members: platforms, sub-ecosystems), False for nodes.
-    shares : Mapping[str, float]
+    shares : dict of str to float
         Upstream node (or group) -> fraction in [0, 1] of the target's
         throughflow that passed through it. Nodes with no path of open pipes
         to the target are absent.
     dominators : tuple of str
         Nodes on every path to the target, from the source side to the target.
-    loss_if_removed : Mapping[str, float]
+    loss_if_removed : dict of str to float
         Same keys as ``shares``: throughflow the target loses if that node (or
         group) is removed, routing elsewhere unchanged.
     concentration : float
         Herfindahl index of ``sources`` (1.0: a single origin).
-    sources : Mapping[str, float]
+    sources : dict of str to float
         Origin (node with boundary inflow) -> fraction of the target's
         throughflow that entered the map there; the fractions add up to 1.
     throughflow : float
@@ -83,11 +84,11 @@ class Dependency:
     target: str
     kind: str
     group: bool
-    shares: Mapping[str, float]
+    shares: dict[str, float]
     dominators: tuple[str, ...]
-    loss_if_removed: Mapping[str, float]
+    loss_if_removed: dict[str, float]
     concentration: float
-    sources: Mapping[str, float]
+    sources: dict[str, float]
     throughflow: float = 0.0
     exact: bool = True
     private_share: float = 0.0
@@ -113,11 +114,12 @@ class Dependency:
         }
 
 
+@renamed(kind="currency", target="node")
 def dependency(
     eco: Ecosystem,
-    target: str,
+    node: str,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     group: bool = False,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
@@ -128,9 +130,11 @@ def dependency(
     ----------
     eco : Ecosystem
         A loaded map (not modified).
-    target : str
+    node : str
+        (``target=``, the former name, is still accepted.)
         The node whose traffic is examined.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; other currencies are ignored.
     group : bool, default False
         Key ``shares`` and ``loss_if_removed`` by groups instead of nodes: each
@@ -228,8 +232,8 @@ def dependency(
     each upstream group costs one more solve (or, in the sampled case, is
     read from the same walks).
     """
-    arrays = layer_arrays(eco, kind)
-    t = arrays.position(target)
+    arrays = layer_arrays(eco, currency)
+    t = arrays.position(node)
     if arrays.closed[t]:
         raise arrays.closed_loop_error(t, "target")
     n = arrays.n
@@ -266,14 +270,14 @@ def dependency(
     shares = dict(zip(keys, share_values.tolist(), strict=True))
     losses = dict(zip(keys, tidy(share_values * T_t).tolist(), strict=True))
     return Dependency(
-        target=target,
-        kind=kind,
+        target=node,
+        kind=currency,
         group=group,
-        shares=MappingProxyType(shares),
+        shares=shares,
         dominators=tuple(arrays.names(_dominators(arrays, t))),
-        loss_if_removed=MappingProxyType(losses),
+        loss_if_removed=losses,
         concentration=concentration,
-        sources=MappingProxyType(sources),
+        sources=sources,
         throughflow=T_t,
         exact=exact,
         private_share=private_share,

@@ -526,7 +526,9 @@ class _Judge:
             & (layer.capacity > 0)
             & (layer.volume >= saturation * np.where(finite, layer.capacity, 0.0))
         )
-        self.sheet = value(eco, kind=self.kind) if len(rows) else {}
+        self.sheet: dict[str, dict[str, float]] = (
+            value(eco, kind=self.kind).nodes if len(rows) else {}
+        )
         self.hosts = _hosts(cm)
         self._keys: dict[tuple[str, ...], dict[str, None]] = {}
         carrying = layer.is_open & (layer.volume > 0) & ~np.isnan(layer.conversion)

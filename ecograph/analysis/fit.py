@@ -33,13 +33,14 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
+from ecograph._aliases import renamed
 from ecograph._perf import gc_paused
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, check_currency
+from ecograph.results import Result
 
 __all__ = [
     "FIT_KINDS",
@@ -234,7 +235,7 @@ def host_of(eco: Ecosystem, node: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class PartnerFit:
+class PartnerFit(Result):
     """How one node fits its host's genes.
 
     Attributes
@@ -268,12 +269,16 @@ class PartnerFit:
     score: float | None = None
     poor_fit: bool | None = None
     reason: str | None = None
-    fills: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fills: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def judged(self) -> bool:
         """True when the node has a host and tags, so it has a score."""
         return self.score is not None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: ``node`` then :meth:`to_dict`."""
+        return [{"node": self.node, **self.to_dict()}]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -361,7 +366,7 @@ def _judge(
     fills: Mapping[str, tuple[str, ...]] | None = None,
 ) -> PartnerFit:
     """The :class:`PartnerFit` of a node, from its tags and its host's genes (word dicts)."""
-    fills = MappingProxyType(dict(fills or {}))
+    fills = dict(fills or {})
     if host is None or not tags:
         reason = (
             "no container of it has genes" if host is None else f"it has no tags to match {host}"
@@ -391,7 +396,7 @@ def _judge(
 
 
 @dataclass(frozen=True)
-class HostGenes:
+class HostGenes(Result):
     """A host's genes and which of them the nodes inside it carry.
 
     Attributes
@@ -409,9 +414,13 @@ class HostGenes:
 
     host: str
     genes: tuple[str, ...]
-    carried: Mapping[str, int]
+    carried: dict[str, int]
     gaps: tuple[str, ...]
     members: int
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: ``host`` then :meth:`to_dict`."""
+        return [{"host": self.host, **self.to_dict()}]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -430,7 +439,7 @@ class HostGenes:
 
 
 @dataclass(frozen=True)
-class Overuse:
+class Overuse(Result):
     """A node drawing more than the allowed share of what a pool sends.
 
     Attributes
@@ -449,6 +458,10 @@ class Overuse:
     volume: float
     pool_sends: float
     share: float
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: :meth:`to_dict`."""
+        return [self.to_dict()]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -537,7 +550,7 @@ class PoolDraws:
 
 
 @dataclass(frozen=True)
-class FitReport:
+class FitReport(Result):
     """What :func:`fit` returns.
 
     Attributes
@@ -560,10 +573,15 @@ class FitReport:
     threshold: float
     overuse_threshold: float
     kind: str
-    partners: Mapping[str, PartnerFit]
-    hosts: Mapping[str, HostGenes]
+    partners: dict[str, PartnerFit]
+    hosts: dict[str, HostGenes]
     overuse: tuple[Overuse, ...]
-    weights: Mapping[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per judged node (``node``, then its fit as in ``partners``); the hosts
+        and the overuse are in ``hosts`` and ``overuse`` (each with ``rows()`` too)."""
+        return [row for fit in self.partners.values() for row in fit.rows()]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready.
@@ -585,12 +603,13 @@ class FitReport:
         }
 
 
+@renamed(kind="currency", partner="node")
 def fit(
     eco: Ecosystem,
     *,
-    partner: str | None = None,
+    node: str | None = None,
     measure: str = "overlap",
-    kind: str = "traffic",
+    currency: str = "traffic",
     threshold: float = 0.25,
     overuse: float = 0.5,
 ) -> FitReport:
@@ -600,7 +619,8 @@ def fit(
     ----------
     eco : Ecosystem
         A loaded map (not modified).
-    partner : str, optional
+    node : str, optional
+        (``partner=``, the former name, is still accepted.)
         Report on this node only (any kind): its fit, its host's genes and
         gaps, and its overuse. By default every partner, producer and channel
         (:data:`FIT_KINDS`), every host, and all overuse.
@@ -610,7 +630,8 @@ def fit(
         also counts the genes a partner lacks, so its scores run lower for
         hosts with many genes; choose ``threshold`` accordingly. ``weighted``
         weighs each word by :func:`tag_weights` (rare words count more).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency of the overuse check.
     threshold : float, default 0.25
         ``poor_fit`` when a score is below this.
@@ -665,11 +686,11 @@ def fit(
     _check_measure(measure)
     _check_share("threshold", threshold)
     _check_share("overuse", overuse)
-    check_currency(kind)
-    if partner is not None and partner not in eco.nodes:
-        raise UsageError(f"unknown node {partner!r}{did_you_mean(partner, eco.nodes)}")
-    with gc_paused():  # ~10 small objects per partner: no cycles, no need to collect
-        return _fit(eco, partner, measure, kind, threshold, overuse)
+    check_currency(currency)
+    if node is not None and node not in eco.nodes:
+        raise UsageError(f"unknown node {node!r}{did_you_mean(node, eco.nodes)}")
+    with gc_paused():  # ~10 small objects per node: no cycles, no need to collect
+        return _fit(eco, node, measure, currency, threshold, overuse)
 
 
 def _fit(
@@ -751,7 +772,7 @@ def _fit(
         h: HostGenes(
             host=h,
             genes=tuple(host_genes[h].values()),
-            carried=MappingProxyType({host_genes[h][k]: n for k, n in carried[h].items()}),
+            carried={host_genes[h][k]: n for k, n in carried[h].items()},
             gaps=tuple(host_genes[h][k] for k in gaps[h]),
             members=members[h],
         )
@@ -773,8 +794,8 @@ def _fit(
         threshold=threshold,
         overuse_threshold=overuse,
         kind=kind,
-        partners=MappingProxyType(partners),
-        hosts=MappingProxyType(hosts),
+        partners=partners,
+        hosts=hosts,
         overuse=tuple(found),
-        weights=MappingProxyType(weights or {}),
+        weights=dict(weights or {}),
     )

@@ -11,14 +11,14 @@ index, and the split of throughflow into boundary, direct and indirect flow.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import FlowArrays, layer_arrays, sampled_return, tidy
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -30,13 +30,13 @@ DEFAULT_SAMPLES = 200_000
 
 
 @dataclass(frozen=True)
-class FlowAnalysis:
+class FlowAnalysis(Result):
     """What :func:`flow` found (definitions in the Notes of :func:`flow`).
 
     Attributes
     ----------
     kind : str
-    throughflow : Mapping[str, float]
+    throughflow : dict of str to float
         ``T_i`` of every node of the map (0.0 where the currency does not pass).
     total_system_throughflow : float
         TST.
@@ -48,7 +48,7 @@ class FlowAnalysis:
         Finn cycling index; None when TST is 0.
     boundary_flow_index, direct_flow_index, indirect_flow_index : float or None
         enaR's BFI, DFI, IFI; None when TST is 0.
-    imbalance : Mapping[str, float]
+    imbalance : dict of str to float
         In minus out per node, as declared (before any closing).
     cycling_index_stderr : float
         Standard error of ``cycling_index``: 0.0 when it is exact, positive when
@@ -58,7 +58,7 @@ class FlowAnalysis:
     """
 
     kind: str
-    throughflow: Mapping[str, float]
+    throughflow: dict[str, float]
     total_system_throughflow: float
     boundary_input: float
     average_path_length: float | None
@@ -66,7 +66,7 @@ class FlowAnalysis:
     boundary_flow_index: float | None
     direct_flow_index: float | None
     indirect_flow_index: float | None
-    imbalance: Mapping[str, float]
+    imbalance: dict[str, float]
     cycling_index_stderr: float = 0.0
     cycled_throughflow: float = 0.0
 
@@ -94,10 +94,11 @@ class FlowAnalysis:
         }
 
 
+@renamed(kind="currency")
 def flow(
     eco: Ecosystem,
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
 ) -> FlowAnalysis:
@@ -107,7 +108,8 @@ def flow(
     ----------
     eco : Ecosystem
         A loaded map (not modified).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency analysed; the others are ignored.
     samples : int, default 200000
         Random walks used to estimate the cycling of strongly connected
@@ -205,7 +207,7 @@ def flow(
     throughflow (``(N_ii - 1) / N_ii`` is the chance that a unit passing ``i``
     comes back to it), standard error in ``cycling_index_stderr``.
     """
-    arrays = layer_arrays(eco, kind)
+    arrays = layer_arrays(eco, currency)
     T = arrays.throughflow
     tst = float(T.sum())
     boundary = float(arrays.boundary_in.sum())
@@ -224,8 +226,8 @@ def flow(
         return _tidy(num / den) if den > 0 else None
 
     return FlowAnalysis(
-        kind=kind,
-        throughflow=MappingProxyType(dict(zip(ids, tidy(T).tolist(), strict=True))),
+        kind=currency,
+        throughflow=dict(zip(ids, tidy(T).tolist(), strict=True)),
         total_system_throughflow=_tidy(tst),
         boundary_input=_tidy(boundary),
         average_path_length=ratio(tst, boundary),
@@ -233,7 +235,7 @@ def flow(
         boundary_flow_index=ratio(boundary, tst),
         direct_flow_index=ratio(direct, tst),
         indirect_flow_index=ratio(indirect, tst),
-        imbalance=MappingProxyType(dict(zip(ids, tidy(imbalance).tolist(), strict=True))),
+        imbalance=dict(zip(ids, tidy(imbalance).tolist(), strict=True)),
         cycling_index_stderr=stderr / tst if tst > 0 else 0.0,
         cycled_throughflow=_tidy(cycled),
     )

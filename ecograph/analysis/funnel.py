@@ -10,18 +10,22 @@ costs, per visit.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import Solver, layer_arrays, tidy
 from ecograph.compiled import DOMAINS, KIND_CODE, compiled
+from ecograph.formatting import plain
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
 
-__all__ = ["funnel"]
+__all__ = ["Funnel", "funnel"]
 
 _FIELDS = ("visits", "converted", "revenue", "cost_paid", "cost_route")
 
@@ -37,20 +41,45 @@ def _row(values: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> dict[str, Any]:
+@dataclass(frozen=True)
+class Funnel(Result):
+    """What :func:`funnel` found (each field as its Returns section describes).
+
+    ``rows()`` and ``to_frame()``: one row per pool (column ``pool``), without the
+    total.
+    """
+
+    key_name: ClassVar[str] = "pool"
+
+    target: str
+    price: float | None
+    sources: dict[str, dict[str, Any]]
+    total: dict[str, float]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per pool: ``pool`` then the figures of ``sources``."""
+        return [
+            {"pool": pool, **plain(figures, finite=False)} for pool, figures in self.sources.items()
+        ]
+
+
+@renamed(kind="currency", target="node")
+def funnel(eco: Ecosystem, node: str, *, currency: str = "traffic") -> Funnel:
     """Per source pool: visits arriving at ``target``, orders, revenue and cost.
 
     Parameters
     ----------
     eco : Ecosystem
-    target : str
+    node : str
+        (``target=``, the former name, is still accepted.)
         The node whose traffic is examined (a shop, a partner, a producer).
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency traced.
 
     Returns
     -------
-    dict
+    Funnel
         ``target``; ``price`` (the target's price, None when not given);
         ``sources``: per pool (in map order), a dict with ``users`` (the
         pool's users, None when not given), ``domain`` (``public``,
@@ -121,9 +150,9 @@ def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> dict[str, A
     (600.0, 50.0)
     """
     cm = compiled(eco)
-    t = cm.row(target, "target")
-    arrays = layer_arrays(eco, kind)
-    layer = cm.layer(kind)
+    t = cm.row(node, "target")
+    arrays = layer_arrays(eco, currency)
+    layer = cm.layer(currency)
     n = cm.n
     live = layer.is_open & (layer.src != layer.dst)
     u, v = layer.src[live], layer.dst[live]
@@ -179,9 +208,9 @@ def funnel(eco: Ecosystem, target: str, *, kind: str = "traffic") -> dict[str, A
             **_row(values),
         }
     total = {name: math.fsum(s[name] for s in sources.values()) for name in _FIELDS}
-    return {
-        "target": target,
-        "price": None if math.isnan(price) else price,
-        "sources": sources,
-        "total": _row(total),
-    }
+    return Funnel(
+        target=node,
+        price=None if math.isnan(price) else price,
+        sources=sources,
+        total=_row(total),
+    )

@@ -52,18 +52,19 @@ values are equal), the shares and the Herfindahl index are undefined: ``nan``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ecograph._aliases import renamed
 from ecograph._suggest import did_you_mean
 from ecograph.compiled import KIND_CODE, Layer, compiled
 from ecograph.errors import UsageError
 from ecograph.model import NODE_KINDS, Ecosystem, check_currency
+from ecograph.results import Result
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -79,17 +80,17 @@ __all__ = [
 DEFAULT_KINDS: tuple[str, ...] = ("partner", "producer")
 
 
-def _empty_map() -> Mapping[str, Any]:
-    return MappingProxyType({})
+def _empty_map() -> dict[str, Any]:
+    return {}
 
 
 @dataclass(frozen=True)
-class LongTail:
+class LongTail(Result):
     """How one currency is spread over the selected nodes (see the module notes).
 
     Attributes
     ----------
-    values : Mapping[str, float]
+    values : dict of str to float
         Node id -> traffic received, largest first (ties by id).
     total : float
         Sum of ``values``.
@@ -121,7 +122,7 @@ class LongTail:
         The period every value is per.
     title : str
         The map's title.
-    labels : Mapping[str, str]
+    labels : dict of str to str
         Node id -> label, for the selected nodes.
 
     Examples
@@ -143,7 +144,7 @@ class LongTail:
     (2, 0.75, 1.0)
     """
 
-    values: Mapping[str, float]
+    values: dict[str, float]
     total: float
     gini: float
     top20_share: float
@@ -159,7 +160,7 @@ class LongTail:
     group: str | None = None
     period: str = "month"
     title: str = ""
-    labels: Mapping[str, str] = field(default_factory=_empty_map)
+    labels: dict[str, str] = field(default_factory=_empty_map)
 
     @property
     def n(self) -> int:
@@ -318,11 +319,12 @@ def _received(layer: Layer) -> FloatArray:
     return layer.cached("received", lambda: layer.inflow + layer.pipe_sums[0])
 
 
+@renamed(kind="currency")
 def longtail(
     eco: Ecosystem,
     *,
     group: str | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     kinds: Sequence[str] = DEFAULT_KINDS,
     top: int = 10,
 ) -> LongTail:
@@ -336,7 +338,8 @@ def longtail(
         A loaded map (not modified).
     group : str, optional
         Only the members of this node (recursively), e.g. a sub-ecosystem.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency measured (never mixed with others).
     kinds : sequence of str, default ("partner", "producer")
         Node kinds measured.
@@ -378,7 +381,7 @@ def longtail(
     >>> lt.gini  # (|60-30|+|60-10|+|60-0|+|30-10|+|30-0|+|10-0|)*2 / (2 * 4**2 * 25)
     0.5
     """
-    check_currency(kind)
+    check_currency(currency)
     chosen = _check_kinds(kinds)
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise UsageError(f"top must be a whole number >= 0, not {top!r}")
@@ -400,9 +403,9 @@ def longtail(
         where = f" among the members of {group!r}" if group is not None else ""
         raise UsageError(
             f"no {' or '.join(chosen)} nodes{where} in map {eco.name!r}; "
-            "choose other node kinds (--node-kind) or another group"
+            "choose other node kinds (kinds=) or another group"
         )
-    got = received(eco, kind, selected)
+    got = received(eco, currency, selected)
     raw = np.fromiter(got.values(), float, count=len(got))
     # largest first, ties by id (numpy compares str by code point, as Python does)
     ranks = np.lexsort((np.array(list(got)), -raw))
@@ -423,7 +426,7 @@ def longtail(
         top20_share = top_share = tail_share = herfindahl = math.nan
         nodes_for_80 = None
     return LongTail(
-        values=MappingProxyType(dict(zip(order, x.tolist(), strict=True))),
+        values=dict(zip(order, x.tolist(), strict=True)),
         total=total,
         gini=gini(x),
         top20_share=top20_share,
@@ -434,10 +437,10 @@ def longtail(
         herfindahl=herfindahl,
         nodes_for_80=nodes_for_80,
         zero=int(np.count_nonzero(x == 0)),
-        kind=kind,
+        kind=currency,
         kinds=chosen,
         group=group,
         period=eco.period,
         title=eco.title,
-        labels=MappingProxyType({n: cm.labels[index[n]] for n in order}),
+        labels={n: cm.labels[index[n]] for n in order},
     )

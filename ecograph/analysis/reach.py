@@ -15,15 +15,15 @@ it reach, and with how much water? :func:`reach` answers in three ways:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import FlowArrays, layer_arrays, tidy
 from ecograph.errors import UsageError
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -31,12 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["Reach", "reach"]
 
 
-def _frozen(mapping: dict[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(mapping)
-
-
 @dataclass(frozen=True)
-class Reach:
+class Reach(Result):
     """What :func:`reach` found.
 
     Attributes
@@ -44,16 +40,16 @@ class Reach:
     source : str
     kind : str
         The currency traced.
-    hops : Mapping[str, int]
+    hops : dict of str to int
         Node -> fewest pipes from the source (the source itself is 0), in
         breadth-first order, limited to ``hops`` when that was given.
-    traffic : Mapping[str, float]
+    traffic : dict of str to float
         Node -> traffic from the source arriving there, for every node the
         source reaches (0.0 where only empty pipes lead). The source appears
         only if some of its traffic comes back to it around a cycle. ``inf``
         for the nodes of a closed loop (flow circulating with no boundary
         inflow or outflow) that the source is part of; JSON writes null.
-    leaving : Mapping[str, float]
+    leaving : dict of str to float
         Node -> part of the source's traffic that leaves the map there (its
         boundary outflow share); these add up to what left the source.
     sent : float
@@ -70,9 +66,9 @@ class Reach:
 
     source: str
     kind: str
-    hops: Mapping[str, int]
-    traffic: Mapping[str, float]
-    leaving: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
+    hops: dict[str, int]
+    traffic: dict[str, float]
+    leaving: dict[str, float] = field(default_factory=dict)
     sent: float = 0.0
     target: str | None = None
     max_flow: float | None = None
@@ -98,12 +94,13 @@ class Reach:
         return out
 
 
+@renamed(kind="currency")
 def reach(
     eco: Ecosystem,
     source: str,
     *,
     hops: int | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     to: str | None = None,
 ) -> Reach:
     """Trace where the traffic leaving ``source`` goes.
@@ -117,7 +114,8 @@ def reach(
     hops : int, optional
         Keep only nodes at most this many pipes away in ``hops``; all reachable
         nodes when omitted. ``traffic`` is always traced to the end.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency; other currencies are ignored.
     to : str, optional
         Also compute the maximum flow from ``source`` to this node.
@@ -153,7 +151,7 @@ def reach(
     ... ''')
     >>> r = reach(eco, "pool")
     >>> r.hops
-    mappingproxy({'pool': 0, 'platform': 1, 'shop': 2, 'app': 2})
+    {'pool': 0, 'platform': 1, 'shop': 2, 'app': 2}
     >>> dict(r.traffic)
     {'platform': 110.0, 'shop': 60.0, 'app': 20.0}
     >>> reach(eco, "pool", hops=1).to_dict()["hops"]
@@ -186,7 +184,7 @@ def reach(
     source (exact integer Dinic in scipy after scaling the capacities, igraph
     otherwise; ``inf`` when unbounded pipes alone join the two).
     """
-    arrays = layer_arrays(eco, kind)
+    arrays = layer_arrays(eco, currency)
     s = arrays.position(source)
     t = arrays.position(to) if to is not None else None
     if hops is not None and hops < 0:
@@ -211,16 +209,16 @@ def reach(
         from ecograph.analysis.bottlenecks import max_flow as bottleneck_max_flow
         from ecograph.analysis.cheapest import cheapest
 
-        max_flow = bottleneck_max_flow(eco, to, sources=[source], kind=kind)
+        max_flow = bottleneck_max_flow(eco, to, sources=[source], currency=currency)
         if max_flow > 0:  # the cost of the first unit: the cheapest route's, per unit
-            first = cheapest(eco, to, demand=0.0, sources=[source], kind=kind)["marginal_cost"]
+            first = cheapest(eco, to, demand=0.0, sources=[source], currency=currency).marginal_cost
             cost_per_unit = float(first) if first is not None else None
     return Reach(
         source=source,
-        kind=kind,
-        hops=_frozen(hop_map),
-        traffic=_frozen(traffic),
-        leaving=_frozen(leaving_map),
+        kind=currency,
+        hops=hop_map,
+        traffic=traffic,
+        leaving=leaving_map,
         sent=sent,
         target=to,
         max_flow=max_flow,

@@ -10,19 +10,23 @@ both come out ahead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ecograph._aliases import renamed
 from ecograph.analysis._linalg import tidy
 from ecograph.compiled import CURRENCY_CODE, KIND_CODE, CompiledMap, compiled
+from ecograph.formatting import plain
 from ecograph.model import check_currency
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
 
-__all__ = ["FIELDS", "root_rows", "value"]
+__all__ = ["FIELDS", "Value", "root_rows", "value"]
 
 #: The columns of the value sheet, in order.
 FIELDS = (
@@ -197,7 +201,54 @@ def _ancestor_table(cm: CompiledMap) -> IntArray:
     return np.column_stack(columns)
 
 
-def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> dict[str, Any]:
+@dataclass(frozen=True)
+class Value(Result):
+    """What :func:`value` found (each field as its Returns section describes).
+
+    Without ``by_group``, ``nodes`` holds the per-node sheet and ``to_dict()`` is that
+    sheet (``{node: {...}}``); ``result[node]`` reads it. With ``by_group``, ``nodes``
+    is empty and ``sub_ecosystems``, ``giants`` and ``relations`` are filled.
+    ``rows()`` and ``to_frame()``: one row per node; with ``by_group``, the groups and
+    relations with a ``section`` column.
+    """
+
+    kind: str
+    by_group: bool
+    nodes: dict[str, dict[str, float]] = field(default_factory=dict)
+    sub_ecosystems: dict[str, dict[str, float]] = field(default_factory=dict)
+    giants: dict[str, dict[str, float]] = field(default_factory=dict)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The sheet ``{node: {...}}``, or with ``by_group`` ``sub_ecosystems``, ``giants``
+        and ``relations`` (the JSON of ``ecograph value``)."""
+        if not self.by_group:
+            return {node: dict(row) for node, row in self.nodes.items()}
+        out: dict[str, Any] = plain(
+            {
+                "sub_ecosystems": self.sub_ecosystems,
+                "giants": self.giants,
+                "relations": self.relations,
+            },
+            finite=False,
+        )
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per node (``node`` then its figures), or the by-group tables."""
+        if not self.by_group:
+            return [{"node": node, **row} for node, row in self.nodes.items()]
+        return super().rows()
+
+    def __getitem__(self, key: str) -> Any:
+        """``result[node]`` without ``by_group``; ``result["relations"]`` etc. with it."""
+        if not self.by_group:
+            return self.nodes[key]
+        return super().__getitem__(key)
+
+
+@renamed(kind="currency")
+def value(eco: Ecosystem, *, by_group: bool = False, currency: str = "traffic") -> Value:
     """Who earns what: per node orders, revenue, what it pays and is paid, and its net.
 
     Parameters
@@ -206,12 +257,13 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> d
     by_group : bool, default False
         Roll up per sub-ecosystem and per giant, and judge each partner-host
         relation.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
+        (``kind=``, the former name, is still accepted.)
         The currency whose arrivals convert into orders.
 
     Returns
     -------
-    dict
+    Value
         Without ``by_group``: ``{node: {...}}`` for every node, in map order,
         with ``received`` (``kind`` arriving through open pipes), ``converted``
         (that times each pipe's ``conversion``), ``revenue`` (``converted``
@@ -257,13 +309,15 @@ def value(eco: Ecosystem, *, by_group: bool = False, kind: str = "traffic") -> d
     >>> r["shop"]["revenue"], r["shop"]["spend"], r["shop"]["net"], r["search"]["net"]
     (100.0, 50.0, 50.0, 50.0)
     """
-    check_currency(kind)
+    check_currency(currency)
     cm = compiled(eco)
-    sheet = _sheet(cm, kind)
+    sheet = _sheet(cm, currency)
     if not by_group:
-        return _records(cm, sheet, np.arange(cm.n, dtype=np.int64))
-    return {
-        "sub_ecosystems": _roll_up(cm, sheet, cm.group_rows(("sub-ecosystem",))),
-        "giants": _roll_up(cm, sheet, root_rows(cm)),
-        "relations": _relations(cm, kind),
-    }
+        return Value(currency, False, nodes=_records(cm, sheet, np.arange(cm.n, dtype=np.int64)))
+    return Value(
+        currency,
+        True,
+        sub_ecosystems=_roll_up(cm, sheet, cm.group_rows(("sub-ecosystem",))),
+        giants=_roll_up(cm, sheet, root_rows(cm)),
+        relations=_relations(cm, currency),
+    )

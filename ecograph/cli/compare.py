@@ -204,7 +204,7 @@ def whatif(
     result = run_whatif(
         eco,
         scenario,
-        kind=kind,
+        currency=kind,
         metric=metric,
         top=top,
         targets=targets,
@@ -298,7 +298,7 @@ def diff(
         result = run_diff(
             before,
             after,
-            kind=kind,
+            currency=kind,
             metric=metric,
             top=top,
             targets=targets,

@@ -43,7 +43,7 @@ def _demand(ctx: click.Context, param: click.Parameter, value: str) -> float:
     "sources",
     multiple=True,
     metavar="NODE",
-    help="A source node (repeatable). Default: every node with boundary inflow of --kind.",
+    help="A source node (repeatable). Default: every node with boundary inflow of --currency.",
 )
 @kind_option
 @format_option
@@ -63,19 +63,26 @@ def cheapest(
     from ecograph.analysis.cheapest import cheapest as run
 
     eco = load_map(map_path)
-    result = run(eco, to, demand=demand, sources=list(sources) or None, kind=kind)
+    result = run(eco, to, demand=demand, sources=list(sources) or None, currency=kind)
     emit(result, fmt, key_name="source")
 
 
 @cli.command()
 @map_argument
-@click.option("--target", required=True, metavar="NODE", help="Node whose visitors are examined.")
+@click.option(
+    "--node",
+    "--target",
+    "target",
+    required=True,
+    metavar="NODE",
+    help="Node whose visitors are examined. --target is its former name.",
+)
 @kind_option
 @format_option
 def funnel(map_path: str, target: str, kind: str, fmt: str) -> None:
     """Per source pool: visits reaching a node, orders, revenue and cost per visit.
 
-    For each pool whose traffic reaches --target (traced in proportion to the
+    For each pool whose traffic reaches --node (traced in proportion to the
     pipes' volumes, cycles included): visits arriving there, converted (by the
     conversion of the pipes they arrive on), revenue (converted x the
     target's price), cost_paid (what the target pays for them), cost_route
@@ -83,19 +90,24 @@ def funnel(map_path: str, target: str, kind: str, fmt: str) -> None:
     domain (public or private). The cheapest and most valuable traffic is the
     pool with the lowest cost_per_visit and the highest revenue_per_visit.
 
-    Example: ecograph funnel ecosystems/alibaba.yaml --target shaanxi-apples
+    Example: ecograph funnel ecosystems/alibaba.yaml --node shaanxi-apples
     """
     from ecograph.analysis.funnel import funnel as run
 
     eco = load_map(map_path)
-    result = run(eco, target, kind=kind)
+    result = run(eco, target, currency=kind)
     if fmt != "json":  # one table: the pools, then their total
-        result = {
-            "target": result["target"],
-            "price": result["price"],
-            "sources": {**result["sources"], "(total)": result["total"]},
-        }
-    emit(result, fmt, key_name="pool")
+        emit(
+            {
+                "target": result.target,
+                "price": result.price,
+                "sources": {**result.sources, "(total)": result.total},
+            },
+            fmt,
+            key_name="pool",
+        )
+    else:
+        emit(result, fmt, key_name="pool")
 
 
 @cli.command()
@@ -110,7 +122,7 @@ def funnel(map_path: str, target: str, kind: str, fmt: str) -> None:
 def value(map_path: str, by_group: bool, kind: str, fmt: str) -> None:
     """Who earns what: orders, revenue, pipe costs paid and received, net, per node.
 
-    received: --kind arriving through open pipes; converted: that times each
+    received: --currency arriving through open pipes; converted: that times each
     pipe's conversion; revenue: converted x the node's price; spend: pipe
     costs it pays (volume x cost; the receiver pays unless paid_by: from);
     income: pipe costs paid to it; net = revenue + income - spend (the nets
@@ -123,7 +135,8 @@ def value(map_path: str, by_group: bool, kind: str, fmt: str) -> None:
     from ecograph.analysis.value import value as run
 
     eco = load_map(map_path)
-    result = run(eco, by_group=by_group, kind=kind)
+    result = run(eco, by_group=by_group, currency=kind)
     if not by_group and fmt != "json":
-        result = {"nodes": result}  # one table of nodes (a mapping of records)
-    emit(result, fmt)
+        emit({"nodes": result.nodes}, fmt)  # one table of nodes (a mapping of records)
+    else:
+        emit(result, fmt)

@@ -81,9 +81,12 @@ def _rows(report: FitReport, sep: str, *, table: bool) -> dict[str, Any]:
 @cli.command()
 @map_argument
 @click.option(
+    "--node",
     "--partner",
+    "partner",
     metavar="NODE",
-    help="Report on this node only (any kind): its fit, its host's gaps, its overuse.",
+    help="Report on this node only (any kind): its fit, its host's gaps, its overuse. "
+    "--partner is its former name.",
 )
 @click.option(
     "--measure",
@@ -127,13 +130,13 @@ def fit(
     For each host: its genes and its gaps, the genes no node inside it carries;
     "fills gaps of" names the other hosts whose gaps a node's tags would fill
     (complementarity). Overuse lists partners and producers drawing more than
-    --overuse of what a pool sends down its open pipes of --kind.
+    --overuse of what a pool sends down its open pipes of --currency.
 
-    Example: ecograph fit ecosystems/alibaba.yaml --partner hen-seller
+    Example: ecograph fit ecosystems/alibaba.yaml --node hen-seller
     """
     eco = load_map(map_path)
     report = run_fit(
-        eco, partner=partner, measure=measure, kind=kind, threshold=threshold, overuse=overuse
+        eco, partner=partner, measure=measure, currency=kind, threshold=threshold, overuse=overuse
     )
     if fmt == "json":
         emit(report, fmt)

@@ -69,7 +69,7 @@ def reach(
     from ecograph.analysis.reach import reach as run
 
     eco = load_map(map_path)
-    emit(run(eco, source, hops=hops, kind=kind, to=to), fmt, sort_by="traffic")
+    emit(run(eco, source, hops=hops, currency=kind, to=to), fmt, sort_by="traffic")
 
 
 @cli.command()
@@ -94,12 +94,19 @@ def flow(map_path: str, kind: str, samples: int, seed: int, fmt: str) -> None:
     from ecograph.analysis.flow import flow as run
 
     eco = load_map(map_path)
-    emit(run(eco, kind=kind, samples=samples, seed=seed), fmt, sort_by="throughflow")
+    emit(run(eco, currency=kind, samples=samples, seed=seed), fmt, sort_by="throughflow")
 
 
 @cli.command()
 @map_argument
-@click.option("--target", required=True, metavar="NODE", help="Node whose traffic is examined.")
+@click.option(
+    "--node",
+    "--target",
+    "target",
+    required=True,
+    metavar="NODE",
+    help="Node whose traffic is examined. --target is its former name.",
+)
 @click.option(
     "--group",
     is_flag=True,
@@ -122,10 +129,10 @@ def dependency(
     dominators: nodes every path to the target runs through. sources: where
     its traffic entered the map; concentration: their Herfindahl index.
 
-    Example: ecograph dependency ecosystems/alibaba.yaml --target attendance-maker --group
+    Example: ecograph dependency ecosystems/alibaba.yaml --node attendance-maker --group
     """
     from ecograph.analysis.dependency import dependency as run
 
     eco = load_map(map_path)
-    result = run(eco, target, kind=kind, group=group, samples=samples, seed=seed)
+    result = run(eco, target, currency=kind, group=group, samples=samples, seed=seed)
     emit(result, fmt, sort_by="shares")

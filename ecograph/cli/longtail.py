@@ -128,7 +128,9 @@ def longtail(
         from ecograph._io import check_output
 
         check_output(output, eco.files)
-    result = run_longtail(eco, group=group, kind=kind, kinds=node_kinds or DEFAULT_KINDS, top=top)
+    result = run_longtail(
+        eco, group=group, currency=kind, kinds=node_kinds or DEFAULT_KINDS, top=top
+    )
     if fmt == "table":
         shares = result.share
         cumulative = result.cumulative_share

@@ -179,13 +179,17 @@ def format_option(func: F) -> F:
 
 
 def kind_option(func: F) -> F:
-    """``--kind CURRENCY`` (default traffic)."""
+    """``--currency CURRENCY`` (default traffic); ``--kind``, its former name, still works.
+
+    The command receives it as ``kind`` (the map's own key for a pipe's currency)."""
     return click.option(
+        "--currency",
         "--kind",
+        "kind",
         type=click.Choice(list(CURRENCIES)),
         default="traffic",
         show_default=True,
-        help="Currency layer to analyse; currencies are never mixed.",
+        help="Currency layer to analyse; currencies are never mixed. --kind is its former name.",
     )(func)
 
 

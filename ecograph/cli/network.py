@@ -33,7 +33,7 @@ __all__ = ["bottlenecks", "centrality"]
     "sources",
     multiple=True,
     metavar="NODE",
-    help="A source node (repeatable). Default: every node with boundary inflow of --kind.",
+    help="A source node (repeatable). Default: every node with boundary inflow of --currency.",
 )
 @click.option(
     "--threshold",
@@ -60,7 +60,7 @@ def bottlenecks(
     """
     eco = load_map(map_path)
     result = find_bottlenecks(
-        eco, to, sources=list(sources) or None, kind=kind, threshold=threshold
+        eco, to, sources=list(sources) or None, currency=kind, threshold=threshold
     )
     emit(result, fmt, key_name="pipe")
 
@@ -117,7 +117,7 @@ def centrality(
     result = rank(
         eco,
         metric,
-        kind=kind,
+        currency=kind,
         by_group=by_group,
         top=top,
         samples=samples,

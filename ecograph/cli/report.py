@@ -73,7 +73,7 @@ def report(
     path = write_report(
         eco,
         output,
-        kind=kind,
+        currency=kind,
         metric=metric,
         top=top,
         max_nodes=max_nodes,

@@ -380,12 +380,18 @@ def _unbounded(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _map_names(record: dict[str, Any]) -> dict[str, Any]:
+    """The graph's ``data_source`` under the map's own name, ``source``, in place."""
+    return {("source" if k == "data_source" else k): v for k, v in record.items()}
+
+
 def to_node_link(eco: Ecosystem) -> dict[str, Any]:
     """The map's graph (:mod:`ecograph.graph`'s contract) as node-link data of plain JSON values.
 
     ``networkx.node_link_data(eco.graph, edges="edges", source="from", target="to")``
     — an edge's ends are ``from`` and ``to``, because ``source`` is a pipe attribute
-    (where its figures come from) — with tuples as lists and an unbounded pipe's
+    (where its figures come from; ``data_source`` in the graph, ``source`` as in the
+    map here) — with tuples as lists and an unbounded pipe's
     ``capacity`` (``inf``) as None.
     ``networkx.node_link_graph(data, edges="edges", source="from", target="to")``
     reads it back.
@@ -413,8 +419,10 @@ def to_node_link(eco: Ecosystem) -> dict[str, Any]:
         key: value for key, value in link.items() if key not in ("nodes", "edges")
     }
     data = _jsonable(data, "the map")
-    data["nodes"] = [_jsonable(n, f"node {n.get('id')!r}") for n in link["nodes"]]
-    data["edges"] = [_jsonable(_unbounded(e), f"pipe {e.get('key')!r}") for e in link["edges"]]
+    data["nodes"] = [_jsonable(_map_names(n), f"node {n.get('id')!r}") for n in link["nodes"]]
+    data["edges"] = [
+        _jsonable(_unbounded(_map_names(e)), f"pipe {e.get('key')!r}") for e in link["edges"]
+    ]
     return data
 
 

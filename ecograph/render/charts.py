@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ecograph.analysis.longtail import LongTail
+from ecograph.errors import UsageError
 from ecograph.render.static import picture_style, save_picture
 
 __all__ = ["CHART_FORMATS", "CHART_SIZE", "CHART_STYLES", "chart"]
@@ -70,7 +71,7 @@ def chart(
 
     Raises
     ------
-    ValueError
+    UsageError
         Unknown ``fmt`` or ``style``.
 
     Examples
@@ -85,9 +86,9 @@ def chart(
     from matplotlib.figure import Figure
 
     if fmt not in CHART_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(CHART_FORMATS)}, not {fmt!r}")
+        raise UsageError(f"chart(): fmt must be one of {', '.join(CHART_FORMATS)}, not {fmt!r}")
     if style not in CHART_STYLES:
-        raise ValueError(f"style must be one of {', '.join(CHART_STYLES)}, not {style!r}")
+        raise UsageError(f"chart(): style must be one of {', '.join(CHART_STYLES)}, not {style!r}")
     heading = _printable(
         title or f"{result.title or 'Long tail'}: {result.kind} per {result.period}"
     )

@@ -164,7 +164,7 @@ def size_values(
         meaning = f"traffic throughflow per {eco.period} (ecological network analysis)"
     elif module_name.endswith(".value"):
         # an area cannot be negative: a node that loses money is drawn smallest
-        per_node = {n: max(row[size_by], 0.0) for n, row in result.items()}
+        per_node = {n: max(row[size_by], 0.0) for n, row in result.nodes.items()}
         unit = eco.units.get("capital", "")
         meaning = f"{size_by} per {eco.period}{' in ' + unit if unit else ''} (losses drawn as 0)"
     else:

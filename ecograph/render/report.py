@@ -35,11 +35,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from ecograph._aliases import renamed
 from ecograph._io import check_output, write_atomic
 from ecograph._suggest import did_you_mean
-from ecograph.analysis.centrality import METRICS, centrality
+from ecograph.analysis.centrality import METRICS, Centrality, centrality
 from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
 from ecograph.analysis.flow import FlowAnalysis, flow
 from ecograph.errors import UsageError
@@ -392,9 +392,7 @@ def _ranking_table(
     )
 
 
-def _rankings_section(
-    eco: Ecosystem, kind: str, metric: str, top: int, ranking: Mapping[str, Any]
-) -> str:
+def _rankings_section(eco: Ecosystem, kind: str, metric: str, top: int, ranking: Centrality) -> str:
     if not any(True for _ in eco.pipes_of(kind)):
         return _section(
             "rankings",
@@ -406,7 +404,7 @@ def _rankings_section(
             ],
         )
     body = []
-    if not ranking["weighted"]:
+    if not ranking.weighted:
         body.append(
             _note(
                 f"No {kind} pipe has a volume: {metric} is measured unweighted (every "
@@ -418,7 +416,7 @@ def _rankings_section(
     order = sorted((n for n in got if got[n] > 0), key=lambda n: -got[n])[:top]  # stable
     tables = [
         _ranking_table(
-            eco, "ranking-metric", f"Top {top} by {metric} ({kind})", metric, ranking["values"]
+            eco, "ranking-metric", f"Top {top} by {metric} ({kind})", metric, ranking.values
         )
     ]
     if order:
@@ -457,7 +455,7 @@ def _longtail_section(eco: Ecosystem, kind: str, top: int) -> str:
             [_note(f"This map has no {who}: there is no long tail to measure.")],
             heading=heading,
         )
-    result = longtail(eco, kind=kind, top=top)
+    result = longtail(eco, currency=kind, top=top)
     if not result.total > 0:
         return _section(
             "long-tail",
@@ -536,7 +534,7 @@ def _economics_section(eco: Ecosystem, top: int) -> str:
                 )
             ],
         )
-    sheet = value(eco)
+    sheet = value(eco).nodes
     money = _unit(eco, "capital").strip()
     busy = [n for n, row in sheet.items() if row["revenue"] or row["spend"] or row["income"]]
     order = sorted(busy, key=lambda n: -sheet[n]["net"])[:top]  # stable: ties keep map order
@@ -552,7 +550,7 @@ def _economics_section(eco: Ecosystem, top: int) -> str:
         f'<div class="eg-scroll"><table class="eg-table" id="economics-nodes"><thead><tr>'
         f"<th>Node</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>",
     ]
-    relations = value(eco, by_group=True)["relations"]
+    relations = value(eco, by_group=True).relations
     aligned = [r for r in relations if r["aligned"]]
     if relations:
         body.append(
@@ -659,7 +657,7 @@ def report_html(
     parts: list[Callable[[], str]] = [
         lambda: _header(eco),
         lambda: _map_section(eco, drawing, page),
-        lambda: _flow_section(eco, kind, flow(eco, kind=kind)),
+        lambda: _flow_section(eco, kind, flow(eco, currency=kind)),
         lambda: (
             _diagnosis_section(eco, kind, diagnose(eco, kind=kind), max_rows)
             if diagnosis
@@ -669,7 +667,7 @@ def report_html(
             )
         ),
         lambda: _rankings_section(
-            eco, kind, metric, top, centrality(eco, metric, kind=kind, top=top)
+            eco, kind, metric, top, centrality(eco, metric, currency=kind, top=top)
         ),
         lambda: _longtail_section(eco, kind, top),
         lambda: _economics_section(eco, top),
@@ -704,11 +702,12 @@ def report_html(
     )
 
 
+@renamed(kind="currency")
 def report(
     eco: Ecosystem,
     path: str | os.PathLike[str],
     *,
-    kind: str = "traffic",
+    currency: str = "traffic",
     metric: str = "pagerank",
     top: int = 10,
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -724,7 +723,7 @@ def report(
     path : str or path-like
         The HTML file to write. Its directory must exist; an existing file is
         replaced only once the new one is complete, and never a file of the map.
-    kind, metric, top, max_nodes, max_rows, diagnosis
+    currency, metric, top, max_nodes, max_rows, diagnosis
         As for :func:`report_html`.
 
     Returns
@@ -752,7 +751,7 @@ def report(
     check_output(target, eco.files)
     text = report_html(
         eco,
-        kind=kind,
+        kind=currency,
         metric=metric,
         top=top,
         max_nodes=max_nodes,

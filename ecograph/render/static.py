@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ecograph.errors import EcographWarning
+from ecograph.errors import EcographWarning, UsageError
 from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
@@ -259,7 +259,7 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+        raise UsageError(f"to_image(): fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     with picture_style():
         fig, _labels = _figure(drawing)
         return save_picture(fig, fmt, dpi=150, bbox_inches="tight", pad_inches=0.25)

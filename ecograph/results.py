@@ -1,0 +1,189 @@
+"""The common base of analysis results: frozen data with the same three ways out.
+
+Every analysis returns a frozen dataclass deriving from :class:`Result`. Its fields
+hold plain data (dicts, lists, tuples, str, numbers), so ``dataclasses.asdict``,
+``copy.deepcopy``, pickling and ``pandas.DataFrame(result.field)`` work as for any
+dataclass, and every result has the same methods:
+
+``to_dict()``
+    JSON-ready data (what ``--format json`` prints).
+``rows()``
+    The result's main table, one dict per row (what ``--format csv`` writes).
+``to_frame()``
+    The same table as a :class:`pandas.DataFrame` (pandas is imported only here;
+    ``pip install 'ecograph[pandas]'``).
+
+Iterating a result gives its rows, so ``pandas.DataFrame(result)`` is its table too.
+Results that used to be plain dicts (``bottlenecks``, ``centrality``, ``cheapest``,
+``funnel``, ``value``) still answer ``result["key"]`` with the value the dict had.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ecograph.compiled import compiled
+from ecograph.errors import UsageError
+from ecograph.formatting import plain, table_columns, table_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ecograph.model import Ecosystem
+
+__all__ = ["Result", "frame", "nodes_frame", "pipes_frame"]
+
+
+def frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """A pandas DataFrame of ``rows`` (dicts), importing pandas only now.
+
+    Raises
+    ------
+    UsageError
+        pandas is not installed.
+
+    Examples
+    --------
+    >>> frame([{"node": "a", "x": 1.0}, {"node": "b", "x": 2.5}])
+      node    x
+    0    a  1.0
+    1    b  2.5
+    """
+    pd = _pandas()
+    if columns is None:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is in the test extra
+        raise UsageError("tables need pandas: pip install 'ecograph[pandas]'") from None
+    return pd
+
+
+def nodes_frame(eco: Ecosystem) -> pd.DataFrame:
+    """The map's nodes as a pandas DataFrame, one row per node in map order.
+
+    Built from the compiled map's columns (no ``Node`` objects are made, so it is
+    quick on a table-sized map). Columns: ``id``, ``kind``, ``label``, ``parent``,
+    ``users``, ``inflow_<currency>`` and ``outflow_<currency>`` for every currency
+    (0.0 where none), ``tags`` and ``genes`` (lists), ``price``, ``owner``,
+    ``domain``. Missing values are None (text) or NaN (numbers).
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100, users: 1000}
+    ...   shop:  {kind: partner, outflow: 100, price: 9.5}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100}
+    ... ''')
+    >>> nodes_frame(eco)[["id", "kind", "users", "inflow_traffic", "price"]]
+          id     kind   users  inflow_traffic  price
+    0  users     pool  1000.0           100.0    NaN
+    1   shop  partner     NaN             0.0    9.5
+    """
+    _pandas()
+    return compiled(eco).nodes_arrow().to_pandas()
+
+
+def pipes_frame(eco: Ecosystem) -> pd.DataFrame:
+    """The map's pipes as a pandas DataFrame, one row per pipe in map order.
+
+    Built from the compiled map's columns. Columns: ``key`` (the pipe key of the
+    graph and the results), ``from``, ``to``, ``kind`` (the currency, as the map
+    spells it), ``volume`` (NaN when the map gives none), ``capacity`` (``inf`` when
+    unbounded), ``cost``, ``conversion`` (NaN when not given), ``status``,
+    ``paid_by``.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100}
+    ... ''')
+    >>> pipes_frame(eco)[["key", "from", "to", "volume", "capacity"]]
+                       key   from    to  volume  capacity
+    0  users->shop:traffic  users  shop   100.0       inf
+    """
+    pd = _pandas()
+    cm = compiled(eco)
+    df = cm.pipes_arrow().to_pandas()
+    df["capacity"] = pd.Series(cm.capacity, dtype="float64")  # inf, not null, when unbounded
+    return df
+
+
+class Result:
+    """Base of every analysis result (each a frozen dataclass).
+
+    Subclasses set ``key_name`` (the heading of the first column of per-node tables)
+    and may override :meth:`to_dict` (the default converts every field) or
+    :meth:`rows` (the default is the table ``--format csv`` writes of ``to_dict()``).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Ranked(Result):
+    ...     metric: str
+    ...     values: dict[str, float]
+    >>> r = Ranked("pagerank", {"a": 0.6, "b": 0.4})
+    >>> r.to_dict()
+    {'metric': 'pagerank', 'values': {'a': 0.6, 'b': 0.4}}
+    >>> r.rows()
+    [{'node': 'a', 'values': 0.6}, {'node': 'b', 'values': 0.4}]
+    >>> r["values"]["a"]
+    0.6
+    """
+
+    key_name: ClassVar[str] = "node"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (tuples as lists, non-finite numbers kept)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        converted: dict[str, Any] = plain(out, finite=False)
+        return converted
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The result's main table: one dict per row, the columns of ``--format csv``."""
+        return table_rows(self.to_dict(), key_name=self.table_key(), converted=True)
+
+    def table_key(self) -> str:
+        """Heading of the first column of the per-node table (``node``, ``group``...)."""
+        return self.key_name
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`rows` as a pandas DataFrame (one row per node, pipe or record)."""
+        if type(self).rows is Result.rows:  # the default table: built column by column
+            columns = table_columns(self.to_dict(), key_name=self.table_key(), converted=True)
+            if columns is not None:
+                return _pandas().DataFrame(columns)
+        return frame(self.rows())
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The rows, so that ``pandas.DataFrame(result)`` is the result's table."""
+        return iter(self.rows())
+
+    def __getitem__(self, key: str) -> Any:
+        """``result["field"]``: the value under ``key`` in :meth:`to_dict`'s terms, for code
+        written when the result was a dict."""
+        if isinstance(key, str) and key in {f.name for f in dataclasses.fields(self)}:  # type: ignore[arg-type]
+            return getattr(self, key)
+        try:
+            return self.to_dict()[key]
+        except KeyError:
+            raise KeyError(key) from None
