@@ -334,3 +334,31 @@ def test_library_errors_name_parameters_not_flags() -> None:
 
     with pytest.raises(ecograph.UsageError, match=r"chart\(\): fmt must be one of"):
         chart(ecograph.longtail(eco), fmt="gif")
+
+
+def test_diagnosis_and_advice_are_plain_results() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    eco = ecograph.load(
+        Path(__file__).resolve().parent.parent / "ecosystems" / "china-internet.yaml"
+    )
+    found = ecograph.diagnose(eco)
+    for node, d in found.items():
+        assert isinstance(d, ecograph.Result)
+        again = pickle.loads(pickle.dumps(d))
+        assert again == d and copy.deepcopy(d) == d
+        assert dataclasses.asdict(d)["status"] == d.status
+        rows = d.rows()
+        # one row per finding, or one healthy row; every row names the node and status
+        assert len(rows) == max(len(d.findings), 1)
+        assert {r["node"] for r in rows} == {node} and {r["status"] for r in rows} == {d.status}
+        assert [r["finding"] for r in rows] == [f.finding for f in d.findings] or (
+            not d.findings and rows[0]["finding"] == "healthy"
+        )
+    advice = ecograph.advise(eco, "shaanxi-apples", goal="net")
+    assert pickle.loads(pickle.dumps(advice)) == advice
+    table = advice.to_frame()
+    assert list(table["action"]) == [a.action for a in advice.actions]
+    assert list(table["gain"]) == [a.gain for a in advice.actions]

@@ -83,6 +83,7 @@ from ecograph._suggest import did_you_mean
 from ecograph.compiled import KIND_CODE, compiled
 from ecograph.errors import UsageError
 from ecograph.model import check_currency
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -104,7 +105,7 @@ _EPS = 1e-9
 
 
 @dataclass(frozen=True)
-class Action:
+class Action(Result):
     """One advised action.
 
     Attributes
@@ -159,7 +160,7 @@ class Action:
 
 
 @dataclass(frozen=True)
-class Advice:
+class Advice(Result):
     """What :func:`advise` found for one node.
 
     Attributes
@@ -201,6 +202,23 @@ class Advice:
             "total": {"gain": self.total_gain, "cost": self.total_cost},
             "considered": self.considered,
         }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per kept action: ``action``, ``gain``, ``cost``, ``gain_per_cost``,
+        ``why`` and its scenario ``change`` as JSON text.
+
+        Examples
+        --------
+        >>> a = Action("open", ({"open": ["p"]},), 5.0, 0.0, "p is closed.")
+        >>> Advice("shop", "traffic", "traffic", None, (a,), 5.0, 0.0, 1).rows()[0]["change"]
+        '[{"open": ["p"]}]'
+        """
+        out = []
+        for action in self.actions:
+            row = action.to_dict()
+            row["change"] = json.dumps(row["change"], ensure_ascii=False)
+            out.append({"node": self.node, **row})
+        return out
 
     def scenario_text(self, base: str | None = None) -> str:
         """The kept actions as a scenario file (YAML text) that ``ecograph whatif`` runs.

@@ -19,9 +19,7 @@ sums over the pipes into each node for the narrow pipes; no max-flow.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +34,7 @@ from ecograph.analysis.value import value
 from ecograph.compiled import KIND_CODE, CompiledMap, Layer, compiled
 from ecograph.errors import UsageError
 from ecograph.model import check_currency
+from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -71,7 +70,7 @@ _MAX_ROUNDS = 500
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(Result):
     """One thing wrong with a node.
 
     Attributes
@@ -82,14 +81,14 @@ class Finding:
         How much of the problem there is, in [0, 1] (see :func:`diagnose`).
     reason : str
         One sentence.
-    evidence : Mapping[str, Any]
+    evidence : dict
         The numbers behind it (JSON-ready).
     """
 
     finding: str
     severity: float
     reason: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"finding", "severity", "reason", "evidence"}``.
@@ -108,7 +107,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Risk:
+class Risk(Result):
     """A risk beside the status: the node's traffic originates in one giant.
 
     Attributes
@@ -145,7 +144,7 @@ class Risk:
 
 
 @dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(Result):
     """The diagnosis of one node.
 
     Attributes
@@ -156,7 +155,7 @@ class Diagnosis:
     findings : tuple of Finding
         Every finding that applies, in :data:`STATUSES` order (empty when healthy).
     risks : tuple of Risk
-    evidence : Mapping[str, Any]
+    evidence : dict
         What the node receives and where it comes from (JSON-ready):
         ``received``, and for nodes traffic reaches ``giants`` (share of its
         traffic per giant, ``own`` for what starts at the node or its own
@@ -170,7 +169,7 @@ class Diagnosis:
     status: str
     findings: tuple[Finding, ...] = ()
     risks: tuple[Risk, ...] = ()
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -188,6 +187,31 @@ class Diagnosis:
             "reasons": list(self.reasons),
             "evidence": dict(self.evidence),
         }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per finding (one ``healthy`` row when there is none): ``node``,
+        ``status``, ``finding``, ``severity``, ``reason``, ``risks``.
+
+        Examples
+        --------
+        >>> d = Diagnosis("a", "poor-fit", (Finding("poor-fit", 0.5, "no tag fits"),))
+        >>> d.rows()
+        [{'node': 'a', 'status': 'poor-fit', 'finding': 'poor-fit', 'severity': 0.5, \
+'reason': 'no tag fits', 'risks': ''}]
+        """
+        risks = "; ".join(r.risk for r in self.risks)
+        found = self.findings or (Finding("healthy", 0.0, "; ".join(self.reasons)),)
+        return [
+            {
+                "node": self.node,
+                "status": self.status,
+                "finding": f.finding,
+                "severity": f.severity,
+                "reason": f.reason,
+                "risks": risks,
+            }
+            for f in found
+        ]
 
 
 def _fmt(x: float) -> str:
@@ -487,7 +511,7 @@ def diagnose(
         row = cm.index[node]
         if not state.touched[row]:
             raise UsageError(
-                f"node {node!r} has no {kind} pipes or boundary flow; choose another --kind"
+                f"node {node!r} has no {kind} pipes or boundary flow; choose another currency="
             )
         rows = np.array([row], np.int64)
     else:
@@ -647,7 +671,7 @@ class _Judge:
             status=findings[0].finding if findings else "healthy",
             findings=tuple(findings),
             risks=risks,
-            evidence=MappingProxyType(evidence),
+            evidence=dict(evidence),
             reasons=tuple(reasons),
         )
 
@@ -663,7 +687,7 @@ class _Judge:
             if feeders
             else f"no open {self.kind} pipe leads to it"
         )
-        return Finding("empty-pipe", 1.0, reason, MappingProxyType({"feeders": feeders}))
+        return Finding("empty-pipe", 1.0, reason, dict({"feeders": feeders}))
 
     def _blocked(self, t: int) -> Finding:
         layer, state = self.layer, self.state
@@ -677,7 +701,7 @@ class _Judge:
             alone = blocked & state.wet_if_opened[layer.src] & upstream_all[layer.dst]
         keys = sorted(layer.keys[i] for i in np.flatnonzero(alone).tolist())
         reason = "traffic is upstream but every path to it is blocked, at: " + ", ".join(keys)
-        return Finding("blocked-pipe", 1.0, reason, MappingProxyType({"blocked_pipes": keys}))
+        return Finding("blocked-pipe", 1.0, reason, dict({"blocked_pipes": keys}))
 
     def _narrow(self, t: int) -> Finding | None:
         layer = self.layer
@@ -693,7 +717,7 @@ class _Judge:
         )
         evidence = {"full_pipes": keys, "upstream_supply": supply, "in_capacity": in_capacity}
         severity = 1.0 - in_capacity / supply
-        return Finding("narrow-pipe", severity, reason, MappingProxyType(evidence))
+        return Finding("narrow-pipe", severity, reason, dict(evidence))
 
     def _giants(self, t: int, evidence: dict[str, Any]) -> tuple[Risk, ...]:
         found = self.shares.get(t)
@@ -725,7 +749,7 @@ class _Judge:
         )
         overlap = sorted(spelled[k] for k in matched)
         evidence = {"host": cm.ids[host], "score": score, "overlap": overlap}
-        return Finding("poor-fit", 1.0 - score, reason, MappingProxyType(evidence))
+        return Finding("poor-fit", 1.0 - score, reason, dict(evidence))
 
     def _words(self, words: tuple[str, ...]) -> dict[str, None]:
         """The keys of ``words`` (:func:`ecograph.analysis.fit.word_key`), in order, once."""
@@ -744,7 +768,7 @@ class _Judge:
         reason = "draws " + ", ".join(
             f"{s:.0%} of everything pool {p} carries" for p, s in over.items()
         )
-        return Finding("overuse", max(over.values()), reason, MappingProxyType({"pools": over}))
+        return Finding("overuse", max(over.values()), reason, dict({"pools": over}))
 
     def _unprofitable(self, t: int) -> Finding | None:
         row = self.sheet[self.cm.ids[t]]
@@ -761,9 +785,7 @@ class _Judge:
             "income": row["income"],
             "net": row["net"],
         }
-        return Finding(
-            "unprofitable", min(1.0, -row["net"] / spend), reason, MappingProxyType(evidence)
-        )
+        return Finding("unprofitable", min(1.0, -row["net"] / spend), reason, dict(evidence))
 
     def _no_monetisation(self, t: int) -> Finding | None:
         if not self.conversion_given[t]:
@@ -776,7 +798,7 @@ class _Judge:
             "none of it (conversion 0 on its pipes)"
         )
         evidence = {"received": row["received"], "converted": 0.0}
-        return Finding("no-monetisation", 1.0, reason, MappingProxyType(evidence))
+        return Finding("no-monetisation", 1.0, reason, dict(evidence))
 
 
 _NONE = np.zeros(0, np.int64)
