@@ -506,7 +506,11 @@ def _read_table(spark: Any, path: str, shown: str) -> tuple[Any, str]:
     suffix = Path(path.split("?")[0]).suffix.lower()
     with spark_errors():
         if suffix in (".parquet", ".pq"):
-            df = spark.read.parquet(path)
+            from pyspark.sql import functions as F
+
+            # Parquet knows each row's place in its file
+            raw = spark.read.parquet(path)
+            return raw.select("*", F.col("_metadata.row_index").alias("__row")), shown
         elif suffix in (".csv", ".tsv"):
             df = (
                 spark.read.option("header", True)
@@ -524,8 +528,9 @@ def _read_table(spark: Any, path: str, shown: str) -> tuple[Any, str]:
 
 
 def _numbered(df: Any) -> Any:
-    """``df`` with ``row``: its position in the file from 0 (an order-keeping
-    zipWithIndex in DataFrame terms: per-partition counts, then offsets)."""
+    """``df`` with ``__row``: its position in the file from 0 (an order-keeping
+    zipWithIndex in DataFrame terms: per-partition counts, then offsets; a CSV read
+    with ``multiLine`` is one partition per file, in file order)."""
     from pyspark.sql import functions as F
 
     df = df.withColumn("_mid", F.monotonically_increasing_id())
@@ -539,7 +544,7 @@ def _numbered(df: Any) -> Any:
     table = spark.createDataFrame(offsets or [(0, 0)], "_part long, _offset long")
     low = (1 << 33) - 1
     out = df.join(F.broadcast(table), "_part").withColumn(
-        "row", F.col("_offset") + F.expr(f"_mid & {low}")
+        "__row", F.col("_offset") + F.expr(f"_mid & {low}")
     )
     return out.drop("_mid", "_part", "_offset")
 
@@ -561,7 +566,7 @@ def from_frames(
     spark : SparkSession
     nodes, pipes : sequence
         Each item a Parquet or CSV path, a Spark DataFrame (named by its position),
-        or a ``(DataFrame with a `row` column, file name)`` pair. The columns are those
+        or a ``(DataFrame with a `__row` column, file name)`` pair. The columns are those
         of ``ecograph export --format csv``: ``id, kind`` and ``from, to`` required.
 
     Raises
@@ -614,7 +619,7 @@ def _normalise(frames: list[tuple[Any, str]], part: str, problems: list[Diagnost
     required = ("id", "kind") if part == "nodes" else ("from", "to")
     out = []
     for file_no, (df, shown) in enumerate(frames):
-        cols = [c for c in df.columns if c != "row"]
+        cols = [c for c in df.columns if c != "__row"]
         bad = [c for c in cols if c not in known and not c.startswith("attrs.")]
         for c in bad:
             problems.append(
@@ -692,7 +697,7 @@ def _normalise(frames: list[tuple[Any, str]], part: str, problems: list[Diagnost
         select += [
             F.lit(shown).alias("file"),
             F.lit(file_no).alias("_file_no"),
-            F.col("row"),
+            F.col("__row").alias("row"),
         ]
         out.append(df.select(*select))
     if not out:

@@ -376,3 +376,34 @@ def test_numbers_are_collected_per_node_not_per_pipe(spark: Any) -> None:
     expect_in = np.bincount(layer.dst[live], weights=layer.volume[live], minlength=cm.n)
     assert np.allclose(sums.pipe_in, expect_in)
     assert sums.ids == cm.ids
+
+
+def test_rows_are_located_in_a_parquet_file_split_over_many_tasks(
+    spark: Any, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = [f"n{i}" for i in range(5000)]
+    ids[4321] = "n17"  # a repeat of row 18 at row 4322 (rows counted from 1)
+    pq.write_table(
+        pa.table({"id": ids, "kind": ["partner"] * 5000}),
+        tmp_path / "nodes.parquet",
+        row_group_size=500,
+    )
+    pq.write_table(pa.table({"from": ["n0"], "to": ["n1"]}), tmp_path / "pipes.parquet")
+    path = tmp_path / "map.yaml"
+    path.write_text(
+        "ecograph: 1\nname: t\ntables:\n  nodes: [nodes.parquet]\n  pipes: [pipes.parquet]\n",
+        encoding="utf-8",
+    )
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "2000")
+    try:
+        assert spark.read.parquet(str(tmp_path / "nodes.parquet")).rdd.getNumPartitions() > 1
+        with pytest.raises(ecograph.MapError) as err:
+            es.read_map(spark, str(path))
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    (problem,) = err.value.diagnostics
+    assert problem.file.endswith("nodes.parquet: row 4322, column id")
+    assert problem.message.endswith("nodes.parquet: row 18")
