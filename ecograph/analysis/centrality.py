@@ -29,7 +29,7 @@ node passes is its throughflow (see flow analysis).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,11 +45,7 @@ from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
 from ecograph.results import Result
 
-__all__ = [
-    "METRICS",
-    "Centrality",
-    "centrality",
-]
+__all__ = ["METRICS", "PAGERANK_TOL", "Centrality", "centrality", "ranking"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -483,19 +479,51 @@ def centrality(
         raise UsageError(f"alpha must be between 0 and 1, got {alpha}")
     lay = layer(eco, currency, by_group=by_group)
     values = _compute(metric, lay, samples=samples, seed=seed, alpha=alpha)
+    return ranking(
+        metric,
+        lay.nodes,
+        values,
+        kind=currency,
+        by_group=by_group,
+        weighted=lay.weighted,
+        samples=samples,
+        top=top,
+    )
+
+
+def ranking(
+    metric: str,
+    nodes: Sequence[str],
+    values: FloatArray,
+    *,
+    kind: str = "traffic",
+    by_group: bool = False,
+    weighted: bool = True,
+    samples: int | None = None,
+    top: int | None = None,
+) -> Centrality:
+    """The result of :func:`centrality` from one value per node (any engine's).
+
+    Highest first, ties in the order of ``nodes``; degrees as whole numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ranking("degree", ["a", "b", "c"], np.array([1.0, 2.0, 1.0]), top=2)["values"]
+    {'b': 2, 'a': 1}
+    """
     order = np.lexsort((np.arange(len(values)), -values))
     if top is not None:
         order = order[:top]
     as_int = metric.endswith("degree")
-    nodes = lay.nodes
     ranked: dict[str, float | int] = {
         nodes[i]: (int(values[i]) if as_int else float(values[i])) for i in order.tolist()
     }
     return Centrality(
         metric=metric,
-        kind=currency,
+        kind=kind,
         by_group=by_group,
-        weighted=lay.weighted,
+        weighted=weighted,
         samples=samples,
         values=ranked,
     )

@@ -11,6 +11,7 @@ index, and the split of throughflow into boundary, direct and indirect flow.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,13 @@ from ecograph.analysis._linalg import FlowArrays, layer_arrays, sampled_return, 
 from ecograph.results import Result
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from ecograph.model import Ecosystem
 
-__all__ = ["FlowAnalysis", "flow"]
+    FloatArray = NDArray[np.float64]
+
+__all__ = ["FlowAnalysis", "cycled_throughflow", "flow", "indices"]
 
 #: Random walks used for the cycling of components larger than EXACT_LIMIT.
 DEFAULT_SAMPLES = 200_000
@@ -208,22 +213,81 @@ def flow(
     comes back to it), standard error in ``cycling_index_stderr``.
     """
     arrays = layer_arrays(eco, currency)
-    T = arrays.throughflow
+    cycled, stderr = cycled_throughflow(arrays, samples=samples, seed=seed)
+    return indices(
+        currency,
+        arrays.ids,
+        inflow=arrays.inflow,
+        outflow=arrays.outflow,
+        pipe_in=arrays.pipe_in,
+        pipe_out=arrays.pipe_out,
+        cycled=cycled,
+        cycled_stderr=stderr,
+        closed_throughflow=float(arrays.throughflow[arrays.closed].sum()),
+    )
+
+
+def indices(
+    currency: str,
+    ids: Sequence[str],
+    *,
+    inflow: FloatArray,
+    outflow: FloatArray,
+    pipe_in: FloatArray,
+    pipe_out: FloatArray,
+    cycled: float | None,
+    cycled_stderr: float = 0.0,
+    closed_throughflow: float = 0.0,
+) -> FlowAnalysis:
+    """The figures of :func:`flow` from per-node sums (what any engine can compute).
+
+    Parameters
+    ----------
+    currency : str
+        The currency.
+    ids : sequence of str
+        Node ids, in the order of the arrays.
+    inflow, outflow : ndarray
+        Declared boundary flows per node.
+    pipe_in, pipe_out : ndarray
+        Volume of open pipes arriving at and leaving each node.
+    cycled : float or None
+        Cycled throughflow ``TST_c`` (None: not computed; the cycling index is then None).
+    cycled_stderr : float, default 0.0
+        Its standard error when estimated.
+    closed_throughflow : float, default 0.0
+        Throughflow of the nodes in closed loops.
+
+    Returns
+    -------
+    FlowAnalysis
+
+    Examples
+    --------
+    A chain ``a -> b`` carrying 10 that enter at ``a`` and leave at ``b``:
+
+    >>> import numpy as np
+    >>> f = indices("traffic", ["a", "b"], inflow=np.array([10.0, 0]),
+    ...             outflow=np.array([0, 10.0]), pipe_in=np.array([0, 10.0]),
+    ...             pipe_out=np.array([10.0, 0]), cycled=0.0)
+    >>> f.total_system_throughflow, f.average_path_length, f.direct_flow_index
+    (20.0, 2.0, 0.5)
+    """
+    total_in = inflow + pipe_in
+    total_out = outflow + pipe_out
+    T = np.maximum(total_in, total_out)
+    boundary_in = inflow + np.maximum(total_out - total_in, 0.0)
     tst = float(T.sum())
-    boundary = float(arrays.boundary_in.sum())
-    passed_on = np.divide(arrays.pipe_out, T, out=np.zeros_like(T), where=T > 0)
-    direct = float((arrays.boundary_in * passed_on).sum())
-    closed_tst = float(T[arrays.closed].sum())
-    indirect = max(tst - closed_tst - boundary - direct, 0.0)
+    boundary = float(boundary_in.sum())
+    passed_on = np.divide(pipe_out, T, out=np.zeros_like(T), where=T > 0)
+    direct = float((boundary_in * passed_on).sum())
+    indirect = max(tst - closed_throughflow - boundary - direct, 0.0)
+    imbalance = total_in - total_out
+    scale = np.maximum(total_in, total_out)
+    imbalance = np.where(np.abs(imbalance) <= 1e-12 * scale, 0.0, imbalance)
 
-    cycled, stderr = _cycled_throughflow(arrays, samples=samples, seed=seed)
-
-    scale = np.maximum(arrays.inflow + arrays.pipe_in, arrays.outflow + arrays.pipe_out)
-    imbalance = np.where(np.abs(arrays.imbalance) <= 1e-12 * scale, 0.0, arrays.imbalance)
-    ids = arrays.ids
-
-    def ratio(num: float, den: float) -> float | None:
-        return _tidy(num / den) if den > 0 else None
+    def ratio(num: float | None, den: float) -> float | None:
+        return _tidy(num / den) if den > 0 and num is not None else None
 
     return FlowAnalysis(
         kind=currency,
@@ -236,8 +300,8 @@ def flow(
         direct_flow_index=ratio(direct, tst),
         indirect_flow_index=ratio(indirect, tst),
         imbalance=dict(zip(ids, tidy(imbalance).tolist(), strict=True)),
-        cycling_index_stderr=stderr / tst if tst > 0 else 0.0,
-        cycled_throughflow=_tidy(cycled),
+        cycling_index_stderr=cycled_stderr / tst if tst > 0 else 0.0,
+        cycled_throughflow=_tidy(cycled) if cycled is not None else math.nan,
     )
 
 
@@ -245,8 +309,31 @@ def _tidy(value: float) -> float:
     return float(tidy(np.array([value]))[0])
 
 
-def _cycled_throughflow(arrays: FlowArrays, *, samples: int, seed: int) -> tuple[float, float]:
-    """``TST_c = sum_i T_i (N_ii - 1) / N_ii`` and its standard error (0 when exact)."""
+def cycled_throughflow(
+    arrays: FlowArrays, *, samples: int = DEFAULT_SAMPLES, seed: int = 0
+) -> tuple[float, float]:
+    """``TST_c = sum_i T_i (N_ii - 1) / N_ii`` and its standard error (0 when exact).
+
+    ``samples=0`` never samples: components too large for the exact inverse then
+    make the result ``nan``.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> from ecograph.analysis._linalg import layer_arrays
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: loop
+    ... nodes:
+    ...   a: {kind: pool, inflow: 10}
+    ...   b: {kind: partner, outflow: 10}
+    ... pipes:
+    ...   - {from: a, to: b, volume: 15}
+    ...   - {from: b, to: a, volume: 5}
+    ... ''')
+    >>> cycled_throughflow(layer_arrays(eco, "traffic"))  # T = 15 each; 1/3 comes back
+    (10.0, 0.0)
+    """
     T = arrays.throughflow
     cyclic = np.flatnonzero(arrays.cyclic & (T > 0))
     if len(cyclic) == 0:
@@ -261,6 +348,8 @@ def _cycled_throughflow(arrays: FlowArrays, *, samples: int, seed: int) -> tuple
     if not known.all():
         big = np.zeros(arrays.n, dtype=np.bool_)
         big[cyclic[~known]] = True
+        if samples == 0:
+            return math.nan, 0.0
         estimate, stderr = sampled_return(arrays, big, samples, seed)
         cycled += estimate
     return cycled, stderr if math.isfinite(stderr) else 0.0

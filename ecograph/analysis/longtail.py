@@ -52,7 +52,7 @@ values are equal), the shares and the Herfindahl index are undefined: ``nan``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,7 @@ __all__ = [
     "gini",
     "longtail",
     "received",
+    "summarise",
 ]
 
 #: Node kinds measured by default.
@@ -406,6 +407,52 @@ def longtail(
             "choose other node kinds (kinds=) or another group"
         )
     got = received(eco, currency, selected)
+    return summarise(
+        got,
+        labels={n: cm.labels[index[n]] for n in got},
+        currency=currency,
+        kinds=chosen,
+        group=group,
+        top=top,
+        period=eco.period,
+        title=eco.title,
+    )
+
+
+def summarise(
+    got: Mapping[str, float],
+    *,
+    labels: Mapping[str, str] | None = None,
+    currency: str = "traffic",
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    group: str | None = None,
+    top: int = 10,
+    period: str = "month",
+    title: str = "",
+) -> LongTail:
+    """The long-tail figures of what each selected node received (any engine's sums).
+
+    Parameters
+    ----------
+    got : mapping
+        Node id -> received, for the selected nodes (ties are broken by id).
+    labels : mapping, optional
+        Node id -> label.
+    currency, kinds, group, top, period, title
+        As :func:`longtail` records them.
+
+    Returns
+    -------
+    LongTail
+
+    Examples
+    --------
+    >>> lt = summarise({"a": 1.0, "b": 3.0}, top=1)
+    >>> list(lt.values), lt.top_share, lt.gini
+    (['b', 'a'], 0.75, 0.25)
+    """
+    labels = labels or {}
+    selected = list(got)
     raw = np.fromiter(got.values(), float, count=len(got))
     # largest first, ties by id (numpy compares str by code point, as Python does)
     ranks = np.lexsort((np.array(list(got)), -raw))
@@ -438,9 +485,9 @@ def longtail(
         nodes_for_80=nodes_for_80,
         zero=int(np.count_nonzero(x == 0)),
         kind=currency,
-        kinds=chosen,
+        kinds=tuple(kinds),
         group=group,
-        period=eco.period,
-        title=eco.title,
-        labels={n: cm.labels[index[n]] for n in order},
+        period=period,
+        title=title,
+        labels={n: labels.get(n, n) for n in order},
     )

@@ -11,7 +11,16 @@ import math
 
 import click
 
-from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.cli.main import (
+    Engine,
+    cli,
+    emit,
+    engine_options,
+    format_option,
+    kind_option,
+    load_map,
+    map_argument,
+)
 
 __all__ = ["cheapest", "funnel", "value"]
 
@@ -119,7 +128,8 @@ def funnel(map_path: str, target: str, kind: str, fmt: str) -> None:
 )
 @kind_option
 @format_option
-def value(map_path: str, by_group: bool, kind: str, fmt: str) -> None:
+@engine_options
+def value(map_path: str, by_group: bool, kind: str, fmt: str, engine: Engine) -> None:
     """Who earns what: orders, revenue, pipe costs paid and received, net, per node.
 
     received: --currency arriving through open pipes; converted: that times each
@@ -134,8 +144,14 @@ def value(map_path: str, by_group: bool, kind: str, fmt: str) -> None:
     """
     from ecograph.analysis.value import value as run
 
-    eco = load_map(map_path)
-    result = run(eco, by_group=by_group, currency=kind)
+    if engine.spark:
+        from ecograph import spark
+
+        if by_group:
+            raise engine.refuse("value --by-group")
+        result = spark.value(engine.load(map_path), currency=kind)
+    else:
+        result = run(load_map(map_path), by_group=by_group, currency=kind)
     if not by_group and fmt != "json":
         emit({"nodes": result.nodes}, fmt)  # one table of nodes (a mapping of records)
     else:

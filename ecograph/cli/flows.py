@@ -7,7 +7,16 @@ from typing import Any, TypeVar
 
 import click
 
-from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.cli.main import (
+    Engine,
+    cli,
+    emit,
+    engine_options,
+    format_option,
+    kind_option,
+    load_map,
+    map_argument,
+)
 
 __all__ = ["dependency", "flow", "reach"]
 
@@ -48,8 +57,15 @@ def _samples_option(func: F) -> F:
 )
 @kind_option
 @format_option
+@engine_options
 def reach(
-    map_path: str, source: str, hops: int | None, to: str | None, kind: str, fmt: str
+    map_path: str,
+    source: str,
+    hops: int | None,
+    to: str | None,
+    kind: str,
+    fmt: str,
+    engine: Engine,
 ) -> None:
     """Where the traffic leaving a node goes: hops, traced amounts, max-flow.
 
@@ -68,8 +84,15 @@ def reach(
     """
     from ecograph.analysis.reach import reach as run
 
-    eco = load_map(map_path)
-    emit(run(eco, source, hops=hops, currency=kind, to=to), fmt, sort_by="traffic")
+    if engine.spark:
+        if to is not None:
+            raise engine.refuse("reach --to (max-flow)")
+        from ecograph import spark
+
+        result = spark.reach(engine.load(map_path), source, currency=kind, hops=hops)
+    else:
+        result = run(load_map(map_path), source, hops=hops, currency=kind, to=to)
+    emit(result, fmt, sort_by="traffic")
 
 
 @cli.command()
@@ -77,7 +100,8 @@ def reach(
 @kind_option
 @_samples_option
 @format_option
-def flow(map_path: str, kind: str, samples: int, seed: int, fmt: str) -> None:
+@engine_options
+def flow(map_path: str, kind: str, samples: int, seed: int, fmt: str, engine: Engine) -> None:
     """Ecological network analysis of one currency, as R's enaR (enaFlow) computes it.
 
     Per node: throughflow and imbalance (in - out). For the map: total system
@@ -89,12 +113,20 @@ def flow(map_path: str, kind: str, samples: int, seed: int, fmt: str) -> None:
     beyond what it receives enters the map there, what it receives beyond
     what it sends leaves there.
 
+    With --engine spark the cycling index is exact or reported as unavailable
+    (null), never sampled.
+
     Example: ecograph flow ecosystems/alibaba.yaml --format json
     """
     from ecograph.analysis.flow import flow as run
 
-    eco = load_map(map_path)
-    emit(run(eco, currency=kind, samples=samples, seed=seed), fmt, sort_by="throughflow")
+    if engine.spark:
+        from ecograph import spark
+
+        result = spark.flow(engine.load(map_path), currency=kind)
+    else:
+        result = run(load_map(map_path), currency=kind, samples=samples, seed=seed)
+    emit(result, fmt, sort_by="throughflow")
 
 
 @cli.command()

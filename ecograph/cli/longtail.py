@@ -9,7 +9,16 @@ import click
 
 from ecograph.analysis.longtail import DEFAULT_KINDS, LongTail
 from ecograph.analysis.longtail import longtail as run_longtail
-from ecograph.cli.main import cli, emit, format_option, kind_option, load_map, map_argument
+from ecograph.cli.main import (
+    Engine,
+    cli,
+    emit,
+    engine_options,
+    format_option,
+    kind_option,
+    load_map,
+    map_argument,
+)
 from ecograph.formatting import format_number, to_table
 from ecograph.model import NODE_KINDS
 from ecograph.render.charts import CHART_FORMATS, CHART_STYLES, chart
@@ -101,6 +110,7 @@ def _summary(result: LongTail) -> str:
     show_default=True,
     help="pareto: sorted bars and cumulative share; lorenz: Lorenz curve with the Gini.",
 )
+@engine_options
 def longtail(
     map_path: str,
     group: str | None,
@@ -111,6 +121,7 @@ def longtail(
     limit: int,
     output: str | None,
     style: str,
+    engine: Engine,
 ) -> None:
     """How a currency is spread over partners and producers: the long tail.
 
@@ -123,14 +134,24 @@ def longtail(
 
     Example: ecograph longtail ecosystems/alibaba.yaml -o tail.png
     """
-    eco = load_map(map_path)
-    if output is not None:
-        from ecograph._io import check_output
+    kinds = node_kinds or DEFAULT_KINDS
+    if engine.spark:
+        from ecograph import spark
 
-        check_output(output, eco.files)
-    result = run_longtail(
-        eco, group=group, currency=kind, kinds=node_kinds or DEFAULT_KINDS, top=top
-    )
+        if output is not None:
+            from ecograph._io import check_output
+
+            check_output(output, (map_path,))
+        result = spark.longtail(
+            engine.load(map_path), group=group, currency=kind, kinds=kinds, top=top
+        )
+    else:
+        eco = load_map(map_path)
+        if output is not None:
+            from ecograph._io import check_output
+
+            check_output(output, eco.files)
+        result = run_longtail(eco, group=group, currency=kind, kinds=kinds, top=top)
     if fmt == "table":
         shares = result.share
         cumulative = result.cumulative_share

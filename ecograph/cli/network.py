@@ -12,9 +12,11 @@ from ecograph.analysis.bottlenecks import bottlenecks as find_bottlenecks
 from ecograph.analysis.centrality import DEFAULT_ALPHA, METRICS
 from ecograph.analysis.centrality import centrality as rank
 from ecograph.cli.main import (
+    Engine,
     FiniteFloatRange,
     cli,
     emit,
+    engine_options,
     format_option,
     kind_option,
     load_map,
@@ -92,6 +94,7 @@ def bottlenecks(
 )
 @kind_option
 @format_option
+@engine_options
 def centrality(
     map_path: str,
     metric: str,
@@ -102,6 +105,7 @@ def centrality(
     alpha: float | None,
     kind: str,
     fmt: str,
+    engine: Engine,
 ) -> None:
     """Rank nodes (or sub-ecosystems) by a centrality of one currency layer.
 
@@ -109,11 +113,25 @@ def centrality(
     betweenness and closeness a pipe's length is 1/volume (wide pipes are short
     roads). A layer without volumes is measured unweighted. Highest first.
 
+    With --engine spark: pagerank, degree, in-degree and out-degree.
+
     Example: ecograph centrality ecosystems/china-internet.yaml --metric pagerank --top 10
     """
-    eco = load_map(map_path)
     if samples is not None and metric != "betweenness":
         raise click.UsageError("--samples goes with --metric betweenness")
+    if engine.spark:
+        from ecograph import spark
+
+        if metric not in spark.METRICS:
+            raise engine.refuse(f"--metric {metric}")
+        if by_group:
+            raise engine.refuse("--by-group")
+        result = spark.centrality(
+            engine.load(map_path), metric, currency=kind, top=top, alpha=alpha
+        )
+        emit(result, fmt, key_name="node")
+        return
+    eco = load_map(map_path)
     result = rank(
         eco,
         metric,
