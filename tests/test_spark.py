@@ -99,8 +99,8 @@ def test_example_maps_flow_longtail_value_degree(spark: Any, path: Path) -> None
             math.isnan(getattr(lt_a, name)) and math.isnan(getattr(lt_b, name))
         )
     va, vb = es.value(sm), ecograph.value(eco)
-    assert list(va) == list(vb)
-    for node in vb:
+    assert list(va.nodes) == list(vb.nodes)
+    for node in vb.nodes:
         same_values(va[node], vb[node])
     for metric in ("degree", "in-degree", "out-degree"):
         ca, cb = es.centrality(sm, metric), ecograph.centrality(eco, metric)
@@ -192,7 +192,7 @@ def test_generated_parquet_map_equals_the_one_machine_engine(
     assert list(lt_a.values) == list(lt_b.values)
     assert close(lt_a.gini, lt_b.gini) and close(lt_a.herfindahl, lt_b.herfindahl)
     va, vb = es.value(sm), ecograph.value(eco)
-    for node in vb:
+    for node in vb.nodes:
         same_values(va[node], vb[node])
     assert es.centrality(sm, "in-degree", top=20) == ecograph.centrality(eco, "in-degree", top=20)
     ra, rb = es.reach(sm, "pool-00"), ecograph.reach(eco, "pool-00")
