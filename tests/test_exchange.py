@@ -544,7 +544,7 @@ def test_hand_written_tables_in_any_column_order(tmp_path: Path) -> None:
         tmp_path / "n.csv",
         "\ufeffkind;id;tags;inflow.capital;users\n"  # semicolons, as some Excel locales write
         "fund;vc;;2e8;\n"
-        'partner;shop;"retail; shoes";;1_000\n',
+        'partner;shop;"retail; shoes";;1000\n',
     )
     pipes = write(tmp_path / "p.csv", "to,from,kind,volume\nshop,vc,capital,2e8\n")
     eco = load_tables(nodes, pipes, name="t")
@@ -589,7 +589,7 @@ def test_bad_rows_are_located_at_their_cells(tmp_path: Path) -> None:
         f"{n}:7:23: nodes.shop.parent: unknown parent node 'apq' (did you mean 'app'?)",
         f"{p}:2:5: pipes[0].to: unknown node 'shp' (did you mean 'shop'?)",
         f"{p}:3:10: pipes[1].volume: expected a number, found text '5,000'; write numbers "
-        "without separators, e.g. 5000000 or 5_000_000",
+        "without separators, e.g. 5000000 or 5e6",
     ]
 
 

@@ -67,7 +67,7 @@ and tables written by hand: columns in any order, only ``id``/``kind`` and
 a byte order mark. An empty cell is absent (an empty ``label`` is the id).
 Text cells are kept exactly, except that ids, ``kind``, ``parent``, ``from``,
 ``to`` and ``status`` lose surrounding spaces. Number cells read like YAML 1.2
-numbers (``5000000``, ``5e6``, ``5_000_000``); ``5,000`` is an error with a hint.
+numbers (``5000000``, ``5e6``); ``5,000`` and ``5_000`` are errors with a hint.
 Pipe ids the loader would generate anyway (``a->b:traffic``) are left out of the
 YAML. Every problem is reported at once, as ``file:line:column`` of the CSV cell.
 
