@@ -510,6 +510,9 @@ def translate_errors(
         }.get(str(field_name), "value")
         if path[:1] == ("pipes",) and field_name == "kind":
             noun = "currency"
+        if not isinstance(value, str):  # nothing, a number, a list: say what was found
+            check.add(path, f"expected a {noun}, one of {', '.join(options)}; found {shown}")
+            return
         check.add(path, f"unknown {noun} {shown!r}{hint}; expected one of {', '.join(options)}")
     elif validator == "const":
         if path == ("ecograph",):
