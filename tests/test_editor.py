@@ -3,13 +3,14 @@ and many other editors), installed from npm, completes and checks a map with the
 shipped schema, and flags the same lines ``ecograph check`` does.
 
 The server is installed once into ``~/.cache/ecograph-tests`` (``npm install``); the
-test is skipped only on a machine without npm. What it asserts is what
+test is skipped only on a developer's machine without npm (CI installs it). What it asserts is what
 ``docs/format.md`` shows under "Editors".
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -41,7 +42,9 @@ pipes:
 
 def _server() -> Path:
     npm = shutil.which("npm")
-    if npm is None:
+    if npm is None:  # CI installs it (.ci/run); elsewhere the editor check is optional
+        if os.environ.get("CI"):
+            pytest.fail("npm is not installed: .ci/run installs Debian's npm")
         pytest.skip("npm is not installed: no yaml-language-server to drive")
     home = Path.home() / ".cache" / "ecograph-tests" / f"yaml-language-server-{VERSION}"
     exe = home / "node_modules" / ".bin" / "yaml-language-server"
