@@ -25,7 +25,7 @@ import ecograph
 from ecograph import MapError
 
 ROOT = Path(__file__).parent.parent
-VERSION = "1.25.0"
+VERSION = "2.0.0"
 DRAFT = """\
 # yaml-language-server: $schema=../ecograph/schema/ecograph-1.schema.json
 ecograph: 1
