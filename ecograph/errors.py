@@ -289,7 +289,9 @@ def number_hint(value: Any) -> str:
     Examples
     --------
     >>> number_hint("5,000")
-    '; write numbers without separators, e.g. 5000000 or 5_000_000'
+    '; write numbers without separators, e.g. 5000000 or 5e6'
+    >>> number_hint("5_000")
+    '; write numbers without separators, e.g. 5000000 or 5e6 (YAML 1.2 reads 5_000 as text)'
     """
     if not isinstance(value, str):
         return ""
@@ -299,8 +301,13 @@ def number_hint(value: Any) -> str:
     except ValueError:
         pass
     else:
+        if "_" in value:
+            return (
+                "; write numbers without separators, e.g. 5000000 or 5e6 "
+                f"(YAML 1.2 reads {value.strip()} as text)"
+            )
         if "," in value or " " in value.strip():
-            return "; write numbers without separators, e.g. 5000000 or 5_000_000"
+            return "; write numbers without separators, e.g. 5000000 or 5e6"
         return "; remove the quotes to make it a number"
     if stripped[-1:] in ("k", "K", "M", "m", "B", "b", "万", "亿"):
         return "; write the whole number (e.g. 5000000, 5e6), not an abbreviation"

@@ -8,7 +8,8 @@ builds the data itself instead of calling ``yaml.safe_load``. That gives:
 * duplicate keys as errors (PyYAML silently keeps the last one);
 * scalars resolved by YAML 1.2 core rules, not PyYAML's YAML 1.1 ones:
   ``no``/``on``/``yes`` and dates stay text, ``1e9`` and ``2.5e6`` are numbers,
-  ``1_000`` is 1000, and mapping keys are always the text the user wrote;
+  ``1_000`` is text (as YAML 1.2 editors and JSON Schema tools read it, so the
+  map means the same to them), and mapping keys are always the text the user wrote;
 * no recursion (libyaml's own composer recurses and crashes the interpreter on
   deeply nested input), a nesting limit, a line-length limit, and an alias
   budget that stops "billion laughs" documents before they expand;
@@ -203,13 +204,14 @@ _YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _EDITOR_BREAK = re.compile("\r\n|[\n\r]")
 _ODD_BREAK = re.compile("[\x85\u2028\u2029]")
 
-# YAML 1.2 core schema, with '_' digit separators accepted as PyYAML users expect.
+# YAML 1.2 core schema. No '_' digit separators (a YAML 1.1 form): yaml-language-server
+# and every YAML 1.2 reader take 1_000 for text, and a map should mean one thing to all.
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"[-+]?[0-9](?:_?[0-9])*")
-_HEX = re.compile(r"0x[0-9a-fA-F](?:_?[0-9a-fA-F])*")
-_OCT = re.compile(r"0o[0-7](?:_?[0-7])*")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9](?:_?[0-9])*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
+_INT = re.compile(r"[-+]?[0-9]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_OCT = re.compile(r"0o[0-7]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL = {
     ".inf": math.inf,
     ".Inf": math.inf,
@@ -240,7 +242,7 @@ def resolve_plain(text: str) -> Any:
     Examples
     --------
     >>> [resolve_plain(t) for t in ["no", "on", "1e9", "2.5e6", "1_000", "1.10", "~", "2024-01-01"]]
-    ['no', 'on', 1000000000.0, 2500000.0, 1000, 1.1, None, '2024-01-01']
+    ['no', 'on', 1000000000.0, 2500000.0, '1_000', 1.1, None, '2024-01-01']
     >>> resolve_plain("true"), resolve_plain("0x1F"), resolve_plain(".inf")
     (True, 31, inf)
     >>> resolve_plain("9" * 400)  # doctest: +ELLIPSIS
@@ -256,17 +258,17 @@ def resolve_plain(text: str) -> Any:
     if _INT.fullmatch(text):
         # more digits than this are over the limit (and slow to convert, or refused)
         if _significant(text.lstrip("+-")) <= 301:
-            value = int(text.replace("_", ""))
+            value = int(text)
     elif _FLOAT.fullmatch(text):
-        value = float(text.replace("_", ""))
+        value = float(text)
     elif text in _SPECIAL:
         return _SPECIAL[text]
     elif _HEX.fullmatch(text):
         if _significant(text[2:]) <= 250:
-            value = int(text[2:].replace("_", ""), 16)
+            value = int(text[2:], 16)
     elif _OCT.fullmatch(text):
         if _significant(text[2:]) <= 333:
-            value = int(text[2:].replace("_", ""), 8)
+            value = int(text[2:], 8)
     else:
         return text
     if isinstance(value, str) or not -MAX_NUMBER <= value <= MAX_NUMBER:
@@ -278,7 +280,7 @@ def resolve_plain(text: str) -> Any:
 
 
 def _significant(digits: str) -> int:
-    return len(digits.replace("_", "").lstrip("0"))
+    return len(digits.lstrip("0"))
 
 
 def bom_encoding(data: bytes) -> str | None:

@@ -72,7 +72,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import fastjsonschema
 import jsonschema
 import numpy as np
-import referencing
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
@@ -103,6 +102,7 @@ from ecograph.validate import (
     Checker,
     build_node,
     build_pipe,
+    checker_schema,
     inside,
     keep_raw,
     map_warnings,
@@ -112,7 +112,6 @@ from ecograph.validate import (
     real_path,
     versioned_errors,
 )
-from ecograph.validate import schema_data as map_schema
 
 __all__ = [
     "ACTIONS",
@@ -287,20 +286,15 @@ class Scenario:
 @functools.cache
 def _validator() -> tuple[Callable[[Any], Any], jsonschema.Draft202012Validator]:
     """A fast yes/no validator (fastjsonschema) and a complete one (jsonschema, for messages)."""
-    text = resources.files("ecograph").joinpath("schema", _SCHEMA_FILE).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = checker_schema(scenario_schema())
     # Nodes and pipes of ``add`` are checked part by part, as in a map (same messages);
     # the one-action rule is checked before the schema, with a clearer message.
     add = schema["$defs"]["change"]["properties"]["add"]["properties"]
     add["nodes"]["additionalProperties"] = True
     add["pipes"]["items"] = True
     del schema["$defs"]["change"]["minProperties"], schema["$defs"]["change"]["maxProperties"]
-    resource = referencing.Resource.from_contents(copy.deepcopy(map_schema()))
-    registry: referencing.Registry[Any] = referencing.Registry().with_resource(
-        "https://ecograph.dev/schema/ecograph-1.schema.json", resource
-    )
     fast = fastjsonschema.compile(copy.deepcopy(schema))
-    return fast, jsonschema.Draft202012Validator(schema, registry=registry)
+    return fast, jsonschema.Draft202012Validator(schema)
 
 
 def scenario_schema() -> dict[str, Any]:

@@ -704,7 +704,7 @@ class _Columns:
         odd = np.flatnonzero(given & ~simple)
         not_numbers: list[int] = []
         non_finite: list[int] = []
-        for row in odd.tolist():  # YAML 1.2 forms (1_000, 0x1F, .inf) and mistakes: few cells
+        for row in odd.tolist():  # YAML 1.2 forms (0x1F, .inf) and mistakes (1_000): few cells
             raw = text[row].as_py()
             try:
                 value = resolve_plain(raw)

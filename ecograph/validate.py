@@ -41,6 +41,7 @@ from ecograph.errors import Diagnostic, MapError, UsageError, format_path, sort_
 from ecograph.errors import describe_value as _describe
 from ecograph.errors import number_hint as _number_hint
 from ecograph.loader import (
+    MAX_NUMBER,
     Document,
     LoadFailure,
     ReadFailure,
@@ -117,6 +118,51 @@ def schema_data() -> dict[str, Any]:
     return result
 
 
+_EDITOR_SCALARS = ("string", "number", "boolean")
+
+
+def checker_schema(part: Any) -> Any:
+    """The shipped schema as the checker applies it, after the loader's own reading.
+
+    The shipped schema is written for editors, which read a plain ``1.10`` or ``no``
+    as a number or boolean (YAML 1.2) and see ``.nan`` as a number: its text fields
+    also take numbers and booleans, and its amounts refuse NaN and infinity with
+    ``maximum`` and ``not``. The checker has already put the written text back into
+    text fields (:func:`keep_raw`) and says "must be a finite number" itself
+    (:func:`finite_numbers`), so here text fields are text only and those two
+    guards are left out. ``tests/test_schema_corpus.py`` shows both verdicts agree.
+
+    Examples
+    --------
+    >>> checker_schema({"type": ["string", "number", "boolean"], "maxLength": 5})
+    {'type': 'string', 'maxLength': 5}
+    >>> checker_schema({"type": "number", "maximum": 1e300, "not": {"type": "number"}})
+    {'type': 'number'}
+    """
+    if isinstance(part, list):
+        return [checker_schema(item) for item in part]
+    if not isinstance(part, dict):
+        return part
+    out = {key: checker_schema(value) for key, value in part.items()}
+    kinds = out.get("type")
+    if isinstance(kinds, list) and set(_EDITOR_SCALARS) <= set(kinds):
+        kept = [k for k in kinds if k not in ("number", "boolean")]
+        out["type"] = kept[0] if len(kept) == 1 else kept
+    branches = out.get("anyOf")
+    if (
+        isinstance(branches, list)
+        and branches[0].get("type") == "string"
+        and all(b.get("type") in ("number", "boolean") for b in branches[1:])
+    ):
+        del out["anyOf"]
+        out.update(branches[0])
+    if isinstance(out.get("not"), dict) and out["not"].get("type") == "number":
+        del out["not"]
+        if out.get("maximum") == MAX_NUMBER:
+            del out["maximum"]
+    return out
+
+
 @functools.cache
 def _validators() -> dict[str, tuple[Callable[[Any], Any], jsonschema.Draft202012Validator]]:
     """Per part of a map (top level, one node, one pipe): a fast yes/no validator and
@@ -127,7 +173,7 @@ def _validators() -> dict[str, tuple[Callable[[Any], Any], jsonschema.Draft20201
     error with its path. Each node and pipe is checked by the fast one first, and
     only the parts that fail are run through jsonschema for their messages.
     """
-    full = schema()  # a fresh copy: fastjsonschema.compile changes the schema it is given
+    full = checker_schema(schema())  # a copy: fastjsonschema.compile changes its schema
     defs = full["$defs"]
     top = copy.deepcopy(full)
     top["properties"]["nodes"]["additionalProperties"] = True
@@ -504,6 +550,9 @@ def translate_errors(
         }.get(str(field_name), "value")
         if path[:1] == ("pipes",) and field_name == "kind":
             noun = "currency"
+        if not isinstance(value, str):  # nothing, a number, a list: say what was found
+            check.add(path, f"expected a {noun}, one of {', '.join(options)}; found {shown}")
+            return
         check.add(path, f"unknown {noun} {shown!r}{hint}; expected one of {', '.join(options)}")
     elif validator == "const":
         if path == ("ecograph",):

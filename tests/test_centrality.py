@@ -321,7 +321,10 @@ def test_spectral_metrics_against_networkx_and_igraph(metric: str) -> None:
                 continue
         got = values(eco, metric)
         if metric == "eigenvector":
-            want = nx.eigenvector_centrality_numpy(D, weight="w")
+            # networkx's power iteration (on A + I, from a vector of ones): deterministic,
+            # unlike eigenvector_centrality_numpy, whose ARPACK start vector comes from
+            # LAPACK's process-wide random state and so depends on the tests run before
+            want = nx.eigenvector_centrality(D, weight="w", max_iter=1_000_000, tol=1e-13)
         else:
             hubs, auths = nx_hits(D)
             want = hubs if metric == "hubs" else auths

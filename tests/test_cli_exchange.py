@@ -233,3 +233,67 @@ def test_import_too_long_unit_is_a_usage_error(tmp_path: Path) -> None:
     assert "the unit of 'traffic' is 101 characters long; at most 100 allowed" in err
     code, _, _ = run(*args, "--unit", "traffic=" + "v" * 100)
     assert code == 0
+
+
+@pytest.mark.parametrize("path", sorted(Path("ecosystems").glob("*.yaml")), ids=lambda p: p.stem)
+def test_csv_export_import_diff_reports_no_change(path: Path, tmp_path: Path) -> None:
+    # the map's own fields travel in map.csv, so nothing at all is lost
+    assert run("export", str(path), "-o", str(tmp_path / "t"), "--format", "csv")[0] == 0
+    back = tmp_path / "back.yaml"
+    code, _, err = run("import", str(tmp_path / "t/nodes.csv"), str(tmp_path / "t/pipes.csv"),
+                       "-o", str(back))  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run("diff", str(path), str(back), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["identical"] is True and report["changed"] == [] and report["map"] == []
+    old, new = ecograph.load(path), ecograph.load(back)
+    assert (new.name, new.title, new.period, dict(new.units), new.description) == (
+        old.name, old.title, old.period, dict(old.units), old.description
+    )  # fmt: skip
+
+
+def test_import_description_and_options_over_map_csv(tmp_path: Path) -> None:
+    assert run("export", "ecosystems/minimal.yaml", "-o", str(tmp_path / "t"))[0] == 0
+    out = tmp_path / "m.yaml"
+    code, _, err = run(
+        "import", str(tmp_path / "t/nodes.csv"), str(tmp_path / "t/pipes.csv"), "-o", str(out),
+        "--description", "季度 snapshot", "--title", "T", "--period", "year",
+    )  # fmt: skip
+    assert code == 0, err
+    eco = ecograph.load(out)
+    assert (eco.description, eco.title, eco.period) == ("季度 snapshot", "T", "year")
+    assert eco.name == "minimal"  # from map.csv
+    # without map.csv: the defaults of before
+    (tmp_path / "t/map.csv").unlink()
+    code, _, _ = run("import", str(tmp_path / "t/nodes.csv"), str(tmp_path / "t/pipes.csv"),
+                     "-o", str(out), "--description", "d")  # fmt: skip
+    eco = ecograph.load(out)
+    assert (eco.name, eco.title, eco.period, eco.description, dict(eco.units)) == (
+        "m", "m", "month", "d", {}
+    )  # fmt: skip
+
+
+def test_bad_map_csv_is_one_located_line(tmp_path: Path) -> None:
+    assert run("export", "ecosystems/minimal.yaml", "-o", str(tmp_path / "t"))[0] == 0
+    (tmp_path / "t/map.csv").write_text("field,value\nname,x\ntitel,y\nname,z\nperiod\n")
+    out = tmp_path / "m.yaml"
+    code, _, err = run("import", str(tmp_path / "t/nodes.csv"), str(tmp_path / "t/pipes.csv"),
+                       "-o", str(out))  # fmt: skip
+    shown = tmp_path / "t/map.csv"
+    assert code == 1
+    assert err.splitlines() == [
+        f"{shown}:3:1: unknown field 'titel' (did you mean 'title'?); expected one of name, "
+        "title, period, description, unit.traffic, unit.capital, unit.goods, unit.data",
+        f"{shown}:4:1: field 'name' is already given on line 2",
+        f"{shown}:5:1: field 'period' has no value",
+    ]
+    assert not out.exists()
+    (tmp_path / "t/map.csv").write_text("field,value\nperiod,monthly\n")
+    code, _, err = run("import", str(tmp_path / "t/nodes.csv"), str(tmp_path / "t/pipes.csv"),
+                       "-o", str(out))  # fmt: skip
+    assert (code, err) == (
+        1,
+        f"{shown}:2:8: unknown period 'monthly' (did you mean 'month'?); "
+        "expected one of day, week, month, quarter, year\n",
+    )

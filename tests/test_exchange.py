@@ -7,7 +7,10 @@ import dataclasses
 import io
 import json
 import math
+import os
 import string
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ecograph
-from ecograph import Ecosystem, MapError
+from ecograph import Ecosystem, MapError, UsageError
 from ecograph.exchange import (
     convert_tables,
     export,
@@ -31,6 +34,7 @@ from ecograph.exchange import (
 )
 from ecograph.model import CURRENCIES, NODE_KINDS
 
+ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted(Path("ecosystems").glob("*.yaml"))
 GEXF = "{http://www.gexf.net/1.2draft}"
 
@@ -238,7 +242,8 @@ def test_graphml_read_back_by_networkx(path: Path) -> None:
     for node_id in eco.nodes:
         assert nested_decoded(G.nodes[node_id]) == expected_node_attrs(eco, node_id), node_id
     for pipe in eco.pipes:
-        edge = G.edges[pipe.from_node, pipe.to_node, pipe.key]
+        edge = dict(G.edges[pipe.from_node, pipe.to_node, pipe.key])
+        assert edge.pop("key") == pipe.key  # the key also as an attribute, for igraph
         assert nested_decoded(edge) == expected_edge_attrs(pipe)
     assert G.graph["name"] == eco.name and G.graph["title"] == eco.title
     assert G.graph["period"] == eco.period
@@ -548,7 +553,7 @@ def test_hand_written_tables_in_any_column_order(tmp_path: Path) -> None:
         tmp_path / "n.csv",
         "\ufeffkind;id;tags;inflow.capital;users\n"  # semicolons, as some Excel locales write
         "fund;vc;;2e8;\n"
-        'partner;shop;"retail; shoes";;1_000\n',
+        'partner;shop;"retail; shoes";;1000\n',
     )
     pipes = write(tmp_path / "p.csv", "to,from,kind,volume\nshop,vc,capital,2e8\n")
     eco = load_tables(nodes, pipes, name="t")
@@ -593,7 +598,7 @@ def test_bad_rows_are_located_at_their_cells(tmp_path: Path) -> None:
         f"{n}:7:23: nodes.shop.parent: unknown parent node 'apq' (did you mean 'app'?)",
         f"{p}:2:5: pipes[0].to: unknown node 'shp' (did you mean 'shop'?)",
         f"{p}:3:10: pipes[1].volume: expected a number, found text '5,000'; write numbers "
-        "without separators, e.g. 5000000 or 5_000_000",
+        "without separators, e.g. 5000000 or 5e6",
     ]
 
 
@@ -672,3 +677,70 @@ def test_bad_options() -> None:
         import_tables("ecosystems/tables/nodes.csv", period="mnth")
     with pytest.raises(ecograph.UsageError, match="unknown currency 'trafic'"):
         import_tables("ecosystems/tables/nodes.csv", units={"trafic": "visits"})
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_graphml_pipe_keys_reach_igraph_users(path: Path, tmp_path: Path) -> None:
+    # igraph 1.0 reads GraphML edge ids wrongly; the 'key' edge attribute carries them
+    import igraph as ig
+
+    eco = ecograph.load(path)
+    out = tmp_path / "m.graphml"
+    out.write_bytes(to_graphml(eco))
+    g = ig.Graph.Read_GraphML(str(out))
+    names = g.vs["id"]
+    got = sorted((names[e.source], names[e.target], e["key"]) for e in g.es)
+    assert got == sorted((p.from_node, p.to_node, p.key) for p in eco.pipes)
+    volume = {e["key"]: e["volume"] for e in g.es}
+    for pipe in eco.pipes:  # NaN where the pipe gives no volume
+        assert volume[pipe.key] == pipe.volume or (
+            pipe.volume is None and volume[pipe.key] != volume[pipe.key]
+        )
+
+
+_EXPORT_SCRIPT = """
+import sys, ecograph
+from ecograph.exchange import export
+eco = ecograph.load(sys.argv[1])
+for fmt, name in [("graphml", "m.graphml"), ("gexf", "m.gexf"), ("json", "m.json"),
+                  ("csv", "csv"), ("parquet", "parquet")]:
+    export(eco, sys.argv[2] + "/" + name, fmt)
+"""
+
+
+def _export_all(path: Path, out: Path, env: dict[str, str]) -> dict[str, bytes]:
+    out.mkdir()
+    subprocess.run(
+        [sys.executable, "-c", _EXPORT_SCRIPT, str(path), str(out)],
+        check=True,
+        env={**os.environ, **env},
+    )
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.*"))}
+
+
+def test_exports_are_reproducible(tmp_path: Path) -> None:
+    # two processes with different hash seeds (set and dict orders) and clocks that
+    # could differ: the same map gives the same bytes in every format
+    path = ROOT / "ecosystems" / "alibaba.yaml"
+    first = _export_all(path, tmp_path / "a", {"PYTHONHASHSEED": "1"})
+    second = _export_all(path, tmp_path / "b", {"PYTHONHASHSEED": "2"})
+    assert sorted(first) == sorted(
+        ["m.graphml", "m.gexf", "m.json", "csv/nodes.csv", "csv/pipes.csv", "csv/map.csv",
+         "parquet/nodes.parquet", "parquet/pipes.parquet"]
+    )  # fmt: skip
+    assert first == second
+    assert b"lastmodifieddate" not in first["m.gexf"]
+    # SOURCE_DATE_EPOCH (reproducible-builds.org) gives GEXF's date: 2021-01-01 in UTC
+    dated = _export_all(path, tmp_path / "c", {"SOURCE_DATE_EPOCH": "1609459199"})
+    meta = ET.fromstring(dated["m.gexf"]).find("{http://www.gexf.net/1.2draft}meta")
+    assert meta is not None and meta.get("lastmodifieddate") == "2020-12-31"
+    assert {k: v for k, v in dated.items() if k != "m.gexf"} == {
+        k: v for k, v in first.items() if k != "m.gexf"
+    }
+
+
+def test_bad_source_date_epoch_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    eco = ecograph.load(ROOT / "ecosystems" / "minimal.yaml")
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH='yesterday' is not a whole number"):
+        to_gexf(eco)

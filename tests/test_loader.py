@@ -30,8 +30,10 @@ CORE = [
     ("-2E+05", -200000.0),
     ("1e9", 1e9),
     ("2.5e6", 2.5e6),
-    ("1_000", 1000),
-    ("1_000.5", 1000.5),
+    # YAML 1.1's digit separators are text in 1.2 (yaml-language-server reads them so)
+    ("1_000", "1_000"),
+    ("1_000.5", "1_000.5"),
+    ("0x1_F", "0x1_F"),
     # YAML 1.1 booleans, sexagesimals and dates are text in 1.2
     ("yes", "yes"),
     ("no", "no"),

@@ -1,5 +1,6 @@
-"""README.md and the program agree: the CLI reference is the real --help, and every
-`$ ecograph ...` console example prints what the README shows."""
+"""README.md, the documentation pages and the program agree: the CLI reference
+(docs/cli.md) is the real --help, and every `$ ecograph ...` console example in the
+README and in docs/ prints what the page shows."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from ecograph.cli import main
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
+PAGES = {"README.md": README} | {
+    f"docs/{p.name}": p.read_text("utf-8") for p in sorted((ROOT / "docs").glob("*.md"))
+}
 
 
 def test_cli_reference_is_the_real_help() -> None:
@@ -23,14 +27,20 @@ def test_cli_reference_is_the_real_help() -> None:
         import readme_cli
     finally:
         sys.path.pop(0)
-    assert readme_cli.updated(README) == README, "run: python tools/readme_cli.py"
+    page = (ROOT / "docs" / "cli.md").read_text("utf-8")
+    assert readme_cli.updated(page) == page, "run: python tools/readme_cli.py"
 
 
-EXAMPLES = re.findall(r"```console\n\$ (ecograph [^\n]+)\n(.*?)```", README, re.DOTALL)
+EXAMPLES = [
+    (command, shown)
+    for text in PAGES.values()
+    for command, shown in re.findall(r"```console\n\$ (ecograph [^\n]+)\n(.*?)```", text, re.DOTALL)
+]
 
 
-def test_readme_has_console_examples() -> None:
-    assert len(EXAMPLES) >= 2
+def test_readme_and_docs_have_console_examples() -> None:
+    assert len(re.findall(r"```console\n\$ ecograph", README)) >= 2
+    assert len(re.findall(r"```console\n\$ ecograph", PAGES["docs/tutorial.md"])) >= 5
 
 
 @pytest.mark.parametrize(("command", "shown"), EXAMPLES, ids=[c for c, _ in EXAMPLES])

@@ -662,7 +662,8 @@ def test_vendored_vis_network_is_pyviss_copy_unchanged() -> None:
     asset = (assets / "vis-network.min.js").read_bytes()
     assert hashlib.sha256(asset).hexdigest() in (assets / "NOTICE").read_text(encoding="utf-8")
     assert b"@version 9.1.2" in asset[:400]
-    pyvis = pytest.importorskip("pyvis")
+    import pyvis  # a test dependency only (pyproject's [test] extra)
+
     assert (
         Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
     ).read_bytes() == (asset)

@@ -11,7 +11,14 @@ import click
 from ecograph._io import check_output, write_atomic
 from ecograph.cli.main import cli, load_map, map_argument
 from ecograph.errors import UsageError, one_line
-from ecograph.exchange import FORMATS, convert_tables, export, format_of, map_yaml
+from ecograph.exchange import (
+    FORMATS,
+    convert_tables,
+    export,
+    format_of,
+    map_yaml,
+    read_map_table,
+)
 from ecograph.model import CURRENCIES, PERIODS, Ecosystem
 
 __all__ = ["export_command", "import_command"]
@@ -24,8 +31,8 @@ __all__ = ["export_command", "import_command"]
     "--output",
     required=True,
     type=click.Path(),
-    help="File to write; for csv (parquet) a directory that receives nodes.csv and "
-    "pipes.csv (nodes.parquet and pipes.parquet).",
+    help="File to write; for csv (parquet) a directory that receives nodes.csv, "
+    "pipes.csv and map.csv (nodes.parquet and pipes.parquet).",
 )
 @click.option(
     "--format",
@@ -41,7 +48,8 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
     GraphML and GEXF keep every attribute (lists joined by '; ', free-form attrs
     as attr_<key>), each pipe's key as its edge id, and the hierarchy as parent,
     group (nearest sub-ecosystem) and giant (top-level node) for Gephi's
-    partitions; GEXF adds pid. CSV tables are what 'ecograph import' reads back;
+    partitions; GEXF adds pid. CSV tables (with map.csv, the map's own fields)
+    are what 'ecograph import' reads back;
     CSV and Parquet tables are what a map's 'tables:' key names.
 
     Example: ecograph export ecosystems/alibaba.yaml -o alibaba.gexf
@@ -53,7 +61,8 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
             raise click.UsageError(str(exc)) from None
     eco = load_map(map_path)
     target = export(eco, output, fmt)
-    where = f"{target}{os.sep}{{nodes,pipes}}.{fmt}" if fmt in ("csv", "parquet") else str(target)
+    tables = {"csv": "{nodes,pipes,map}.csv", "parquet": "{nodes,pipes}.parquet"}
+    where = f"{target}{os.sep}{tables[fmt]}" if fmt in tables else str(target)
     click.echo(f"{where}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})")
 
 
@@ -82,22 +91,22 @@ def _units(values: tuple[str, ...]) -> dict[str, str]:
     help="The map file to write ('-': standard output). Written only if the map is valid.",
 )
 @click.option(
-    "--name", help="Map name (letters, digits, '-', '_', '.'). Default: the output's stem."
+    "--name",
+    help="Map name (letters, digits, '-', '_', '.'). Default: map.csv's, else the output's stem.",
 )
-@click.option("--title", help="Map title.")
+@click.option("--title", help="Map title. Default: map.csv's.")
+@click.option("--description", help="Free text about the map. Default: map.csv's.")
 @click.option(
     "--period",
     type=click.Choice(list(PERIODS)),
-    default="month",
-    show_default=True,
-    help="The period every volume is per.",
+    help="The period every volume is per. Default: map.csv's, else month.",
 )
 @click.option(
     "--unit",
     "units",
     metavar="CURRENCY=UNIT",
     multiple=True,
-    help="Display unit of a currency, e.g. traffic=visits (repeatable).",
+    help="Display unit of a currency, e.g. traffic=visits (repeatable; replaces map.csv's).",
 )
 @click.option(
     "--tables",
@@ -112,7 +121,8 @@ def import_command(
     output: str,
     name: str | None,
     title: str | None,
-    period: str,
+    description: str | None,
+    period: str | None,
     units: tuple[str, ...],
     stub: bool,
 ) -> None:
@@ -125,21 +135,39 @@ def import_command(
     attrs.<key>. Columns in any order; UTF-8 (Excel: 'CSV UTF-8'). Every problem
     is reported as file:line:column of its cell, and nothing is written.
 
+    A map.csv beside NODES.csv (what 'ecograph export --format csv' writes: rows of
+    field,value for name, title, period, description, unit.<currency>) gives the
+    map's own fields, so export then import gives back the same map; options
+    override it.
+
     With --tables the map only names the two tables (tables: {nodes: [...], pipes:
     [...]}), which stay the source: edit them and 'ecograph check map.yaml'.
 
     Example: ecograph import nodes.csv pipes.csv -o map.yaml --title "My ecosystem"
     """
     unit_map = _units(units)
+    map_csv = Path(nodes_csv).parent / "map.csv"
+    fields = read_map_table(map_csv) if map_csv.exists() else {}
     if output != "-":
-        check_output(output, [nodes_csv, pipes_csv])
+        check_output(output, [nodes_csv, pipes_csv, *([str(map_csv)] if fields else [])])
+    name = fields.get("name") if name is None else name
+    title = fields.get("title") if title is None else title
+    description = fields.get("description") if description is None else description
+    period = fields.get("period", "month") if period is None else period
+    unit_map = unit_map or fields.get("units", {})
     if name is None:
         stem = Path(output).stem if output != "-" else ""
         name = stem if stem and (stem[0].isascii() and stem[0].isalnum()) else "imported"
         name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
     try:
         result = convert_tables(
-            nodes_csv, pipes_csv, name=name, title=title, period=period, units=unit_map
+            nodes_csv,
+            pipes_csv,
+            name=name,
+            title=title,
+            period=period,
+            units=unit_map,
+            description=description,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
@@ -172,6 +200,8 @@ def _stub(output: str, nodes: str, pipes: str, eco: Ecosystem) -> str:
     data: dict[str, Any] = {"ecograph": 1, "name": eco.name}
     if eco.title != eco.name:
         data["title"] = eco.title
+    if eco.description is not None:
+        data["description"] = eco.description
     data["period"] = eco.period
     if eco.units:
         data["units"] = dict(eco.units)

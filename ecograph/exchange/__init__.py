@@ -58,7 +58,10 @@ CSV tables
     ``outflow.<currency>`` the other currencies (only those some node uses);
     ``attrs.<key>`` one per free-form attribute. Cell rules are in
     :mod:`ecograph.exchange._cells`. The pipe ``id`` column holds every pipe's
-    key, generated or not.
+    key, generated or not. ``map.csv`` holds the map's own fields
+    (:func:`to_map_table`: name, title, period, description, ``unit.<currency>``),
+    which ``ecograph import`` reads when it lies beside ``nodes.csv``, so export
+    then import gives back the same map (``ecograph diff`` reports no change).
 
 Import (:func:`import_tables`, :func:`load_tables`, :func:`convert_tables`) reads
 exactly those tables back — export then import gives the same nodes and pipes —
@@ -67,7 +70,7 @@ and tables written by hand: columns in any order, only ``id``/``kind`` and
 a byte order mark. An empty cell is absent (an empty ``label`` is the id).
 Text cells are kept exactly, except that ids, ``kind``, ``parent``, ``from``,
 ``to`` and ``status`` lose surrounding spaces. Number cells read like YAML 1.2
-numbers (``5000000``, ``5e6``, ``5_000_000``); ``5,000`` is an error with a hint.
+numbers (``5000000``, ``5e6``); ``5,000`` and ``5_000`` are errors with a hint.
 Pipe ids the loader would generate anyway (``a->b:traffic``) are left out of the
 YAML. Every problem is reported at once, as ``file:line:column`` of the CSV cell.
 
@@ -101,6 +104,7 @@ from ecograph.exchange.export import (
     to_flat_graph,
     to_gexf,
     to_graphml,
+    to_map_table,
     to_node_link,
     to_parquet_tables,
     to_tables,
@@ -112,6 +116,7 @@ from ecograph.exchange.tables import (
     load_tables,
     map_data,
     map_yaml,
+    read_map_table,
     to_yaml,
 )
 
@@ -127,10 +132,12 @@ __all__ = [
     "load_tables",
     "map_data",
     "map_yaml",
+    "read_map_table",
     "table_columns",
     "to_flat_graph",
     "to_gexf",
     "to_graphml",
+    "to_map_table",
     "to_node_link",
     "to_parquet_tables",
     "to_tables",

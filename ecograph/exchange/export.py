@@ -4,6 +4,7 @@ and CSV tables of nodes and pipes. See :mod:`ecograph.exchange` for the formats.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import json
 import math
@@ -27,6 +28,7 @@ from ecograph.model import CURRENCIES, Ecosystem, Node, Pipe
 
 __all__ = [
     "FORMATS",
+    "MAP_FIELDS",
     "NODE_COLUMNS",
     "PIPE_COLUMNS",
     "export",
@@ -35,6 +37,7 @@ __all__ = [
     "to_flat_graph",
     "to_gexf",
     "to_graphml",
+    "to_map_table",
     "to_node_link",
     "to_parquet_tables",
     "to_tables",
@@ -255,14 +258,24 @@ def to_graphml(eco: Ecosystem) -> bytes:
     >>> G = nx.read_graphml(io.BytesIO(to_graphml(eco)), force_multigraph=True)
     >>> list(G.edges(keys=True)), G.graph["period"]
     ([('a', 'b', 'a->b:traffic')], 'month')
+    >>> G.edges["a", "b", "a->b:traffic"]["key"]  # also an attribute, for igraph
+    'a->b:traffic'
     """
+    G = _xml_safe(to_flat_graph(eco))
+    for *_, key, data in G.edges(keys=True, data=True):
+        # the key also as an ordinary attribute: igraph 1.0 reads GraphML edge ids wrongly
+        data["key"] = key
     buffer = io.BytesIO()
-    nx.write_graphml(_xml_safe(to_flat_graph(eco)), buffer, encoding="utf-8")
+    nx.write_graphml(G, buffer, encoding="utf-8")
     return buffer.getvalue()
 
 
 def to_gexf(eco: Ecosystem) -> bytes:
     """The map as GEXF 1.2 (UTF-8), for Gephi: labels, ``pid`` hierarchy, edge weights.
+
+    The same map gives the same bytes: ``<meta>`` names ecograph as the creator
+    and carries a ``lastmodifieddate`` only when ``SOURCE_DATE_EPOCH`` is set (the
+    reproducible-builds convention), as that day in UTC; networkx would write today.
 
     Examples
     --------
@@ -283,6 +296,7 @@ def to_gexf(eco: Ecosystem) -> bytes:
     writer.add_graph(G)
     meta = writer.xml.find("meta")
     if meta is not None:
+        _reproducible_meta(meta)
         units = "".join(f"; {c} in {u}" for c, u in eco.units.items())
         ET.SubElement(meta, "description").text = _xml_text(
             f"{eco.title} (volumes per {eco.period}{units})"
@@ -290,6 +304,25 @@ def to_gexf(eco: Ecosystem) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _reproducible_meta(meta: ET.Element) -> None:
+    """GEXF ``<meta>`` without today's date or networkx's version (see :func:`to_gexf`)."""
+    from ecograph._version import __version__
+
+    meta.attrib.pop("lastmodifieddate", None)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            day = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970"
+            ) from None
+        meta.set("lastmodifieddate", day.isoformat())
+    creator = meta.find("creator")
+    if creator is not None:
+        creator.text = f"ecograph {__version__}"
 
 
 def _xml_text(text: str) -> str:
@@ -538,6 +571,36 @@ def to_tables(eco: Ecosystem) -> tuple[bytes, bytes]:
     return nodes, pipes
 
 
+#: The rows of ``map.csv``: the map's own fields (``unit.<currency>`` per unit).
+MAP_FIELDS = ("name", "title", "period", "description")
+
+
+def to_map_table(eco: Ecosystem) -> bytes:
+    """The map's own fields as ``map.csv`` bytes: a ``field,value`` row for each.
+
+    ``name``, ``title``, ``period``, ``description`` (if given) and
+    ``unit.<currency>`` per unit: what the node and pipe tables cannot hold, so
+    that ``ecograph import`` gives back the same map. Written like the other tables
+    (:func:`to_tables`).
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem
+    >>> eco = Ecosystem("m", title="My map", units={"traffic": "visits"})
+    >>> print(to_map_table(eco).decode("utf-8-sig"), end="")  # doctest: +NORMALIZE_WHITESPACE
+    field,value
+    name,m
+    title,My map
+    period,month
+    unit.traffic,visits
+    """
+    rows = [
+        [field, str(getattr(eco, field))] for field in MAP_FIELDS if getattr(eco, field) is not None
+    ]
+    rows += [[f"unit.{c}", eco.units[c]] for c in CURRENCIES if c in eco.units]
+    return write_csv(["field", "value"], rows)
+
+
 def to_parquet_tables(eco: Ecosystem) -> tuple[Any, Any]:
     """The map as two pyarrow Tables with the columns of :func:`to_tables`, typed:
     text as strings, numbers as float64 (null where not given), ``tags`` and
@@ -614,7 +677,8 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     eco : Ecosystem
     path : path-like
         The file to write; for ``csv`` a directory (made if missing, in an existing
-        parent) that receives ``nodes.csv`` and ``pipes.csv``; for ``parquet`` one that receives
+        parent) that receives ``nodes.csv``, ``pipes.csv`` and ``map.csv`` (the
+        map's own fields, :func:`to_map_table`); for ``parquet`` one that receives
         ``nodes.parquet`` and ``pipes.parquet`` (:func:`to_parquet_tables`).
     fmt : {"graphml", "gexf", "json", "csv", "parquet"}, optional
         Default: from the suffix of ``path`` (no suffix: csv), see :func:`format_of`.
@@ -639,7 +703,7 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool}}\\n")
     >>> out = Path(tempfile.mkdtemp())
     >>> sorted(p.name for p in export(eco, out / "tables").iterdir())
-    ['nodes.csv', 'pipes.csv']
+    ['map.csv', 'nodes.csv', 'pipes.csv']
     >>> export(eco, out / "t.gexf").name
     't.gexf'
     """
@@ -653,7 +717,9 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
         )
     target = Path(path)
     if fmt in ("csv", "parquet"):
-        names = (f"nodes.{fmt}", f"pipes.{fmt}")
+        names: tuple[str, ...] = (f"nodes.{fmt}", f"pipes.{fmt}")
+        if fmt == "csv":
+            names += ("map.csv",)
         check_output(target, eco.files, directory=True)
         if target.is_dir():
             for name in names:
@@ -669,6 +735,8 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
                 target.mkdir(exist_ok=True)
                 write_atomic(target / names[0], nodes, inputs=eco.files)
                 write_atomic(target / names[1], pipes, inputs=eco.files)
+                if fmt == "csv":
+                    write_atomic(target / names[2], to_map_table(eco), inputs=eco.files)
         except BaseException:
             if made:  # leave nothing behind: the directory this call made goes again
                 for name in names:

@@ -19,8 +19,9 @@ import yaml
 
 from ecograph._suggest import did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError
-from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS
-from ecograph.loader import resolve_plain
+from ecograph.exchange._cells import read_csv, unescape_formula
+from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS, MAP_FIELDS
+from ecograph.loader import ReadFailure, read_file, resolve_plain
 from ecograph.model import CURRENCIES, Ecosystem, pipe_key
 from ecograph.tablemap import check_options
 from ecograph.validate import plain_data
@@ -32,6 +33,7 @@ __all__ = [
     "load_tables",
     "map_data",
     "map_yaml",
+    "read_map_table",
     "to_yaml",
 ]
 
@@ -280,6 +282,96 @@ class TableImport:
     def warnings(self) -> tuple[Diagnostic, ...]:
         """Warnings of the map (flows that do not balance...), located in the tables."""
         return self.ecosystem.warnings
+
+
+def read_map_table(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The map's own fields from a ``map.csv`` (:func:`ecograph.exchange.to_map_table`).
+
+    Returns
+    -------
+    dict
+        The keyword arguments of :func:`convert_tables` it gives: ``name``,
+        ``title``, ``period``, ``description``, ``units`` (those present).
+
+    Raises
+    ------
+    MapError
+        A bad file, each problem at its cell: no ``field,value`` header, an unknown
+        field, a field given twice, a row without its value, a value the option
+        of the same name would refuse (a bad name or period, text too long).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "map.csv"
+    >>> _ = path.write_text("field,value\\nname,shop\\nunit.traffic,visits\\n")
+    >>> read_map_table(path)
+    {'name': 'shop', 'units': {'traffic': 'visits'}}
+    >>> _ = path.write_text("field,value\\ntitel,Shop\\n")
+    >>> read_map_table(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ecograph.errors.MapError: .../map.csv:2:1: unknown field 'titel' (did you mean 'title'?); ...
+    """
+    file = os.fspath(path)
+    try:
+        data = read_file(path, file, what="CSV file")
+    except ReadFailure as exc:
+        raise MapError(exc.diagnostics) from None
+    rows, problems = read_csv(data, file)
+    known = [*MAP_FIELDS, *(f"unit.{c}" for c in CURRENCIES)]
+
+    def bad(line: int, column: int, message: str) -> None:
+        problems.append(Diagnostic("error", file, line, column, "", message))
+
+    out: dict[str, Any] = {}
+    units: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    header = [unescape_formula(c.text) for c in rows[0].cells] if rows else []
+    if header[:2] != ["field", "value"]:
+        at = rows[0].cells[0] if rows else None
+        bad(at.line if at else 1, at.column if at else 1, "expected the header 'field,value'")
+        raise MapError(problems)
+    for row in rows[1:]:
+        first = row.cells[0]
+        field = unescape_formula(first.text)
+        if field not in known:
+            bad(
+                first.line,
+                first.column,
+                f"unknown field {field!r}{did_you_mean(field, known)}; "
+                f"expected one of {', '.join(known)}",
+            )
+            continue
+        if field in seen:
+            bad(first.line, first.column, f"field {field!r} is already given on line {seen[field]}")
+            continue
+        seen[field] = first.line
+        if len(row.cells) < 2:
+            bad(first.line, first.column, f"field {field!r} has no value")
+            continue
+        cell = row.cells[1]
+        value = unescape_formula(cell.text)
+        if field.startswith("unit."):
+            if len(value) > 100:
+                bad(cell.line, cell.column, f"unit is {len(value):,} characters; at most 100")
+            units[field[5:]] = value
+            continue
+        try:
+            check_options(
+                value if field == "name" else "m",
+                value if field == "period" else "month",
+                value if field == "title" else None,
+                value if field == "description" else None,
+            )
+        except UsageError as exc:
+            bad(cell.line, cell.column, str(exc))
+        out[field] = value
+    if problems:
+        raise MapError(problems)
+    if units:
+        out["units"] = units
+    return out
 
 
 def convert_tables(
