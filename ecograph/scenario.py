@@ -297,6 +297,17 @@ def _validator() -> tuple[Callable[[Any], Any], jsonschema.Draft202012Validator]
     return fast, jsonschema.Draft202012Validator(schema)
 
 
+def scenario_schema_path() -> Path:
+    """Where the installed scenario JSON Schema file lies (for editors' ``$schema`` lines).
+
+    Examples
+    --------
+    >>> scenario_schema_path().name
+    'ecograph-scenario-1.schema.json'
+    """
+    return Path(str(resources.files("ecograph").joinpath("schema", _SCHEMA_FILE)))
+
+
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of the scenario format (version 1), as a dict.
 

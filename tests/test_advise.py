@@ -389,9 +389,19 @@ def test_the_readme_scenario_is_what_advise_writes(tmp_path: Path) -> None:
         "--goal", "net", "--budget", "100000", "--save-scenario", str(written),
     )  # fmt: skip
     assert code == 0, err
-    assert written.read_text("utf-8") == committed.read_text("utf-8").replace(
+    first, text = written.read_text("utf-8").split("\n", 1)
+    committed_first, committed_text = committed.read_text("utf-8").split("\n", 1)
+    assert text == committed_text.replace(
         "base: ../china-internet.yaml", "base: ../maps/china-internet.yaml"
     )
+    # the first line points an editor at the installed scenario schema, from each file
+    for line, folder in ((first, written.parent), (committed_first, committed.parent)):
+        prefix = "# yaml-language-server: $schema="
+        assert line.startswith(prefix)
+        schema = (folder / line[len(prefix) :]).resolve()
+        assert schema == Path(ecograph.__file__).parent.joinpath(
+            "schema", "ecograph-scenario-1.schema.json"
+        ).resolve()
 
 
 def test_ids_that_yaml_would_read_otherwise_stay_text() -> None:

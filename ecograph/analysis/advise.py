@@ -220,13 +220,17 @@ class Advice(Result):
             out.append({"node": self.node, **row})
         return out
 
-    def scenario_text(self, base: str | None = None) -> str:
+    def scenario_text(self, base: str | None = None, schema: str | None = None) -> str:
         """The kept actions as a scenario file (YAML text) that ``ecograph whatif`` runs.
 
         Parameters
         ----------
         base : str, optional
             The ``base`` map, relative to where the file will be written.
+        schema : str, optional
+            Path of the scenario JSON Schema, relative to where the file will be
+            written: a first line ``# yaml-language-server: $schema=...`` lets an
+            editor check the file.
 
         Examples
         --------
@@ -244,7 +248,10 @@ class Advice(Result):
           - {open: [p]}
         <BLANKLINE>
         """
-        return _scenario_text(self.node, self.goal, self.actions, base)
+        text = _scenario_text(self.node, self.goal, self.actions, base)
+        if schema is not None:
+            text = f"# yaml-language-server: $schema={schema}\n{text}"
+        return text
 
     def to_scenario(self) -> Scenario:
         """The kept actions as a :class:`ecograph.scenario.Scenario` (no base map).

@@ -96,7 +96,12 @@ def advise(
         base = os.path.relpath(
             Path(map_path).resolve(), Path(save_scenario).resolve().parent
         ).replace(os.sep, "/")
-        text = result.scenario_text(base)
+        from ecograph.scenario import scenario_schema_path
+
+        schema = os.path.relpath(
+            scenario_schema_path(), Path(save_scenario).resolve().parent
+        ).replace(os.sep, "/")
+        text = result.scenario_text(base, schema)
         write_atomic(save_scenario, text.encode("utf-8"), inputs=eco.files)
         n = len(result.actions)
         click.echo(
