@@ -399,9 +399,12 @@ def test_the_readme_scenario_is_what_advise_writes(tmp_path: Path) -> None:
         prefix = "# yaml-language-server: $schema="
         assert line.startswith(prefix)
         schema = (folder / line[len(prefix) :]).resolve()
-        assert schema == Path(ecograph.__file__).parent.joinpath(
-            "schema", "ecograph-scenario-1.schema.json"
-        ).resolve()
+        assert (
+            schema
+            == Path(ecograph.__file__)
+            .parent.joinpath("schema", "ecograph-scenario-1.schema.json")
+            .resolve()
+        )
 
 
 def test_ids_that_yaml_would_read_otherwise_stay_text() -> None:
