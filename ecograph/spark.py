@@ -61,6 +61,7 @@ __all__ = [
     "SparkMap",
     "centrality",
     "check",
+    "diagnose",
     "flow",
     "from_ecosystem",
     "from_frames",
@@ -83,6 +84,7 @@ COMMANDS: tuple[str, ...] = (
     "centrality",
     "longtail",
     "value",
+    "diagnose",
 )
 #: Centrality metrics the Spark engine computes (the others need all-pairs paths or
 #: eigen-solvers that do not distribute well; the command says so and exits 2).
@@ -1677,3 +1679,126 @@ def value(sm: SparkMap, *, currency: str = "traffic") -> Any:
 
 
 _SHEET = ("received", "converted", "spend", "income", "capital_in", "capital_out")
+
+
+# -- diagnose ------------------------------------------------------------------------------------
+
+
+def _reached(sm: SparkMap, starts: Any, edges: Any) -> Any:
+    """The nodes reachable from ``starts`` (a DataFrame of ``id``) along ``edges``
+    (``from``, ``to``): one join per level, the frontier only."""
+    from pyspark.sql import functions as F
+
+    seen = starts.select("id").distinct().localCheckpoint()
+    frontier = seen
+    while True:
+        step = (
+            frontier.join(edges, frontier["id"] == edges["from"])
+            .select(F.col("to").alias("id"))
+            .distinct()
+            .join(seen, "id", "left_anti")
+            .localCheckpoint()
+        )
+        if step.count() == 0:
+            return seen
+        seen = seen.unionByName(step).localCheckpoint()
+        frontier = step
+
+
+def diagnose(sm: SparkMap, *, currency: str = "traffic", node: str | None = None) -> dict[str, Any]:
+    """:func:`ecograph.diagnose` on Spark, for the statuses reachability decides.
+
+    A partner, producer or channel that has pipes or boundary flow of ``currency``
+    and that no node with boundary inflow reaches over open pipes is ``blocked-pipe``
+    when it would be reached with every pipe open, else ``empty-pipe``: two
+    multi-source searches, one join per level. Only those nodes are listed: every
+    other status needs the one-machine engine. The ``empty-pipe`` evidence (the
+    nodes feeding it) is the one-machine engine's; ``blocked-pipe`` names no pipes
+    (finding them is one search per node).
+
+    Returns
+    -------
+    dict of str to ecograph.analysis.diagnose.Diagnosis
+        The dry nodes (or ``node``, when it is one), in map order.
+    """
+    from pyspark.sql import functions as F
+
+    from ecograph.analysis.diagnose import DIAGNOSED_KINDS, Diagnosis, Finding
+
+    _check_currency(currency)
+    with spark_errors():
+        if node is not None and sm.nodes.where(F.col("id") == node).limit(1).count() == 0:
+            raise UsageError(f"unknown node {node!r}")
+        pipes = sm.pipes.where(F.col("kind") == currency).select("from", "to", "status")
+        pipes = pipes.persist()
+        all_edges = pipes.select("from", "to").distinct().persist()
+        open_edges = pipes.where(F.col("status") == "open").select("from", "to").distinct()
+        inflow = F.coalesce(F.col(f"inflow_{currency}"), F.lit(0.0))
+        outflow = F.coalesce(F.col(f"outflow_{currency}"), F.lit(0.0))
+        starts = sm.nodes.where(inflow > 0).select("id")
+        wet = _reached(sm, starts, open_edges.persist())
+        wet_all = _reached(sm, starts, all_edges)
+        ends = all_edges.select(F.col("from").alias("id")).unionByName(
+            all_edges.select(F.col("to").alias("id"))
+        )
+        touched = ends.unionByName(
+            sm.nodes.where((inflow != 0) | (outflow != 0)).select("id")
+        ).distinct()
+        dry = (
+            sm.nodes.where(F.col("kind").isin(*DIAGNOSED_KINDS))
+            .select("id", "order")
+            .join(touched, "id", "left_semi")
+            .join(wet, "id", "left_anti")
+        )
+        if node is not None:
+            dry = dry.where(F.col("id") == node)
+        blocked = {r["id"] for r in dry.join(wet_all, "id", "left_semi").collect()}
+        rows = dry.orderBy("order").collect()
+        names = [r["id"] for r in rows]
+        feeders: dict[str, list[tuple[int, str]]] = {}
+        received: dict[str, float] = {}
+        if names:
+            into = sm.pipes.where(
+                (F.col("kind") == currency)
+                & (F.col("status") == "open")
+                & F.col("to").isin(*names)
+                & F.col("volume").isNotNull()
+            )
+            for r in into.groupBy("to").agg(F.sum("volume").alias("v")).collect():
+                received[r["to"]] = float(r["v"])
+            order = sm.nodes.select(F.col("id").alias("from"), F.col("order").alias("_o"))
+            for r in (
+                pipes.where((F.col("status") == "open") & F.col("to").isin(*names))
+                .where(F.col("from") != F.col("to"))
+                .select("from", "to")
+                .distinct()
+                .join(order, "from")
+                .collect()
+            ):
+                feeders.setdefault(r["to"], []).append((r["_o"], r["from"]))
+    out: dict[str, Any] = {}
+    for name in names:
+        if name in blocked:
+            finding = Finding(
+                "blocked-pipe",
+                1.0,
+                "traffic is upstream but every path to it is blocked "
+                "(the pipes: 'ecograph diagnose --node' on one machine)",
+                {},
+            )
+        else:
+            fed = [n for _, n in sorted(feeders.get(name, []))]
+            reason = "no pool or other source reaches it: " + (
+                f"the nodes feeding it ({', '.join(fed)}) receive no {currency} themselves"
+                if fed
+                else f"no open {currency} pipe leads to it"
+            )
+            finding = Finding("empty-pipe", 1.0, reason, {"feeders": fed})
+        out[name] = Diagnosis(
+            node=name,
+            status=finding.finding,
+            findings=(finding,),
+            evidence={"received": received.get(name, 0.0)},
+            reasons=(finding.reason,),
+        )
+    return out

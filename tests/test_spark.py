@@ -407,3 +407,48 @@ def test_rows_are_located_in_a_parquet_file_split_over_many_tasks(
     (problem,) = err.value.diagnostics
     assert problem.file.endswith("nodes.parquet: row 4322, column id")
     assert problem.message.endswith("nodes.parquet: row 18")
+
+
+def test_diagnose_lists_the_dry_nodes_as_the_one_machine_engine(spark: Any) -> None:
+    eco = ecograph.loads(
+        """
+ecograph: 1
+name: dry
+nodes:
+  pool: {kind: pool, inflow: 10}
+  shop: {kind: partner, outflow: 10}
+  hidden: {kind: partner}
+  behind: {kind: producer}
+  ghost: {kind: partner}
+  nobody: {kind: channel}
+  idle: {kind: partner}
+pipes:
+  - {from: pool, to: shop, volume: 10}
+  - {from: pool, to: hidden, status: blocked}
+  - {from: hidden, to: behind}
+  - {from: nobody, to: ghost}
+"""
+    )
+    # by hand: hidden and behind are reached only through the blocked pipe; ghost and
+    # nobody by nothing at all; idle has no pipe (left out); shop is wet
+    expect = {"hidden": "blocked-pipe", "behind": "blocked-pipe", "ghost": "empty-pipe",
+              "nobody": "empty-pipe"}  # fmt: skip
+    sm = es.from_ecosystem(spark, eco)
+    got = es.diagnose(sm)
+    assert {n: d.status for n, d in got.items()} == expect
+    local = ecograph.diagnose(eco)
+    assert {n: d.status for n, d in local.items() if d.status in expect.values()} == expect
+    assert got["ghost"].evidence == {"received": 0.0}
+    assert got["ghost"].findings[0].evidence == local["ghost"].findings[0].evidence
+    assert got["ghost"].reasons == local["ghost"].reasons
+    assert list(es.diagnose(sm, node="behind")) == ["behind"]
+    with pytest.raises(ecograph.UsageError):
+        es.diagnose(sm, node="nope")
+    for path in EXAMPLES:
+        eco = ecograph.load(path)
+        dry = {
+            n: d.status
+            for n, d in ecograph.diagnose(eco).items()
+            if d.status in ("empty-pipe", "blocked-pipe")
+        }
+        assert {n: d.status for n, d in es.diagnose(es.from_ecosystem(spark, eco)).items()} == dry

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ecograph._aliases import CURRENCY, renamed
 from ecograph._suggest import did_you_mean
 from ecograph.analysis._linalg import DIRECT_LIMIT, FlowArrays, layer_arrays, tidy
 from ecograph.analysis.fit import word_key
@@ -364,11 +365,12 @@ def _hosts(cm: CompiledMap) -> IntArray:
     return host
 
 
+@renamed(**CURRENCY)
 def diagnose(
     eco: Ecosystem,
     *,
     node: str | None = None,
-    kind: str = "traffic",
+    currency: str = "traffic",
     narrow: float = 0.5,
     saturation: float = 0.9,
     giant: float = 0.9,
@@ -384,7 +386,7 @@ def diagnose(
     node : str, optional
         Diagnose this node only (any kind); by default every node whose kind
         is in :data:`DIAGNOSED_KINDS`, in map order.
-    kind : str, default "traffic"
+    currency : str, default "traffic"
         The currency examined.
     narrow : float, default 0.5
         ``narrow-pipe`` when the capacity of the open pipes into the node is
@@ -404,14 +406,14 @@ def diagnose(
     Returns
     -------
     dict of str to Diagnosis
-        Nodes with no pipe and no boundary flow of ``kind`` are left out (a
+        Nodes with no pipe and no boundary flow of ``currency`` are left out (a
         logistics node has no traffic to diagnose).
 
     Raises
     ------
     UsageError
         An unknown node or currency, a threshold outside [0, 1], or a ``node``
-        without pipes or boundary flow of ``kind``.
+        without pipes or boundary flow of ``currency``.
 
     Notes
     -----
@@ -449,9 +451,9 @@ def diagnose(
       earns (``net < 0`` in :func:`ecograph.analysis.value.value`: revenue
       from conversions plus pipe income, minus pipe spend) — 流量管道也是一条利益
       管道 ("a pipe of traffic is a pipe of money too").
-    * ``no-monetisation`` [1]: a partner or producer receives ``kind`` and
+    * ``no-monetisation`` [1]: a partner or producer receives ``currency`` and
       converts none of it: the map gives a ``conversion`` on some open pipe
-      that brings it ``kind``, and every such conversion is 0 —
+      that brings it ``currency``, and every such conversion is 0 —
       有的拥有庞大的用户群体,却无法变现 ("some have huge numbers of users and
       cannot turn them into money").
 
@@ -501,17 +503,17 @@ def diagnose(
     ):
         if not 0.0 <= share <= 1.0:
             raise UsageError(f"--{name} must be between 0 and 1, found {share}")
-    check_currency(kind)
+    check_currency(currency)
     if node is not None and node not in eco.nodes:
         raise UsageError(f"unknown node {node!r}{did_you_mean(node, eco.nodes)}")
     cm = compiled(eco)
-    layer = cm.layer(kind)
+    layer = cm.layer(currency)
     state = layer.cached("diagnosis", lambda: _Pass(eco, layer))
     if node is not None:
         row = cm.index[node]
         if not state.touched[row]:
             raise UsageError(
-                f"node {node!r} has no {kind} pipes or boundary flow; choose another currency="
+                f"node {node!r} has no {currency} pipes or boundary flow; choose another currency="
             )
         rows = np.array([row], np.int64)
     else:

@@ -6,9 +6,11 @@ import click
 
 from ecograph.analysis.diagnose import diagnose as run_diagnosis
 from ecograph.cli.main import (
+    Engine,
     FiniteFloatRange,
     cli,
     emit,
+    engine_options,
     format_option,
     kind_option,
     load_map,
@@ -31,7 +33,9 @@ def _share(name: str, default: float, text: str) -> click.Option:
 
 @cli.command(
     params=[
-        _share("narrow", 0.5, "narrow-pipe: max-flow below this share of what the feeders carry."),
+        _share(
+            "narrow", 0.5, "narrow-pipe: pipes in hold under this share of what feeders get."
+        ),
         _share("saturation", 0.9, "A pipe is full at this share of its capacity."),
         _share("giant", 0.9, "single-giant risk: Herfindahl index of origins per giant >= this."),
         _share("overuse", 0.5, "overuse: drawing more than this share of a pool's throughflow."),
@@ -42,6 +46,7 @@ def _share(name: str, default: float, text: str) -> click.Option:
 @click.option("--node", metavar="NODE", help="Diagnose this node only.")
 @kind_option
 @format_option
+@engine_options
 def diagnose(
     map_path: str,
     node: str | None,
@@ -52,6 +57,7 @@ def diagnose(
     giant: float,
     overuse: float,
     fit: float,
+    engine: Engine,
 ) -> None:
     """Why does each partner, producer and channel get the traffic it gets?
 
@@ -63,21 +69,26 @@ def diagnose(
     pool's throughflow), unprofitable (pays more for its pipes than it earns),
     no-monetisation (converts none of what it receives), else healthy. The
     single-giant risk (its traffic originates in one giant) is reported beside
-    the status. --format json adds the evidence.
+    the status. --format json adds the evidence. With --engine spark, only the
+    nodes whose status reachability decides (empty-pipe, blocked-pipe) are listed.
 
     Example: ecograph diagnose ecosystems/toutiao.yaml --node stool-maker
     """
-    eco = load_map(map_path)
-    result = run_diagnosis(
-        eco,
-        node=node,
-        kind=kind,
-        narrow=narrow,
-        saturation=saturation,
-        giant=giant,
-        overuse=overuse,
-        fit=fit,
-    )
+    if engine.spark:
+        from ecograph import spark
+
+        result = spark.diagnose(engine.load(map_path), currency=kind, node=node)
+    else:
+        result = run_diagnosis(
+            load_map(map_path),
+            node=node,
+            currency=kind,
+            narrow=narrow,
+            saturation=saturation,
+            giant=giant,
+            overuse=overuse,
+            fit=fit,
+        )
     if fmt == "table":
         rows = [
             {
