@@ -33,9 +33,7 @@ def _share(name: str, default: float, text: str) -> click.Option:
 
 @cli.command(
     params=[
-        _share(
-            "narrow", 0.5, "narrow-pipe: pipes in hold under this share of what feeders get."
-        ),
+        _share("narrow", 0.5, "narrow-pipe: pipes in hold under this share of what feeders get."),
         _share("saturation", 0.9, "A pipe is full at this share of its capacity."),
         _share("giant", 0.9, "single-giant risk: Herfindahl index of origins per giant >= this."),
         _share("overuse", 0.5, "overuse: drawing more than this share of a pool's throughflow."),
