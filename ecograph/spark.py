@@ -190,8 +190,8 @@ def session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> 
 
     Examples
     --------
-    >>> spark = session("local[1]")  # doctest: +SKIP
-    >>> spark.range(3).count()  # doctest: +SKIP
+    >>> spark = session("local[1]")
+    >>> spark.range(3).count()
     3
     """
     try:
@@ -316,7 +316,7 @@ def from_ecosystem(spark: Any, eco: Ecosystem) -> SparkMap:
     --------
     >>> import ecograph
     >>> eco = ecograph.loads("ecograph: 1\\nname: m\\nnodes: {a: {kind: pool}}")
-    >>> from_ecosystem(session(), eco).nodes.count()  # doctest: +SKIP
+    >>> from_ecosystem(session(), eco).nodes.count()
     1
     """
     from pyspark.sql import types as T
@@ -1048,8 +1048,8 @@ def node_sums(sm: SparkMap, currency: str = "traffic") -> NodeSums:
     ... nodes: {p: {kind: pool, inflow: 5}, a: {kind: partner, outflow: 5}}
     ... pipes: [{from: p, to: a, volume: 5}]
     ... ''')
-    >>> s = node_sums(from_ecosystem(session(), eco))  # doctest: +SKIP
-    >>> s.pipe_in.tolist(), s.imbalance.tolist()  # doctest: +SKIP
+    >>> s = node_sums(from_ecosystem(session(), eco))
+    >>> s.pipe_in.tolist(), s.imbalance.tolist()
     ([0.0, 5.0], [0.0, 0.0])
     """
     from pyspark.sql import functions as F
