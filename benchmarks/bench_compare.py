@@ -10,8 +10,9 @@
   pyarrow full outer join of the two pipe tables (``CompiledMap.to_arrow``) on their keys;
   ``diff`` structure alone (``--structure-only`` timing row) against the same join.
 
-Diagnosis is left out (``--no-diagnosis``): it runs a max-flow per narrow candidate and
-is not interactive at 100,000 partners (see RESULTS.md).
+Diagnosis is left out (``--no-diagnosis``) so that these rows time what-if and diff
+alone; the batched diagnosis of every node is timed by ``bench_diagnose.py`` (about 6x
+``flow`` at 100,000 partners, see RESULTS.md), once per map when it is included.
 
 With ``--process`` the map is also written as Parquet tables with a stub map, the scenario
 as a file, and one whole ``ecograph whatif MAP SCENARIO --no-diagnosis --format json``

@@ -263,8 +263,8 @@ class Scenario:
     def nodes_named(self) -> tuple[str, ...]:
         """Every node id a change names (removed, moved, set, added, ends of changed pipes).
 
-        Pipe keys are not resolved here; :func:`apply` reports the nodes of
-        changed pipes in the changed map's ``touched`` attribute.
+        Pipe keys are not resolved here: a changed pipe's ends are found when
+        :func:`apply` looks the key up in the map.
         """
         out: list[str] = []
         for change in self.changes:
