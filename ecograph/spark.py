@@ -1120,11 +1120,9 @@ def longtail(
     -------
     ecograph.analysis.longtail.LongTail
     """
-    from ecograph.analysis.longtail import summarise
+    from ecograph.analysis.longtail import check_kinds, summarise
 
-    unknown = [k for k in kinds if k not in NODE_KINDS]
-    if unknown:
-        raise UsageError(f"unknown node kind {unknown[0]!r}{did_you_mean(unknown[0], NODE_KINDS)}")
+    kinds = check_kinds(kinds)
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise UsageError(f"top must be a whole number >= 0, not {top!r}")
     sums = node_sums(sm, currency)
@@ -1280,28 +1278,9 @@ def flow(sm: SparkMap, *, currency: str = "traffic") -> Any:
 
 def _hops(sm: SparkMap, currency: str, source: str, limit: int | None) -> dict[str, int]:
     """Fewest open pipes from ``source`` to each node: one join per level."""
-    from pyspark.sql import functions as F
-
-    spark = sm.spark
     edges = _live(sm, currency).select("from", "to").distinct().persist()
-    seen = spark.createDataFrame([(source, 0)], "id string, hops long")
-    frontier = seen.select("id")
-    level = 0
-    while limit is None or level < limit:
-        step = (
-            frontier.join(edges, frontier["id"] == edges["from"])
-            .select(F.col("to").alias("id"))
-            .distinct()
-            .join(seen, "id", "left_anti")
-            .localCheckpoint()
-        )
-        if step.count() == 0:
-            break
-        level += 1
-        seen = seen.unionByName(step.withColumn("hops", F.lit(level).cast("long")))
-        seen = seen.localCheckpoint()
-        frontier = step
-    return {r["id"]: r["hops"] for r in seen.collect()}
+    start = sm.spark.createDataFrame([(source,)], "id string")
+    return {r["id"]: r["hops"] for r in _search(start, edges, limit).collect()}
 
 
 def _jacobi(
@@ -1453,15 +1432,11 @@ def centrality(
     """
     from pyspark.sql import functions as F
 
-    from ecograph.analysis.centrality import DEFAULT_ALPHA, PAGERANK_TOL, ranking
+    from ecograph.analysis.centrality import PAGERANK_TOL, checked_options, ranking
 
     if metric not in METRICS:
         raise UsageError(f"the Spark engine computes {', '.join(METRICS)}, not {metric!r}")
-    if top is not None and top < 1:
-        raise UsageError(f"top must be at least 1, got {top}")
-    alpha = DEFAULT_ALPHA if alpha is None else alpha
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must be between 0 and 1, got {alpha}")
+    alpha = checked_options(top, alpha)
     _check_currency(currency)
     spark = sm.spark
     with spark_errors():
@@ -1684,14 +1659,17 @@ _SHEET = ("received", "converted", "spend", "income", "capital_in", "capital_out
 # -- diagnose ------------------------------------------------------------------------------------
 
 
-def _reached(sm: SparkMap, starts: Any, edges: Any) -> Any:
-    """The nodes reachable from ``starts`` (a DataFrame of ``id``) along ``edges``
-    (``from``, ``to``): one join per level, the frontier only."""
+def _search(starts: Any, edges: Any, limit: int | None = None) -> Any:
+    """Breadth-first search by joins: the nodes reachable from ``starts`` (a DataFrame
+    of ``id``) along ``edges`` (``from``, ``to``) with their hop counts (``id``,
+    ``hops``), one join of the frontier per level, at most ``limit`` levels."""
     from pyspark.sql import functions as F
 
-    seen = starts.select("id").distinct().localCheckpoint()
-    frontier = seen
-    while True:
+    seen = starts.select("id").distinct().withColumn("hops", F.lit(0).cast("long"))
+    seen = seen.localCheckpoint()
+    frontier = seen.select("id")
+    level = 0
+    while limit is None or level < limit:
         step = (
             frontier.join(edges, frontier["id"] == edges["from"])
             .select(F.col("to").alias("id"))
@@ -1700,9 +1678,12 @@ def _reached(sm: SparkMap, starts: Any, edges: Any) -> Any:
             .localCheckpoint()
         )
         if step.count() == 0:
-            return seen
-        seen = seen.unionByName(step).localCheckpoint()
+            break
+        level += 1
+        seen = seen.unionByName(step.withColumn("hops", F.lit(level).cast("long")))
+        seen = seen.localCheckpoint()
         frontier = step
+    return seen
 
 
 def diagnose(sm: SparkMap, *, currency: str = "traffic", node: str | None = None) -> dict[str, Any]:
@@ -1736,8 +1717,8 @@ def diagnose(sm: SparkMap, *, currency: str = "traffic", node: str | None = None
         inflow = F.coalesce(F.col(f"inflow_{currency}"), F.lit(0.0))
         outflow = F.coalesce(F.col(f"outflow_{currency}"), F.lit(0.0))
         starts = sm.nodes.where(inflow > 0).select("id")
-        wet = _reached(sm, starts, open_edges.persist())
-        wet_all = _reached(sm, starts, all_edges)
+        wet = _search(starts, open_edges.persist()).select("id")
+        wet_all = _search(starts, all_edges).select("id")
         ends = all_edges.select(F.col("from").alias("id")).unionByName(
             all_edges.select(F.col("to").alias("id"))
         )

@@ -45,7 +45,7 @@ from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
 from ecograph.results import Result
 
-__all__ = ["METRICS", "PAGERANK_TOL", "Centrality", "centrality", "ranking"]
+__all__ = ["METRICS", "PAGERANK_TOL", "Centrality", "centrality", "checked_options", "ranking"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -472,11 +472,7 @@ def centrality(
         raise UsageError(f"samples applies to betweenness only, not to {metric}")
     if samples is not None and samples < 2:
         raise UsageError(f"samples must be at least 2, got {samples}")
-    if top is not None and top < 1:
-        raise UsageError(f"top must be at least 1, got {top}")
-    alpha = DEFAULT_ALPHA if alpha is None else alpha
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must be between 0 and 1, got {alpha}")
+    alpha = checked_options(top, alpha)
     lay = layer(eco, currency, by_group=by_group)
     values = _compute(metric, lay, samples=samples, seed=seed, alpha=alpha)
     return ranking(
@@ -489,6 +485,28 @@ def centrality(
         samples=samples,
         top=top,
     )
+
+
+def checked_options(top: int | None, alpha: float | None) -> float:
+    """Check ``top`` and ``alpha`` as :func:`centrality` takes them (any engine) and give
+    the damping to use.
+
+    Raises
+    ------
+    UsageError
+        ``top`` below 1, ``alpha`` outside (0, 1).
+
+    Examples
+    --------
+    >>> checked_options(10, None)
+    0.85
+    """
+    if top is not None and top < 1:
+        raise UsageError(f"top must be at least 1, got {top}")
+    alpha = DEFAULT_ALPHA if alpha is None else alpha
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must be between 0 and 1, got {alpha}")
+    return alpha
 
 
 def ranking(

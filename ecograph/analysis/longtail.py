@@ -71,6 +71,7 @@ FloatArray = npt.NDArray[np.float64]
 __all__ = [
     "DEFAULT_KINDS",
     "LongTail",
+    "check_kinds",
     "gini",
     "longtail",
     "received",
@@ -256,7 +257,19 @@ def gini(values: Sequence[float] | np.ndarray) -> float:
     return min(max(g, 0.0), (n - 1) / n)
 
 
-def _check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+def check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+    """The node kinds a long tail measures, checked (any engine), repeats dropped.
+
+    Raises
+    ------
+    UsageError
+        None given, or an unknown kind (with a did-you-mean hint).
+
+    Examples
+    --------
+    >>> check_kinds(["partner", "producer", "partner"])
+    ('partner', 'producer')
+    """
     if isinstance(kinds, str):
         kinds = (kinds,)
     chosen = tuple(dict.fromkeys(kinds))
@@ -383,7 +396,7 @@ def longtail(
     0.5
     """
     check_currency(currency)
-    chosen = _check_kinds(kinds)
+    chosen = check_kinds(kinds)
     if isinstance(top, bool) or not isinstance(top, int) or top < 0:
         raise UsageError(f"top must be a whole number >= 0, not {top!r}")
     if group is not None:
