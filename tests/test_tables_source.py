@@ -72,7 +72,7 @@ def test_example_maps_through_tables_give_the_same_answers(
     eco = ecograph.load(path)
     export(eco, tmp_path / "tables", fmt)
     assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == [
-        *(["map.csv"] if fmt == "csv" else []),  # the map's own fields, for import
+        "map.csv" if fmt == "csv" else "map.yaml",  # the map's own fields (import / load)
         f"nodes.{fmt}",
         f"pipes.{fmt}",
     ]
@@ -312,7 +312,7 @@ def test_export_parquet_and_import_a_stub(tmp_path: Path) -> None:
     source = str(ROOT / "ecosystems" / "alibaba.yaml")
     code, stdout, err = run("export", source, "-o", str(tmp_path / "pq"), "--format", "parquet")
     assert code == 0, err
-    assert "{nodes,pipes}.parquet" in stdout
+    assert "{nodes.parquet,pipes.parquet,map.yaml}" in stdout
     assert run("export", source, "-o", str(tmp_path / "csv"))[0] == 0
     out = tmp_path / "maps" / "alibaba.yaml"
     out.parent.mkdir()
@@ -323,7 +323,7 @@ def test_export_parquet_and_import_a_stub(tmp_path: Path) -> None:
     assert code == 0
     assert "note: the tables lie outside the map's folder" in err
     text = out.read_text("utf-8")
-    assert "tables:\n  nodes:\n  - ../csv/nodes.csv\n  pipes:\n  - ../csv/pipes.csv\n" in text
+    assert "tables:\n  nodes: [../csv/nodes.csv]\n  pipes: [../csv/pipes.csv]\n" in text
     assert "traffic: visits" in text and "nodes:\n  " not in text.split("tables:")[0]
     # the tables lie outside the stub's folder: read only when allowed, as includes are
     code, _, err = run("centrality", str(out), "--metric", "pagerank")

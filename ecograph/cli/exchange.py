@@ -179,7 +179,7 @@ def import_command(
     write_atomic(output, text.encode("utf-8"), inputs=[nodes_csv, pipes_csv])
     eco = result.ecosystem
     click.echo(one_line(f"{output}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes, valid"))
-    if stub and "\n  - ../" in text:
+    if stub and _outside(output, nodes_csv, pipes_csv):
         click.echo(
             one_line(
                 f"{output}: note: the tables lie outside the map's folder; commands read them "
@@ -189,11 +189,17 @@ def import_command(
         )
 
 
+def _relative(output: str, path: str) -> str:
+    """``path`` relative to the folder of the map ``output`` (``/`` separated)."""
+    base = Path(output).resolve().parent if output != "-" else Path.cwd()
+    return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
+
+
+def _outside(output: str, *paths: str) -> bool:
+    """Whether a table lies outside the folder of the map ``output``."""
+    return any(_relative(output, p).startswith("../") for p in paths)
+
+
 def _stub(output: str, nodes: str, pipes: str, eco: Ecosystem) -> str:
     """A map that names the tables (paths relative to the map's folder) instead of holding them."""
-    base = Path(output).resolve().parent if output != "-" else Path.cwd()
-
-    def relative(path: str) -> str:
-        return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
-
-    return tables_map(eco, relative(nodes), relative(pipes))
+    return tables_map(eco, _relative(output, nodes), _relative(output, pipes))
