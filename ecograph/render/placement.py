@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ecograph.render.drawing import DrawnNode
 
@@ -319,9 +319,7 @@ def place_labels(
         placed.add(box)
     out: list[PlacedLabel] = []
 
-    def place(
-        node: str, full: str, spots: Sequence[Callable[[float, float], Point]], group: bool
-    ) -> None:
+    def place(node: str, full: str, spots: Sequence[Any], group: bool) -> None:
         candidates = [shorten(full, LABEL_CHARS)]
         if shorten(full, SHORT_CHARS) != candidates[0]:
             candidates.append(shorten(full, SHORT_CHARS))
