@@ -312,26 +312,28 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
         )
     map_top = y + 8
 
-    # the map: drawing units to pixels, the whole map in view
-    if nodes:
-        x0 = min(n.x - size[n.id] for n in nodes)
-        x1 = max(n.x + size[n.id] for n in nodes)
-        y0 = min(n.y - size[n.id] for n in nodes)
-        y1 = max(n.y + size[n.id] for n in nodes)
-    else:
-        x0 = y0 = 0.0
-        x1 = y1 = 1.0
-    span_x, span_y = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
-    scale = min((map_w - 2 * _PAD) / span_x, (MAP_HEIGHT - 2 * _PAD) / span_y, 1.0)
-    map_h = span_y * scale + 2 * _PAD
+    # the map: drawing units to pixels, the whole map in view. Nodes and pipes shrink
+    # less than the distances between them (``grow``), so the margin makes room for
+    # the drawn nodes, their outlines and their labels.
+    xs, ys = [n.x for n in nodes] or [0.0], [n.y for n in nodes] or [0.0]
+    x0, y0 = min(xs), min(ys)
+    span_x, span_y = max(max(xs) - x0, 1.0), max(max(ys) - y0, 1.0)
+    big = max(size.values(), default=0.0)
+    rough = min(
+        (map_w - 2 * _PAD) / (span_x + 2 * big), (MAP_HEIGHT - 2 * _PAD) / (span_y + 2 * big)
+    )
+    grow = max(min(rough, 1.0), 0.3)
+    radius = {n.id: max(2.5, size[n.id] * grow) for n in nodes}
+    ring_pad = max(6.0, 16 * grow)
+    margin = _PAD + max(radius.values(), default=0.0) + ring_pad
+    scale = max(min((map_w - 2 * margin) / span_x, (MAP_HEIGHT - 2 * margin) / span_y, 1.0), 1e-3)
+    map_h = span_y * scale + 2 * margin
     off_x = (map_w - span_x * scale) / 2
-    grow = max(scale, 0.3)  # nodes and pipes shrink less than the distances between them
 
     def at(x: float, y: float) -> tuple[float, float]:
-        return off_x + (x - x0) * scale, map_top + _PAD + (y - y0) * scale
+        return off_x + (x - x0) * scale, map_top + margin + (y - y0) * scale
 
     centre = {n.id: at(n.x, n.y) for n in nodes}
-    radius = {n.id: max(2.5, size[n.id] * grow) for n in nodes}
     discs = {n.id: _Disc(*centre[n.id], radius[n.id]) for n in nodes}
     shown = {n.id: n for n in nodes}
 
@@ -340,9 +342,7 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
     for group in drawing.groups:
         if group.id not in shown or group.id in collapsed or drawing.layout == "flow":
             continue
-        ring = outline(
-            (discs[m] for m in (group.id, *group.members) if m in discs), pad=max(6.0, 16 * grow)
-        )
+        ring = outline((discs[m] for m in (group.id, *group.members) if m in discs), pad=ring_pad)
         if len(ring) >= 3:
             outlines[group.id] = ring
             color = shown[group.id].color
@@ -408,6 +408,11 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
         texts,
         outlines,
         measure,
+        # nodes are obstacles before the group names too: a name never covers a node
+        taken=[
+            (x - r * 0.8, y - r * 0.8, x + r * 0.8, y + r * 0.8)
+            for (x, y), r in ((centre[n.id], radius[n.id]) for n in nodes)
+        ],
         within=(0.0, map_top, float(map_w), map_top + map_h),
     )
     out.append(
