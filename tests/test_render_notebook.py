@@ -47,18 +47,16 @@ def node_titles(root: ET.Element) -> list[str]:
     out = []
     for g in root.iter(SVG + "g"):
         kids = list(g)
-        if kids and tag(kids[0]) == "title" and tag(kids[-1]) in ("circle", "rect", "polygon"):
-            if len(kids) == 2:  # a node: title + shape (a pipe has title, polyline, polygon)
-                out.append((kids[0].text or "").split("\n")[0])
+        # a node: title + shape (a pipe has title, polyline, polygon)
+        if len(kids) == 2 and tag(kids[0]) == "title" and tag(kids[1]) != "polyline":
+            out.append((kids[0].text or "").split("\n")[0])
     return out
 
 
 def labels(root: ET.Element) -> dict[str, str]:
     """Drawn label text per node id."""
     return {
-        t.get("data-node", ""): "".join(t.itertext()).removeprefix(
-            t.findtext(SVG + "title") or ""
-        )
+        t.get("data-node", ""): "".join(t.itertext()).removeprefix(t.findtext(SVG + "title") or "")
         for t in root.iter(SVG + "text")
         if t.get("data-node") is not None
     }
@@ -107,8 +105,11 @@ def test_every_example_is_well_formed_svg_with_every_node_and_pipe(path: Path) -
         assert shows(text, eco.nodes[node_id].label), (node_id, text)
     groups = {g for g in eco.nodes if eco.children(g)}
     assert groups <= drawn.keys()  # every group outline carries its name
-    biggest = sorted((n for n in nodes if n.id not in groups), key=lambda n: -n.size)[:3]
-    assert {n.id for n in biggest} <= drawn.keys()
+    # the biggest nodes are labelled first: the two biggest always, most of the ten biggest
+    # (on a crowded map a group's name may take the room of a big member's label)
+    biggest = [n.id for n in sorted(nodes, key=lambda n: -n.size) if n.id not in groups][:10]
+    assert set(biggest[:2]) <= drawn.keys()
+    assert len(drawn.keys() & set(biggest)) >= 0.8 * len(biggest)
     # header and footer
     texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
     assert texts[0] == eco.title
@@ -142,7 +143,7 @@ def test_positions_are_the_drawings_under_one_scale_and_shift() -> None:
 
 def test_hostile_text_is_shown_as_text_and_runs_nothing() -> None:
     hostile = {
-        "a": '<script>alert(1)</script>"\' & </text></svg><img src=x onerror=alert(2)>',
+        "a": "<script>alert(1)</script>\"' & </text></svg><img src=x onerror=alert(2)>",
         "b": "]]><!-- --> <![CDATA[ x ]]> \x01\x1f control",
         "c": "javascript:alert(3) {{7*7}} ${alert(4)}",
     }
@@ -152,7 +153,9 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing() -> None:
         "evil",
         title='</title><script>alert("t")</script>',
         nodes=nodes,
-        pipes=tuple(Pipe(f"u->{k}", "u", k, volume=1.0, label="<b onmouseover=x>") for k in hostile),
+        pipes=tuple(
+            Pipe(f"u->{k}", "u", k, volume=1.0, label="<b onmouseover=x>") for k in hostile
+        ),
     )
     svg = repr_html(eco)
     root = parse(svg)  # well-formed: nothing escaped its element
@@ -207,8 +210,10 @@ def test_a_rendered_file_shows_its_path_and_can_show_itself(tmp_path: Path) -> N
     view = parse(out._repr_html_())
     assert "".join(list(view.iter(SVG + "text"))[-1].itertext()).endswith(str(out.path))
     assert len(out._repr_html_()) * 6 < len(out.show()._repr_html_())
-    assert out.show(height=300)._repr_html_().startswith(
-        '<iframe sandbox="allow-scripts" style="width:100%;height:300px'
+    assert (
+        out.show(height=300)
+        ._repr_html_()
+        .startswith('<iframe sandbox="allow-scripts" style="width:100%;height:300px')
     )
 
 
@@ -278,7 +283,7 @@ def test_labels_in_chromium_never_overlap_and_stay_on_the_map(
     legend_x = svg["width"] - 210
     for b in boxes:
         assert b["px"] >= 11
-        assert 0 <= b["x"] and b["x"] + b["w"] <= legend_x, b  # never under the legend
+        assert b["x"] >= 0 and b["x"] + b["w"] <= legend_x, b  # never under the legend
         assert b["w"] > 0 and b["h"] > 0
     assert page.problems.errors == [] and page.problems.external == []
     page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)

@@ -269,9 +269,11 @@ def place_labels(
     """Name the group outlines, then label nodes from the largest down, never overlapping.
 
     As on the page: a group's name goes above its outline, else below it, else
-    inside its top; a node's label tries below its node, right, above, left,
-    first in full (up to :data:`LABEL_CHARS`), then shortened to
-    :data:`SHORT_CHARS`; with no room it is left out. Nodes are obstacles too.
+    inside its top, else left or right of it, else inside its bottom (a group
+    whose name finds no room is labelled as a node); a node's label tries below
+    its node, right, above, left, first in full (up to :data:`LABEL_CHARS`),
+    then shortened to :data:`SHORT_CHARS`; with no room it is left out. Nodes
+    are obstacles too.
 
     Parameters
     ----------
@@ -342,6 +344,8 @@ def place_labels(
     for group, ring in sorted(outlines.items(), key=lambda item: by_id[item[0]].depth):
         top = min(ring, key=lambda p: p[1])
         bottom = max(ring, key=lambda p: p[1])
+        left = min(ring, key=lambda p: p[0])
+        right = max(ring, key=lambda p: p[0])
         place(
             group,
             texts[group],
@@ -349,16 +353,20 @@ def place_labels(
                 lambda w, h, t=top: (t[0] - w / 2, t[1] - gap - h),
                 lambda w, h, b=bottom: (b[0] - w / 2, b[1] + gap),
                 lambda w, h, t=top: (t[0] - w / 2, t[1] + gap),
+                lambda w, h, p=left: (p[0] - gap - w, p[1] - h / 2),
+                lambda w, h, p=right: (p[0] + gap, p[1] - h / 2),
+                lambda w, h, b=bottom: (b[0] - w / 2, b[1] - gap - h),
             ],
             True,
         )
+    named = {label.id for label in out}
     for n in nodes:
         (cx, cy), r = centre[n.id], radius[n.id] * 0.8
         if r >= 1.5:
             placed.add((cx - r, cy - r, cx + r, cy + r))
     order = sorted(nodes, key=lambda n: (-radius[n.id], n.depth))
     for n in order[: max(LABEL_LIMIT, len(outlines))]:
-        if n.id in outlines:
+        if n.id in named:
             continue  # an expanded group: its outline carries the name
         (cx, cy), r = centre[n.id], radius[n.id]
         place(

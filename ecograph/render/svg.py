@@ -36,7 +36,7 @@ WIDTH = 960
 #: Width of the legend column at the right.
 LEGEND_WIDTH = 210
 #: Tallest the map area may be, in pixels.
-MAP_HEIGHT = 640
+MAP_HEIGHT = 760
 #: Size of node labels and group names.
 LABEL_PX = 11.0
 #: Fonts asked for: Arial's metrics first (what :func:`text_width` assumes), then CJK fonts.
@@ -50,6 +50,7 @@ HOW_TO_PAGE = 'Interactive page (search, collapse, zoom): ecograph.render(eco, "
 _BORDER = "#3d444d"
 _MUTED = "#59636e"
 _PAD = 36.0  # room around the map for labels
+_GROW = 0.22  # nodes are drawn at least this fraction of their size
 _LINE = 1.3  # line height, in ems
 
 # advance widths of printable ASCII (32..126) in Helvetica, regular and bold, 1/1000 em
@@ -322,7 +323,7 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
     rough = min(
         (map_w - 2 * _PAD) / (span_x + 2 * big), (MAP_HEIGHT - 2 * _PAD) / (span_y + 2 * big)
     )
-    grow = max(min(rough, 1.0), 0.3)
+    grow = max(min(rough, 1.0), _GROW)
     radius = {n.id: max(2.5, size[n.id] * grow) for n in nodes}
     ring_pad = max(6.0, 16 * grow)
     margin = _PAD + max(radius.values(), default=0.0) + ring_pad
