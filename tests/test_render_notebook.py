@@ -23,6 +23,7 @@ from ecograph.model import Ecosystem, Node, Pipe
 from ecograph.render import Drawing, describe, render, repr_html, to_html, to_svg
 from ecograph.render.collapse import carried_sizes, visible
 from ecograph.render.placement import LABEL_CHARS, SHORT_CHARS, shorten
+from ecograph.render.svg import EDGE_LIMIT
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "ecosystems").glob("*.yaml"))
@@ -311,3 +312,23 @@ def test_chinese_is_drawn_as_glyphs_in_chromium(opened: Any) -> None:
                      /[\\u4e00-\\u9fff]/g, '\\u{10FFFD}'); }"""
     )
     assert label.screenshot() not in (before, after)
+
+
+def test_above_the_pipe_budget_the_widest_are_drawn_and_the_view_says_so() -> None:
+    n = EDGE_LIMIT + 50
+    nodes = {"u": Node("u", "pool")} | {f"p{i}": Node(f"p{i}", "partner") for i in range(n)}
+    pipes = [Pipe(f"u->p{i}", "u", f"p{i}", volume=float(i + 1)) for i in range(n)]
+    pipes.append(Pipe("u->p0:blocked", "u", "p0", volume=None, status="blocked"))
+    eco = Ecosystem("wide", nodes=nodes, pipes=tuple(pipes))
+    drawing = describe(eco)
+    root = parse(to_svg(drawing))
+    drawn = [g for g in root.iter(SVG + "g") if g.find(SVG + "polyline") is not None]
+    assert len(drawn) == EDGE_LIMIT
+    # by hand: volumes 1..n, so the widest are the pipes to p(n-EDGE_LIMIT+1) .. p(n-1),
+    # plus the blocked pipe, which is always drawn
+    heads = {(g.findtext(SVG + "title") or "").split("\n")[0] for g in drawn}
+    wanted = {f"u → p{i}" for i in range(n - EDGE_LIMIT + 1, n)} | {"u → p0"}
+    assert heads == wanted
+    assert any("status: blocked" in (g.findtext(SVG + "title") or "") for g in drawn)
+    texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    assert any(f"draws the {EDGE_LIMIT:,} widest of those {n + 1:,} pipes" in t for t in texts)

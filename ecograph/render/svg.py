@@ -29,7 +29,7 @@ from ecograph.render.collapse import carried_sizes, visible
 from ecograph.render.drawing import Drawing, DrawnEdge, LegendEntry
 from ecograph.render.placement import outline, pipe_shape, place_labels, shorten
 
-__all__ = ["FONT_FAMILY", "HOW_TO_PAGE", "LABEL_PX", "WIDTH", "text_width", "to_svg"]
+__all__ = ["EDGE_LIMIT", "FONT_FAMILY", "HOW_TO_PAGE", "LABEL_PX", "WIDTH", "text_width", "to_svg"]
 
 #: Width of the view in pixels (it shrinks to fit a narrower cell).
 WIDTH = 960
@@ -37,6 +37,8 @@ WIDTH = 960
 LEGEND_WIDTH = 210
 #: Tallest the map area may be, in pixels.
 MAP_HEIGHT = 760
+#: Most pipes drawn: above it, the widest (blocked and bottleneck ones first), and a note.
+EDGE_LIMIT = 200
 #: Size of node labels and group names.
 LABEL_PX = 11.0
 #: Fonts asked for: Arial's metrics first (what :func:`text_width` assumes), then CJK fonts.
@@ -240,8 +242,9 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
     """The light view of a drawing: one SVG document, no script, a few tens of KB.
 
     A header (title, counts, period), the map as the page opens it (groups that
-    start collapsed are collapsed, drawn as big as what they carry), a legend,
-    and a footer saying how to get the interactive page.
+    start collapsed are collapsed, drawn as big as what they carry; at most
+    :data:`EDGE_LIMIT` pipes, the widest, and a note saying so), a legend, and
+    a footer saying how to get the interactive page.
 
     Parameters
     ----------
@@ -284,6 +287,13 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
     (False, True, False)
     """
     nodes, edges = visible(drawing)
+    shown_pipes = len(edges)
+    if len(edges) > EDGE_LIMIT:  # the widest, blocked and bottleneck pipes first
+        keep = sorted(
+            range(len(edges)),
+            key=lambda i: (-edges[i].bottleneck, -edges[i].blocked, -edges[i].width, i),
+        )[:EDGE_LIMIT]
+        edges = tuple(edges[i] for i in sorted(keep))
     collapsed = {g.id for g in drawing.groups if g.collapsed}
     members = {g.id: g.members for g in drawing.groups}
     carried = carried_sizes(drawing)
@@ -303,7 +313,7 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
         f"{drawing.map_nodes:,} nodes · {drawing.map_pipes:,} pipes · volumes per {drawing.period}"
     )
     if (len(nodes), len(edges)) != (drawing.map_nodes, drawing.map_pipes):
-        counts += f" · showing {len(nodes):,} nodes, {len(edges):,} pipes"
+        counts += f" · showing {len(nodes):,} nodes, {shown_pipes:,} pipes"
     header_lines = _wrap(counts, px, width - 20)
     y = top + 15 + 6
     for line in header_lines:
@@ -456,11 +466,19 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
     legend_bottom = ly + 6
 
     # footer
+    left_out = (
+        [
+            f"This view draws the {len(edges):,} widest of those {shown_pipes:,} pipes "
+            "(blocked and bottleneck pipes first); the interactive page draws them all."
+        ]
+        if len(edges) < shown_pipes
+        else []
+    )
     fy = max(map_top + map_h, legend_bottom) + 4
     lines = [
         *(
             part
-            for text in (drawing.size_text, drawing.width_text, *drawing.notes)
+            for text in (drawing.size_text, drawing.width_text, *drawing.notes, *left_out)
             for part in _wrap(text, px, width - 20)
         ),
     ]
