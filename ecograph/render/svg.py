@@ -180,24 +180,28 @@ def _title(first: str, rows: Iterable[tuple[str, str]]) -> str:
     return "<title>" + _text("\n".join(lines)) + "</title>"
 
 
-def _wrap(text: str, px: float, width: float) -> list[str]:
-    """``text`` broken into lines no wider than ``width`` (at spaces, else anywhere)."""
+def _wrap(text: str, px: float, width: float, *, bold: bool = False) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (at spaces, else anywhere); linear."""
     lines: list[str] = []
-    line = ""
+    line, line_w = "", 0.0
+    space = text_width(" ", px, bold=bold)
     for word in text.split(" "):
-        trial = f"{line} {word}" if line else word
-        if text_width(trial, px) <= width:
-            line = trial
+        w = text_width(word, px, bold=bold)
+        if line and line_w + space + w <= width:
+            line, line_w = f"{line} {word}", line_w + space + w
             continue
         if line:
             lines.append(line)
-        line = word
-        while text_width(line, px) > width and len(line) > 1:
-            cut = len(line) - 1
-            while cut > 1 and text_width(line[:cut], px) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
+        if w <= width:
+            line, line_w = word, w
+            continue
+        line, line_w = "", 0.0  # a word wider than a line is cut anywhere
+        for c in word:
+            cw = text_width(c, px, bold=bold)
+            if line and line_w + cw > width:
+                lines.append(line)
+                line, line_w = "", 0.0
+            line, line_w = line + c, line_w + cw
     if line:
         lines.append(line)
     return lines
@@ -305,10 +309,12 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
     px = LABEL_PX
     top = 10.0
     title = _text(drawing.title)
-    out.append(
-        f'<text x="10" y="{_n(top + 15)}" font-size="16" font-weight="bold" '
-        f'fill="#1f2328">{title}</text>'
-    )
+    for k, line in enumerate(_wrap(drawing.title, 16.0, width - 20, bold=True) or [""]):
+        out.append(
+            f'<text x="10" y="{_n(top + 15 + 20 * k)}" font-size="16" font-weight="bold" '
+            f'fill="#1f2328">{_text(line)}</text>'
+        )
+    top += 20 * k
     counts = (
         f"{drawing.map_nodes:,} nodes · {drawing.map_pipes:,} pipes · volumes per {drawing.period}"
     )
