@@ -22,7 +22,8 @@ import ecograph
 from ecograph.model import Ecosystem, Node, Pipe
 from ecograph.render import Drawing, describe, render, repr_html, to_html, to_svg
 from ecograph.render.collapse import carried_sizes, visible
-from ecograph.render.placement import LABEL_CHARS, SHORT_CHARS, shorten
+from ecograph.render.drawing import DrawnNode
+from ecograph.render.placement import LABEL_CHARS, SHORT_CHARS, place_labels, shorten
 from ecograph.render.svg import EDGE_LIMIT
 
 ROOT = Path(__file__).parent.parent
@@ -332,3 +333,44 @@ def test_above_the_pipe_budget_the_widest_are_drawn_and_the_view_says_so() -> No
     assert any("status: blocked" in (g.findtext(SVG + "title") or "") for g in drawn)
     texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
     assert any(f"draws the {EDGE_LIMIT:,} widest of those {n + 1:,} pipes" in t for t in texts)
+
+
+def test_placed_labels_never_overlap_each_other_nodes_or_the_bounds() -> None:
+    # seeded random crowds of nodes; every pair of results checked, none trusted
+    rng = np.random.default_rng(7)
+    for trial in range(20):
+        count = int(rng.integers(5, 120))
+        nodes = [
+            DrawnNode(f"n{i}", f"node {i} " + "x" * int(rng.integers(0, 30)), "partner",
+                      None, 0, 0.0, 0.0, float(rng.uniform(3, 20)), None, "#009E73", "dot")
+            for i in range(count)
+        ]  # fmt: skip
+        centre = {n.id: (float(rng.uniform(0, 600)), float(rng.uniform(0, 400))) for n in nodes}
+        radius = {n.id: n.size for n in nodes}
+        bounds = (-20.0, -20.0, 620.0, 420.0)
+        placed = place_labels(
+            nodes,
+            centre,
+            radius,
+            {n.id: n.label for n in nodes},
+            {},
+            lambda text, bold: (6.0 * len(text), 12.0),
+            within=bounds,
+        )
+        boxes = [(p.x, p.y, p.x + p.width, p.y + p.height) for p in placed]
+        for i, a in enumerate(boxes):
+            assert (
+                bounds[0] <= a[0] and a[2] <= bounds[2] and bounds[1] <= a[1] and a[3] <= bounds[3]
+            )
+            for b in boxes[i + 1 :]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), trial
+            for n in nodes:  # no label covers the middle of a node
+                (x, y), r = centre[n.id], radius[n.id] * 0.8
+                if r >= 1.5:
+                    assert not (a[0] < x + r and x - r < a[2] and a[1] < y + r and y - r < a[3])
+        for p in placed:
+            assert shows(p.text, p.full) and p.width == 6.0 * len(p.text)
+        # most important first: labels come in order of node size, and most nodes get one
+        sizes = [radius[p.id] for p in placed]
+        assert sizes == sorted(sizes, reverse=True)
+        assert len(placed) >= min(count, 10) // 2
