@@ -432,15 +432,23 @@ def to_svg(drawing: Drawing, *, footer: str | None = None, width: int = WIDTH) -
         ],
         within=(0.0, map_top, float(map_w), map_top + map_h),
     )
+    # a white halo under every label (drawn as its own text: a renderer that drops
+    # paint-order would paint a stroke over the letters), then the labels
     out.append(
-        f'<g font-size="{_n(px)}" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
+        f'<g font-size="{_n(px)}" fill="#ffffff" stroke="#ffffff" stroke-width="3" '
         'stroke-linejoin="round">'
     )
     for label in placed:
         weight = ' font-weight="bold"' if label.group else ""
+        out.append(
+            f'<text x="{_n(label.x)}" y="{_n(label.y + px)}"{weight}>{_text(label.text)}</text>'
+        )
+    out.append(f'</g><g font-size="{_n(px)}">')
+    for label in placed:
+        weight = ' font-weight="bold"' if label.group else ""
         full = f"<title>{_text(label.full)}</title>" if label.text != label.full else ""
         out.append(
-            f'<text x="{_n(label.x)}" y="{_n(label.y + px * 1.0)}" fill="{label.color}"{weight} '
+            f'<text x="{_n(label.x)}" y="{_n(label.y + px)}" fill="{label.color}"{weight} '
             f'data-node="{_text(label.id)}">{full}{_text(label.text)}</text>'
         )
     out.append("</g>")
