@@ -7,6 +7,7 @@ positions against the drawing) and in headless Chromium (label boxes from
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -24,7 +25,7 @@ from ecograph.render import Drawing, describe, render, repr_html, to_html, to_sv
 from ecograph.render.collapse import carried_sizes, visible
 from ecograph.render.drawing import DrawnNode
 from ecograph.render.placement import LABEL_CHARS, SHORT_CHARS, place_labels, shorten
-from ecograph.render.svg import EDGE_LIMIT
+from ecograph.render.svg import EDGE_LIMIT, FONT_FAMILY
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "ecosystems").glob("*.yaml"))
@@ -231,7 +232,7 @@ def test_the_ecosystem_shows_the_light_view() -> None:
 def opened(browser: Any, tmp_path: Path) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def opener(drawing: Drawing, name: str) -> Any:
+    def opener(drawing: Drawing, name: str, family: str | None = None) -> Any:
         context = browser.new_context(viewport={"width": 1000, "height": 900})
         contexts.append(context)
         page = context.new_page()
@@ -239,9 +240,14 @@ def opened(browser: Any, tmp_path: Path) -> Iterator[Any]:
         problems.external, problems.errors, problems.dialogs = [], [], []
         watch(page, problems)
         path = tmp_path / f"{name}.html"
+        svg = to_svg(drawing)
+        if family is not None:  # as drawn where the first fonts asked for are missing
+            svg = svg.replace(
+                f'font-family="{html.escape(FONT_FAMILY)}"', f'font-family="{family}"'
+            )
+            assert family in svg
         path.write_text(
-            "<!DOCTYPE html><meta charset=utf-8><body style='margin:0'>" + to_svg(drawing),
-            encoding="utf-8",
+            "<!DOCTYPE html><meta charset=utf-8><body style='margin:0'>" + svg, encoding="utf-8"
         )
         page.goto(path.as_uri())
         page.problems = problems
@@ -272,12 +278,13 @@ def overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.parametrize("family", [None, "DejaVu Sans, Noto Sans CJK SC"], ids=["asked", "dejavu"])
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_labels_in_chromium_never_overlap_and_stay_on_the_map(
-    path: Path, opened: Any, tmp_path: Path
+    path: Path, family: str | None, opened: Any, tmp_path: Path
 ) -> None:
     drawing = describe(ecograph.load(path))
-    page = opened(drawing, path.stem)
+    page = opened(drawing, path.stem, family)
     boxes = page.evaluate(BOXES)
     assert len(boxes) >= min(len(visible(drawing)[0]) // 2, 20)
     assert overlapping(boxes) == []

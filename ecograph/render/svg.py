@@ -10,9 +10,10 @@ its tooltip as an SVG ``<title>`` (shown on hover). It holds no script, no
 event handler and no link, so it shows the same in an untrusted notebook, on
 GitHub or nbviewer, and can run nothing; every text from the map is escaped.
 
-Text is measured without a browser, from the advance widths of Helvetica
-(metric-compatible with Arial and Liberation Sans, the first fonts the SVG
-asks for) and one em for wide East Asian characters, with a small margin.
+Text is measured without a browser: ASCII from the wider of Helvetica's
+(metric-compatible with Arial and Liberation Sans, the first fonts the SVG asks
+for) and DejaVu Sans' advance widths, one em for wide East Asian characters,
+with a small margin.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ MAP_HEIGHT = 760
 EDGE_LIMIT = 200
 #: Size of node labels and group names.
 LABEL_PX = 11.0
-#: Fonts asked for: Arial's metrics first (what :func:`text_width` assumes), then CJK fonts.
+#: Fonts asked for: Arial's metrics first (:func:`text_width` allows for DejaVu's), then CJK.
 FONT_FAMILY = (
     "Arial, Helvetica, 'Liberation Sans', 'Noto Sans CJK SC', 'Noto Sans SC', "
     "'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
@@ -55,22 +56,24 @@ _PAD = 36.0  # room around the map for labels
 _GROW = 0.22  # nodes are drawn at least this fraction of their size
 _LINE = 1.3  # line height, in ems
 
-# advance widths of printable ASCII (32..126) in Helvetica, regular and bold, 1/1000 em
+# advance widths of printable ASCII (32..126), regular and bold, 1/1000 em: the wider of
+# Helvetica's (Arial, Liberation Sans) and DejaVu Sans' (the usual fallback on Linux), so a
+# label measured here is never narrower than drawn with either
 _REGULAR = (
-    278, 278, 355, 556, 556, 889, 667, 222, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,
-    722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
-    667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 222, 556, 556, 500, 556, 556, 278, 556,
-    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,
-    500, 334, 260, 334, 584,
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
+    636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 556, 1015, 684, 686, 722,
+    770, 667, 611, 778, 752, 295, 500, 667, 557, 863, 748, 787, 667, 787, 722, 667, 611, 732,
+    684, 989, 685, 667, 685, 390, 337, 390, 838, 556, 500, 613, 635, 550, 635, 615, 352, 635,
+    634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
+    525, 636, 337, 636, 838,
 )  # fmt: skip
 _BOLD = (
-    278, 333, 474, 556, 556, 889, 722, 278, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722,
-    722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722,
-    667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 278, 556, 611, 556, 611, 556, 333, 611,
-    611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556,
-    500, 389, 280, 389, 584,
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696,
+    696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 611, 1000, 774, 762, 734,
+    830, 683, 683, 821, 837, 372, 556, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812,
+    774, 1103, 771, 724, 725, 457, 365, 457, 838, 556, 500, 675, 716, 593, 716, 678, 435, 716,
+    712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652,
+    582, 712, 365, 712, 838,
 )  # fmt: skip
 # characters XML 1.0 does not allow (they would make the SVG unreadable as XML)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -79,13 +82,14 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 def text_width(text: str, px: float, *, bold: bool = False) -> float:
     """Estimated width of ``text`` drawn at ``px`` pixels, with a 4 % margin.
 
-    ASCII from Helvetica's advance widths; wide and full-width East Asian
-    characters one em; combining marks nothing; anything else 0.65 em.
+    ASCII from the wider of Helvetica's and DejaVu Sans' advance widths; wide
+    and full-width East Asian characters one em; combining marks nothing;
+    anything else 0.65 em.
 
     Examples
     --------
-    >>> round(text_width("Taobao", 10.0), 1)  # (611 + 5 * 556) / 1000 * 10 * 1.04
-    35.3
+    >>> round(text_width("Taobao", 10.0), 1)  # (611 + 613 + 612 + 635 + 613 + 612) / 100 * 1.04
+    38.4
     >>> text_width("淘宝", 10.0)
     20.8
     """
