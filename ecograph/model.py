@@ -560,7 +560,7 @@ class Ecosystem:
         return found
 
     def _repr_html_(self) -> str:
-        """Show the map inline in Jupyter (an interactive, self-contained drawing)."""
+        """Show the map inline in Jupyter: its light view (an SVG with no script)."""
         return str(_view("html")(self))
 
     def summary(self) -> dict[str, Any]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 import ecograph
+from ecograph.render import describe, to_html
 
 NOTEBOOK = Path(__file__).parent.parent / "docs" / "analyst.ipynb"
+MAP = Path(__file__).parent.parent / "ecosystems" / "alibaba.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +45,40 @@ def test_the_chart_is_drawn(executed: nbformat.NotebookNode) -> None:
         o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]
     assert len(images) == 1
+
+
+#: Most a cell that shows a map may add to the notebook (the page it used to embed: 640 KB).
+MAP_DISPLAY_BOUND = 60_000
+
+
+def _map_displays(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    return [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("data", {}).get("text/html", "").lstrip().startswith("<svg")
+    ]
+
+
+def test_showing_the_map_adds_its_light_view_not_the_page(executed: nbformat.NotebookNode) -> None:
+    displays = _map_displays(executed)
+    assert len(displays) == 1
+    shown = displays[0]
+    assert set(shown["data"]) == {"text/html", "text/plain"}  # one drawing, not two
+    svg = shown["data"]["text/html"]
+    root = ET.fromstring(svg)
+    assert not [el.tag for el in root.iter() if el.tag.endswith(("script", "foreignObject"))]
+    assert len(json.dumps(shown).encode()) < MAP_DISPLAY_BOUND
+    # the page the same map used to embed is more than ten times as big
+    page = to_html(describe(ecograph.load(MAP)))
+    assert len(page.encode()) > 10 * len(json.dumps(shown).encode())
+
+
+def test_the_stored_notebook_holds_the_light_view(executed: nbformat.NotebookNode) -> None:
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    displays = _map_displays(stored)
+    assert len(displays) == 1 and len(json.dumps(displays[0]).encode()) < MAP_DISPLAY_BOUND
+    assert NOTEBOOK.stat().st_size < 150_000
 
 
 def test_the_join_holds_the_hand_computed_sheet(executed: nbformat.NotebookNode) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import importlib
 import json
 import math
@@ -642,19 +643,25 @@ def test_static_png_and_svg(tmp_path: Path) -> None:
 def test_the_result_is_path_like_and_shows_in_a_notebook(tmp_path: Path) -> None:
     out = render(tiny(), tmp_path / "m.html")
     assert isinstance(out, Rendered) and os.fspath(out) == str(tmp_path / "m.html")
-    frame = out._repr_html_()
+    view = out._repr_html_()  # the light view, saying where the page is
+    assert view.startswith("<svg") and "<script" not in view
+    assert html.escape(str(out.path)) in view
+    frame = out.show()._repr_html_()  # the page itself, on request
     assert frame.startswith('<iframe sandbox="allow-scripts"')
     assert "<script" not in frame  # the page is an escaped attribute value
     assert "&lt;script" in frame
-    picture = render(tiny(), tmp_path / "m.png", format="png")._repr_html_()
-    assert picture.startswith('<img alt="ecosystem map" src="data:image/png;base64,')
+    png = render(tiny(), tmp_path / "m.png", format="png")
+    assert png._repr_html_().startswith("<svg")
+    assert (
+        png.show()._repr_html_().startswith('<img alt="ecosystem map" src="data:image/png;base64,')
+    )
 
 
 def test_repr_html_of_an_ecosystem() -> None:
     from ecograph.render import repr_html
 
     text = repr_html(ecograph.loads(EVIL_MAP))
-    assert text.startswith("<iframe") and "<img" not in text and "<script" not in text
+    assert text.startswith("<svg") and "<img" not in text and "<script" not in text
 
 
 def test_vendored_vis_network_is_pyviss_copy_unchanged() -> None:

@@ -3,6 +3,7 @@
 :func:`describe` decides what is drawn (a frozen :class:`Drawing`, plain data
 that tests read without a browser); :func:`to_html` turns a drawing into one
 HTML page that needs no network; :func:`to_image` into a PNG or SVG picture;
+:func:`to_svg` into the light view a notebook shows (an SVG with no script);
 :func:`render` does it all and writes the file atomically.
 
 Examples
@@ -29,7 +30,8 @@ Examples
 from ecograph.render.describe import DEFAULT_MAX_NODES, describe
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Fold, Group, LegendEntry
 from ecograph.render.html import to_html
-from ecograph.render.output import FORMATS, Rendered, frame, render, repr_html
+from ecograph.render.output import FORMATS, Embedded, Rendered, frame, render, repr_html
+from ecograph.render.svg import to_svg
 
 
 def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
@@ -45,6 +47,7 @@ __all__ = [
     "Drawing",
     "DrawnEdge",
     "DrawnNode",
+    "Embedded",
     "Fold",
     "Group",
     "LegendEntry",
@@ -55,4 +58,5 @@ __all__ = [
     "repr_html",
     "to_html",
     "to_image",
+    "to_svg",
 ]

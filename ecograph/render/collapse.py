@@ -11,13 +11,14 @@ static picture uses this module for the groups that start collapsed.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 
 from ecograph.render import style
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode
 from ecograph.render.layout import curves_apart
 
-__all__ = ["visible"]
+__all__ = ["carried_sizes", "visible"]
 
 
 def visible(
@@ -112,3 +113,32 @@ def visible(
         e if e.curve == c else dataclasses.replace(e, curve=c)
         for e, c in zip(edges, curves, strict=True)
     )
+
+
+def carried_sizes(drawing: Drawing) -> dict[str, float]:
+    """How big each group is drawn when collapsed: as big as what it carries.
+
+    The page's rule: a collapsed group's area is its own plus its members'
+    (each drawn at its size), its radius at most five times its own size and
+    at most 80.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node
+    >>> from ecograph.render import describe
+    >>> d = describe(Ecosystem("m", nodes={"s": Node("s", "sub-ecosystem"),
+    ...     "a": Node("a", "partner", parent="s"), "b": Node("b", "partner", parent="s")}))
+    >>> [n.size for n in d.nodes]
+    [20.0, 11.0, 11.0]
+    >>> round(carried_sizes(d)["s"], 3)  # sqrt(20**2 + 11**2 + 11**2)
+    25.338
+    """
+    size = {n.id: n.size for n in drawing.nodes}
+    return {
+        g.id: min(
+            math.sqrt(size[g.id] ** 2 + sum(size[m] ** 2 for m in g.members)),
+            5 * size[g.id],
+            80.0,
+        )
+        for g in drawing.groups
+    }

@@ -3,6 +3,12 @@
 The file is written whole to a temporary file beside the target and moved into
 place (:func:`ecograph._io.write_atomic`): a failure leaves any previous file
 as it was. The map itself is only read.
+
+In a notebook a map, and the result of :func:`render`, show as the light view
+(:func:`ecograph.render.svg.to_svg`: a few tens of KB of SVG, no script), not
+the interactive page, which would put its drawing library (about 600 KB) into
+every cell that shows a map. :meth:`Rendered.show` embeds the written file
+itself, for those who want the interactive page inline.
 """
 
 from __future__ import annotations
@@ -21,15 +27,31 @@ from ecograph.model import Ecosystem, register_view
 from ecograph.render.describe import DEFAULT_MAX_NODES, describe
 from ecograph.render.drawing import Drawing
 from ecograph.render.html import to_html
+from ecograph.render.svg import to_svg
 
-__all__ = ["FORMATS", "Rendered", "frame", "render", "repr_html"]
+__all__ = ["FORMATS", "Embedded", "Rendered", "frame", "render", "repr_html"]
 
 FORMATS = ("html", "png", "svg")
 
 
 @dataclass(frozen=True)
+class Embedded:
+    """HTML that a notebook shows as it is (what :meth:`Rendered.show` returns).
+
+    Attributes
+    ----------
+    html : str
+    """
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """The file :func:`render` wrote. Path-like; Jupyter shows the map inline.
+    """The file :func:`render` wrote. Path-like; Jupyter shows the light view of the map.
 
     Attributes
     ----------
@@ -57,7 +79,35 @@ class Rendered:
         )
 
     def _repr_html_(self) -> str:
-        return frame(self.path.read_bytes(), self.format)
+        if self.format == "html":
+            footer = f"Interactive page (open it in a browser, or .show() it here): {self.path}"
+        else:
+            footer = f"Picture: {self.path} (.show() shows it here)"
+        return to_svg(self.drawing, footer=footer)
+
+    def show(self, *, height: int = 640) -> Embedded:
+        """The written file itself, inline in a notebook: the interactive page, or the picture.
+
+        The page goes into a sandboxed frame (see :func:`frame`); it carries
+        its drawing library, so the notebook grows by the page's size (about
+        600 KB) each time. Displaying the :class:`Rendered` itself shows the
+        light view instead.
+
+        Parameters
+        ----------
+        height : int, default 640
+            Height of the page's frame, in pixels.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from ecograph.model import Ecosystem, Node
+        >>> out = render(Ecosystem("m", nodes={"a": Node("a", "pool")}),
+        ...              pathlib.Path(tempfile.mkdtemp()) / "m.html")
+        >>> out.show()._repr_html_().startswith('<iframe sandbox="allow-scripts"')
+        True
+        """
+        return Embedded(frame(self.path.read_bytes(), self.format, height=height))
 
 
 def frame(content: bytes, fmt: str = "html", *, height: int = 640) -> str:
@@ -116,7 +166,8 @@ def render(
     Returns
     -------
     Rendered
-        Path-like; shows the map inline in Jupyter.
+        Path-like; Jupyter shows the light view of the map and the file's
+        path; :meth:`Rendered.show` shows the file itself.
 
     Raises
     ------
@@ -163,17 +214,21 @@ def render(
 
 
 def repr_html(eco: Ecosystem) -> str:
-    """The map as a notebook shows it: its page in a sandboxed frame.
+    """The map as a notebook shows it: its light view, an inline SVG with no script.
 
-    For ``Ecosystem._repr_html_``.
+    For ``Ecosystem._repr_html_``: a few tens of KB per cell instead of the
+    page's 600 KB or more (see :func:`ecograph.render.svg.to_svg`). The
+    interactive page is one call away: ``ecograph.render(eco, "map.html")``,
+    then ``.show()`` on the result to embed it.
 
     Examples
     --------
     >>> from ecograph.model import Ecosystem, Node
-    >>> repr_html(Ecosystem("m", nodes={"a": Node("a", "pool")})).startswith("<iframe")
-    True
+    >>> view = repr_html(Ecosystem("m", nodes={"a": Node("a", "pool")}))
+    >>> view.startswith("<svg"), "<script" in view
+    (True, False)
     """
-    return frame(to_html(describe(eco)).encode("utf-8"), "html")
+    return to_svg(describe(eco))
 
 
 register_view("html", repr_html)

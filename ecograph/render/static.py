@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -25,6 +24,8 @@ from ecograph.errors import EcographWarning, UsageError
 from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
+from ecograph.render.placement import outline as group_outline
+from ecograph.render.placement import pipe_shape, place_labels
 
 __all__ = [
     "FORMATS",
@@ -55,8 +56,6 @@ CJK_FONTS = (
     "Droid Sans Fallback",
     "AR PL UMing CN",
 )
-#: At most this many nodes are tried for a label, the largest first.
-LABEL_LIMIT = 300
 
 
 class GlyphWarning(EcographWarning):
@@ -215,27 +214,6 @@ def picture_style() -> Iterator[None]:
         yield
 
 
-def _hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    pts = sorted(set(points))
-    if len(pts) < 3:
-        return pts
-
-    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower: list[tuple[float, float]] = []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    upper: list[tuple[float, float]] = []
-    for p in reversed(pts):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    return lower[:-1] + upper[:-1]
-
-
 def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     """Draw a drawing as a PNG or SVG image.
 
@@ -316,17 +294,8 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
     for group in drawing.groups:
         if group.id not in shown or group.id in collapsed or drawing.layout == "flow":
             continue
-        ring = []
-        for member in (group.id, *group.members):
-            node = shown.get(member)
-            if node is None:
-                continue
-            r = node.size + 16
-            ring += [
-                (node.x + r * math.cos(k * math.pi / 6), node.y + r * math.sin(k * math.pi / 6))
-                for k in range(12)
-            ]
-        outline = _hull(ring)
+        members = (group.id, *group.members)
+        outline = group_outline(shown[m] for m in members if m in shown)
         if len(outline) >= 3:
             outlines[group.id] = outline
             ax.add_patch(
@@ -344,7 +313,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
     lines, tips, line_colors, tip_colors, widths, dashes, marks = [], [], [], [], [], [], []
     for edge in edges:
         a, b = shown[edge.source], shown[edge.target]
-        shape = _pipe(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
+        shape = pipe_shape(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
         if shape is None:
             continue
         line, tip, middle = shape
@@ -421,55 +390,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
         for n in nodes
     }
     radius = {n.id: n.size * points_per_unit * fig.dpi / 72.0 for n in nodes}
-    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines, shown)
-
-
-#: A label longer than this many characters is shortened with an ellipsis.
-LABEL_CHARS = 24
-#: The shorter text tried when the full one has no room.
-SHORT_CHARS = 10
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels
-
-
-def shorten(text: str, chars: int) -> str:
-    """``text`` cut to ``chars`` characters, the last one an ellipsis when cut.
-
-    Examples
-    --------
-    >>> shorten("淘宝搜索与推荐 Taobao search", 8)
-    '淘宝搜索与推荐…'
-    >>> shorten("short", 8)
-    'short'
-    """
-    if len(text) <= chars:
-        return text
-    return text[: chars - 1].rstrip() + "\u2026"
-
-
-class _Placed:
-    """Boxes already taken, in a grid of cells so a test looks only at its neighbours."""
-
-    def __init__(self, cell: float = 64.0) -> None:
-        self.cell = cell
-        self.grid: dict[tuple[int, int], list[Box]] = {}
-
-    def _cells(self, b: Box) -> Iterator[tuple[int, int]]:
-        c = self.cell
-        for gx in range(math.floor(b[0] / c), math.floor(b[2] / c) + 1):
-            for gy in range(math.floor(b[1] / c), math.floor(b[3] / c) + 1):
-                yield gx, gy
-
-    def free(self, b: Box) -> bool:
-        for key in self._cells(b):
-            for o in self.grid.get(key, ()):
-                if b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3]:
-                    return False
-        return True
-
-    def add(self, b: Box) -> None:
-        for key in self._cells(b):
-            self.grid.setdefault(key, []).append(b)
+    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines)
 
 
 def _place_labels(
@@ -479,13 +400,11 @@ def _place_labels(
     texts: dict[str, str],
     radius: dict[str, float],
     outlines: dict[str, list[tuple[float, float]]],
-    shown: dict[str, DrawnNode],
 ) -> list[Any]:
-    """Name the group outlines, then label nodes from the largest down, never overlapping.
+    """Place the labels by :func:`ecograph.render.placement.place_labels`; the text artists.
 
-    As on the page: a label tries below its node, right, above, left, first in
-    full (up to :data:`LABEL_CHARS`), then shortened; with no room it is left
-    out. Nodes are obstacles too. Returns the text artists drawn.
+    Display pixels point up; the placement works with y down, so y is negated
+    on the way in and out.
     """
     from matplotlib.text import Text
 
@@ -493,150 +412,44 @@ def _place_labels(
     to_px = ax.transData.transform
     from_px = ax.transData.inverted().transform
     probe = Text(0, 0, "", figure=fig, fontsize=7)
-    sizes: dict[tuple[str, bool], tuple[float, float]] = {}
 
+    @functools.cache
     def measure(text: str, bold: bool) -> tuple[float, float]:
-        key = (text, bold)
-        if key not in sizes:
-            probe.set_text(text)
-            probe.set_fontweight("bold" if bold else "normal")
-            extent = probe.get_window_extent(renderer)
-            sizes[key] = (extent.width, extent.height)
-        return sizes[key]
+        probe.set_text(text)
+        probe.set_fontweight("bold" if bold else "normal")
+        extent = probe.get_window_extent(renderer)
+        return extent.width, extent.height
 
-    placed = _Placed()
-    drawn: list[Any] = []
-    gap = 2.0
+    def down(point: Any) -> tuple[float, float]:
+        x, y = to_px(point)
+        return float(x), -float(y)
 
-    def place(full: str, spots: Sequence[Any], bold: bool, color: str) -> bool:
-        candidates = [shorten(full, LABEL_CHARS)]
-        if shorten(full, SHORT_CHARS) != candidates[0]:
-            candidates.append(shorten(full, SHORT_CHARS))
-        for text in candidates:
-            w, h = measure(text, bold)
-            for spot in spots:
-                x0, y0 = spot(w, h)
-                box = (x0 - 1, y0 - 1, x0 + w + 1, y0 + h + 1)
-                if placed.free(box):
-                    placed.add(box)
-                    x, y = from_px((x0, y0))
-                    drawn.append(
-                        ax.text(
-                            x,
-                            y,
-                            text,
-                            ha="left",
-                            va="bottom",
-                            fontsize=7,
-                            fontweight="bold" if bold else "normal",
-                            color=color,
-                            zorder=4,
-                            clip_on=False,
-                        )
-                    )
-                    return True
-        return False
-
-    # group names: above the outline's top, else below its bottom, else inside its top
-    for group, outline in sorted(outlines.items(), key=lambda item: shown[item[0]].depth):
-        px = [tuple(to_px(p)) for p in outline]
-        top = max(px, key=lambda p: p[1])  # display y points up
-        bottom = min(px, key=lambda p: p[1])
-        place(
-            shown[group].label,
-            [
-                lambda w, h, t=top: (t[0] - w / 2, t[1] + gap),
-                lambda w, h, b=bottom: (b[0] - w / 2, b[1] - gap - h),
-                lambda w, h, t=top: (t[0] - w / 2, t[1] - gap - h),
-            ],
-            True,
-            _shade(shown[group].color),
+    labels = place_labels(
+        nodes,
+        {n.id: down((n.x, n.y)) for n in nodes},
+        radius,
+        texts,
+        {g: [down(p) for p in ring] for g, ring in outlines.items()},
+        measure,
+    )
+    return [
+        ax.text(
+            *from_px((label.x, -(label.y + label.height))),
+            label.text,
+            ha="left",
+            va="bottom",
+            fontsize=7,
+            fontweight="bold" if label.group else "normal",
+            color=label.color,
+            zorder=4,
+            clip_on=False,
         )
-    centre = {n.id: tuple(to_px((n.x, n.y))) for n in nodes}
-    for n in nodes:
-        c, r = centre[n.id], radius[n.id] * 0.8
-        if r >= 1.5:
-            placed.add((c[0] - r, c[1] - r, c[0] + r, c[1] + r))
-    order = sorted(nodes, key=lambda n: (-n.size, n.depth))[: max(LABEL_LIMIT, len(outlines))]
-    for n in order:
-        if n.id in outlines:
-            continue  # an expanded group: its outline carries the name
-        (cx, cy), r = centre[n.id], radius[n.id]
-        place(
-            texts[n.id],
-            [
-                lambda w, h, cx=cx, cy=cy, r=r: (cx - w / 2, cy - r - gap - h),
-                lambda w, h, cx=cx, cy=cy, r=r: (cx + r + gap, cy - h / 2),
-                lambda w, h, cx=cx, cy=cy, r=r: (cx - w / 2, cy + r + gap),
-                lambda w, h, cx=cx, cy=cy, r=r: (cx - r - gap - w, cy - h / 2),
-            ],
-            False,
-            "#1f2328",
-        )
-    return drawn
-
-
-def _shade(color: str) -> str:
-    """A colour darkened enough to read as text on white (as the page does)."""
-    value = int(color[1:7], 16)
-    r, g, b = (round(((value >> s) & 255) * 0.55) for s in (16, 8, 0))
-    return f"#{r:02x}{g:02x}{b:02x}"
+        for label in labels
+    ]
 
 
 def _marker(kind: str) -> str:
     return style.KIND_STYLES.get(kind, style.FOLD_STYLE).marker
-
-
-Point = tuple[float, float]
-
-
-def _pipe(
-    a: DrawnNode, b: DrawnNode, curve: float, *, head: float
-) -> tuple[list[Point], list[Point], Point] | None:
-    """A pipe's polyline (from ``a``'s rim to the arrowhead), arrowhead and middle.
-
-    The curve is the quadratic Bezier through the control point ``curve`` times
-    the length away from the middle, on the same side as the page bends it for
-    the same sign; None when the two nodes overlap.
-
-    Examples
-    --------
-    >>> from ecograph.render.drawing import DrawnNode
-    >>> a = DrawnNode("a", "a", "pool", None, 0, 0.0, 0.0, 10.0, None, "#000", "dot")
-    >>> b = DrawnNode("b", "b", "pool", None, 0, 100.0, 0.0, 10.0, None, "#000", "dot")
-    >>> line, tip, middle = _pipe(a, b, 0.0, head=8.0)
-    >>> [round(v) for v in line[0] + line[-1]], [round(v) for v in tip[0]], middle
-    ([12, 0, 80, 0], [88, 0], (50.0, 0.0))
-    """
-    dx, dy = b.x - a.x, b.y - a.y
-    length = math.hypot(dx, dy)
-    if length <= a.size + b.size + head:
-        return None
-    cx, cy = (a.x + b.x) / 2 + curve * dy, (a.y + b.y) / 2 - curve * dx
-    samples = 24
-    points: list[Point] = []
-    for i in range(samples + 1):
-        t = i / samples
-        x = (1 - t) ** 2 * a.x + 2 * (1 - t) * t * cx + t * t * b.x
-        y = (1 - t) ** 2 * a.y + 2 * (1 - t) * t * cy + t * t * b.y
-        if math.hypot(x - a.x, y - a.y) >= a.size and math.hypot(x - b.x, y - b.y) >= b.size:
-            points.append((x, y))
-    if len(points) < 2:
-        return None
-    tip = points[-1]
-    ux, uy = tip[0] - points[-2][0], tip[1] - points[-2][1]
-    norm = math.hypot(ux, uy) or 1.0
-    ux, uy = ux / norm, uy / norm
-    base = (tip[0] - head * ux, tip[1] - head * uy)
-    half = head * 0.45
-    arrow = [
-        tip,
-        (base[0] - half * uy, base[1] + half * ux),
-        (base[0] + half * uy, base[1] - half * ux),
-    ]
-    line = [p for p in points[:-1] if math.hypot(p[0] - tip[0], p[1] - tip[1]) > head] + [base]
-    middle = (0.25 * a.x + 0.5 * cx + 0.25 * b.x, 0.25 * a.y + 0.5 * cy + 0.25 * b.y)
-    return line, arrow, middle
 
 
 def _handle(entry: LegendEntry) -> Any:
