@@ -489,7 +489,8 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
     def through(n: str) -> float:
         return max(inflow.get(n, 0.0), outflow.get(n, 0.0))
 
-    ranked = sorted(order, key=lambda n: (-through(n), position[n]))
+    # the drawing's own summaries of a long tail are folded first
+    ranked = sorted(order, key=lambda n: (drawn[n].kind == "fold", -through(n), position[n]))
     plan = _fold_plan(ranked, drawn, max_nodes)
     taken = set(drawn)
     bar_of = {n: n for n in order}
