@@ -695,9 +695,10 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
         for s, t in ordered
     )
     if others:
-        folded = sum(len(v) for v in folded_into.values())
+        folded = sum(drawn[n].stands_for for v in folded_into.values() for n in v)
+        total = sum(drawn[n].stands_for for n in order)
         notes.append(
-            f"{len(bars) - len(others)} largest of {len(order):,} nodes with {currency} flows "
+            f"{len(bars) - len(others)} largest of {total:,} nodes with {currency} flows "
             f"drawn; {folded:,} smaller ones folded into {len(others)} '+N others' "
             f"bar{_s(len(others))}."
         )
