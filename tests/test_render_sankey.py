@@ -332,11 +332,10 @@ def test_cli_view_and_currency(tmp_path: Path) -> None:
     assert code == 0, err
     page = out.read_text(encoding="utf-8")
     assert '"view":"sankey","currency":"goods"' in page
-    # a picture does not draw the Sankey: said, nothing written
+    # a picture draws the Sankey view too
     png = tmp_path / "s.png"
     code, _, err = run("render", example, "-o", str(png), "--view", "sankey")
-    assert code == 2 and not png.exists()
-    assert "--view sankey is drawn in the HTML page only" in err
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG", err
     minimal = str(ROOT / "ecosystems" / "minimal.yaml")
     code, _, err = run("render", minimal, "-o", str(tmp_path / "m.html"), "--currency", "goods")
     assert code == 1 and not (tmp_path / "m.html").exists()
@@ -357,7 +356,8 @@ def band_point(opened: Opened, band: str) -> tuple[float, float]:
             .find(e => e.dataset.id === id);
           const m = p.getScreenCTM(), length = p.getTotalLength();
           for (let i = 0; i <= 40; i++) {
-            const at = p.getPointAtLength(length * (0.5 + (i % 2 ? 1 : -1) * Math.ceil(i / 2) / 82));
+            const f = 0.5 + (i % 2 ? 1 : -1) * Math.ceil(i / 2) / 82;
+            const at = p.getPointAtLength(length * f);
             const x = at.x * m.a + m.e, y = at.y * m.d + m.f;
             if (document.elementFromPoint(x, y) === p) return {x: x, y: y};
           }
@@ -532,3 +532,49 @@ def test_a_5000_partner_sankey_stays_readable(tmp_path: Path, open_page: Any) ->
     assert overlapping(labels) == [] and min(label["px"] for label in labels) >= 11
     assert {f"g{g}" for g in range(12)} <= {label["id"] for label in labels}
     assert opened.errors == []
+
+
+# -- the picture -----------------------------------------------------------------------------------
+
+
+def test_the_picture_draws_bands_as_wide_as_volumes(tmp_path: Path) -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    eco = cyclic()
+    out = render(eco, tmp_path / "c.svg", view="sankey", format="svg")
+    tree = ET.fromstring(out.path.read_bytes())
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    widths = {}
+    for group in tree.iterfind(".//svg:g", ns):
+        gid = group.get("id", "")
+        if gid.startswith("band:"):
+            path = group.find("svg:path", ns)
+            assert path is not None
+            found = re.search(r"stroke-width: ?([0-9.]+)", path.get("style", ""))
+            assert found is not None
+            widths[gid[5:]] = float(found.group(1))
+    volume = {f"{p.from_node}\u2192{p.to_node}": p.volume for p in eco.pipes}
+    assert widths.keys() == volume.keys()
+    ratios = [widths[k] / (volume[k] or 1) for k in widths]
+    assert max(ratios) == pytest.approx(min(ratios), rel=1e-3)
+    png = render(eco, tmp_path / "c.png", view="sankey", format="png").path.read_bytes()
+    assert png[:4] == b"\x89PNG"
+
+
+def test_the_picture_draws_chinese_labels() -> None:
+    import warnings
+
+    from test_render_pictures import cjk_font_installed, ink, labelled
+
+    from ecograph.render import static
+    from ecograph.render.sankey import sankey_image
+
+    if not cjk_font_installed():
+        pytest.skip("fontconfig lists no Chinese font on this machine")
+    # one stroke against many: drawn glyphs differ in ink, missing-glyph boxes would not
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", static.GlyphWarning)
+        one = sankey_image(sankey(describe(labelled("一" * 12)), "traffic"), "png")
+        many = sankey_image(sankey(describe(labelled("龍龘" * 6)), "traffic"), "png")
+    assert ink(many) > ink(one) + 300, (ink(many), ink(one))

@@ -69,7 +69,8 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
     default="map",
     show_default=True,
     help="What the page opens on: the map, or the Sankey view of one currency's flows "
-    "(band width: volume; cycles drawn as loops); the page switches between them.",
+    "(band width: volume; cycles drawn as loops); the page switches between them. "
+    "A PNG/SVG picture draws the view asked for.",
 )
 @click.option(
     "--currency",
@@ -145,10 +146,6 @@ def render(
             layout=layout,
         )
         return
-    if view != "map" and fmt != "html":
-        raise click.UsageError(
-            f"--view {view} is drawn in the HTML page only; a {fmt.upper()} picture draws the map"
-        )
     if watch:
         from ecograph.render.watch import watch as keep_rendering
 

@@ -114,7 +114,8 @@ def render(
         opens the page on the Sankey view of ``currency``'s flows.
     format : {"html", "png", "svg"}, default "html"
         ``html``: one self-contained page (works offline, from ``file://``);
-        ``png`` / ``svg``: a static drawing of the same map, with matplotlib.
+        ``png`` / ``svg``: a static drawing of the same map (of its Sankey view
+        with ``view="sankey"``), with matplotlib.
 
     Returns
     -------
@@ -143,11 +144,6 @@ def render(
             f"unknown format {format!r}{did_you_mean(format, FORMATS)}; "
             f"expected one of {', '.join(FORMATS)}"
         )
-    if view != "map" and format != "html":
-        raise UsageError(
-            f"view={view!r} is drawn in the HTML page only; "
-            f"a {format.upper()} picture draws the map"
-        )
     target = Path(path)
     check_output(target, eco.files)
     drawing = describe(
@@ -164,6 +160,12 @@ def render(
     )
     if format == "html":
         content = to_html(drawing).encode("utf-8")
+    elif view == "sankey":
+        from ecograph.render.sankey import main_currency, sankey, sankey_image
+
+        drawn = currency or main_currency(drawing) or "traffic"  # describe made sure of one
+        heading = f"{drawing.title}: {drawn} per {drawing.period}"
+        content = sankey_image(sankey(drawing, drawn), format, title=heading)
     else:
         from ecograph.render.static import to_image
 
