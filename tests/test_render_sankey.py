@@ -568,7 +568,7 @@ def test_the_picture_draws_chinese_labels() -> None:
     from test_render_pictures import cjk_font_installed, ink, labelled
 
     from ecograph.render import static
-    from ecograph.render.sankey import sankey_image
+    from ecograph.render.static import sankey_image
 
     if not cjk_font_installed():
         pytest.skip("fontconfig lists no Chinese font on this machine")

@@ -160,12 +160,6 @@ def render(
     )
     if format == "html":
         content = to_html(drawing).encode("utf-8")
-    elif view == "sankey":
-        from ecograph.render.sankey import main_currency, sankey, sankey_image
-
-        drawn = currency or main_currency(drawing) or "traffic"  # describe made sure of one
-        heading = f"{drawing.title}: {drawn} per {drawing.period}"
-        content = sankey_image(sankey(drawing, drawn), format, title=heading)
     else:
         from ecograph.render.static import to_image
 

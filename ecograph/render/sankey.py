@@ -4,7 +4,8 @@ A Sankey diagram draws each flow as a band as wide as its volume, between
 node bars as tall as their throughflow. Computed here, in Python, from a
 :class:`~ecograph.render.drawing.Drawing` (so it is tested without a browser
 and the static picture draws the same thing); the page's ``sankey.js`` and
-:func:`sankey_layout` only turn it into pixels with the same few rules.
+:func:`sankey_layout` only turn it into pixels with the same few rules
+(:func:`ecograph.render.static.sankey_image` draws them with matplotlib).
 
 * **Bands**: the drawn pipes of one currency that carry a volume (blocked
   pipes and pipes without a volume carry nothing; the view says how many it
@@ -34,14 +35,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecograph.errors import UsageError
 from ecograph.formatting import format_number
 from ecograph.render import style
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Rows
 
 __all__ = [
     "GEOMETRY",
-    "PICTURE_SIZE",
+    "RETURN_COLOR",
     "SANKEY_NODES",
     "Band",
     "Sankey",
@@ -52,7 +52,6 @@ __all__ = [
     "page_data",
     "sankey",
     "sankey_currencies",
-    "sankey_image",
     "sankey_layout",
 ]
 
@@ -859,124 +858,3 @@ def page_data(drawing: Drawing) -> dict[str, Any]:
         "geometry": dict(GEOMETRY),
         "return_color": RETURN_COLOR,
     }
-
-
-#: Size of a Sankey picture in pixels (PNG at 100 dpi; SVG the same in points x 0.72).
-PICTURE_SIZE: tuple[int, int] = (1400, 900)
-_PICTURE_DPI = 100
-#: Room above the view for its title, and per line of notes below it.
-_TITLE_ROOM, _NOTE_LINE = 44.0, 18.0
-
-
-def sankey_image(view: Sankey, fmt: str = "png", *, title: str | None = None) -> bytes:
-    """Draw a Sankey view as a PNG or SVG picture, as the page draws it.
-
-    The view is placed by :func:`sankey_layout` in :data:`PICTURE_SIZE`
-    pixels (bands drawn as the page does: one stroke as wide as the volume);
-    labels are shortened with an ellipsis to the room before the next column;
-    the view's notes are written under it. Drawn under
-    :func:`ecograph.render.static.picture_style`: CJK fonts, text as text
-    (never TeX), a warning instead of silent boxes when no font has a glyph.
-
-    Parameters
-    ----------
-    view : Sankey
-    fmt : {"png", "svg"}
-    title : str, optional
-        Default: the currency, its unit and period.
-
-    Returns
-    -------
-    bytes
-
-    Examples
-    --------
-    >>> from ecograph.model import Ecosystem, Node, Pipe
-    >>> from ecograph.render import describe
-    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
-    ...     pipes=(Pipe("k1", "a", "b", volume=5.0),))
-    >>> sankey_image(sankey(describe(eco), "traffic"), "png")[:4]
-    b'\\x89PNG'
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.patches import PathPatch, Rectangle
-    from matplotlib.path import Path as MplPath
-
-    from ecograph.render.static import FORMATS, picture_style, save_picture, shorten
-
-    if fmt not in FORMATS:
-        raise UsageError(f"sankey_image(): fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    g = GEOMETRY
-    width, height = PICTURE_SIZE
-    notes_room = _NOTE_LINE * len(view.notes) + (8.0 if view.notes else 0.0)
-    px = sankey_layout(view, width, height - _TITLE_ROOM - notes_room)
-    total_h = px.height + _TITLE_ROOM + notes_room
-    heading = title or (
-        f"{view.currency} per {view.period}"
-        + (f" ({view.unit})" if view.unit != view.currency else "")
-        + ": band width is volume"
-    )
-    color = {n.id: n.color for n in view.nodes}
-    with picture_style():
-        fig = Figure(figsize=(px.width / _PICTURE_DPI, total_h / _PICTURE_DPI), dpi=_PICTURE_DPI)
-        canvas = FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_xlim(0, px.width)
-        ax.set_ylim(px.height + notes_room, -_TITLE_ROOM)
-        ax.set_axis_off()
-        points = 72.0 / _PICTURE_DPI  # a pixel in points: the unit of matplotlib line widths
-        for band in view.bands:
-            x0, y0, x1, y1, w, lane = px.bands[band.id]
-            if lane is None:
-                xm = (x0 + x1) / 2
-                verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1)]
-                codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4]
-                stroke, alpha = color[band.source], 0.38
-            else:
-                r = max(g["loop"], w)
-                verts = [
-                    (x0, y0), (x0 + r, y0), (x0 + r, lane), (x0, lane),
-                    (x1, lane), (x1 - r, lane), (x1 - r, y1), (x1, y1),
-                ]  # fmt: skip
-                codes = [MplPath.MOVETO, *[MplPath.CURVE4] * 3, MplPath.LINETO]
-                codes += [MplPath.CURVE4] * 3
-                stroke, alpha = RETURN_COLOR, 0.22
-            path = MplPath(verts, codes)
-            ax.add_patch(
-                PathPatch(
-                    path,
-                    fill=False,
-                    edgecolor=stroke,
-                    alpha=alpha,
-                    linewidth=w * points,
-                    capstyle="butt",
-                    gid=f"band:{band.id}",
-                )
-            )
-            if lane is not None:
-                ax.add_patch(
-                    PathPatch(path, fill=False, edgecolor=RETURN_COLOR, linewidth=1.2 * points,
-                              linestyle=(0, (5, 4)))
-                )  # fmt: skip
-        renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
-        for node in view.nodes:
-            x, y, w, h = px.bars[node.id]
-            ax.add_patch(
-                Rectangle((x, y), w, h, facecolor=node.color, edgecolor="#1f2328", linewidth=0.35)
-            )
-            room = (g["label_room"] if node.column == view.columns - 1 else px.step - g["bar"]) - 10
-            text = ax.text(
-                x + w + 4, y + h / 2, node.label, va="center", ha="left",
-                fontsize=12 * points, color="#1f2328",
-            )  # fmt: skip
-            chars = len(node.label)
-            while chars > 1 and text.get_window_extent(renderer).width > room:
-                chars -= 1
-                text.set_text(shorten(node.label, chars))
-        ax.text(g["left"], -_TITLE_ROOM / 2, heading, va="center", fontsize=15 * points,
-                fontweight="bold", color="#1f2328")  # fmt: skip
-        for i, note in enumerate(view.notes):
-            ax.text(g["left"], px.height + 8 + (i + 0.5) * _NOTE_LINE, note, va="center",
-                    fontsize=12 * points, color="#59636e")  # fmt: skip
-        return save_picture(fig, fmt, dpi=_PICTURE_DPI)
