@@ -410,6 +410,13 @@ def test_page_draws_the_python_layout_with_bands_as_wide_as_volumes(
     opened.page.wait_for_selector("#eg-sankey-tip:not([hidden])")
     tip = opened.page.inner_text("#eg-sankey-tip")
     assert tip.startswith("p \u2192 a") and "6 visits" in tip and "volume per month" in tip
+    # the map, hidden while the page opened, fits its area once shown, labelled
+    opened.page.click("#eg-view-map")
+    assert opened.page.is_visible("#eg-network") and not opened.page.is_visible("#eg-sankey")
+    assert opened.counts() == (len(eco.nodes), len(eco.pipes))
+    shown = opened.api("labels()")
+    assert {label["id"] for label in shown} == set(eco.nodes) and overlapping(shown) == []
+    assert opened.errors == []
 
 
 def test_switching_views_and_currencies(tmp_path: Path, open_page: Any) -> None:
