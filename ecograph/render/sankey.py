@@ -531,76 +531,15 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
     loops = {pair for pair in volume if pair[0] == pair[1]} | back
     forward = [pair for pair in volume if pair not in loops]
 
-    # -- columns: longest path from the sources, sinks pushed to the last column -------------
-    succ: dict[str, list[str]] = {b: [] for b in bars}
-    pred: dict[str, list[str]] = {b: [] for b in bars}
-    for s, t in forward:
-        succ[s].append(t)
-        pred[t].append(s)
-    column = {b: 0 for b in bars}
-    indegree = {b: len(pred[b]) for b in bars}
-    ready = [b for b in bars if indegree[b] == 0]
-    for b in ready:  # the list grows while it is read (Kahn's order)
-        for t in succ[b]:
-            column[t] = max(column[t], column[b] + 1)
-            indegree[t] -= 1
-            if indegree[t] == 0:
-                ready.append(t)
-    last = max(column.values(), default=0)
-    for b in bars:
-        if not succ[b] and pred[b]:
-            column[b] = last
-    columns: dict[int, list[str]] = {}
-    for b in bars:
-        columns.setdefault(column[b], []).append(b)
+    column, columns, rank = _layers(bars, forward, volume)
     levels = sorted(columns)
-    rank = {b: float(i) for members in columns.values() for i, b in enumerate(members)}
-
-    def sweep(sequence: Iterable[int], near: Mapping[str, list[str]], outward: bool) -> None:
-        for level in sequence:
-            members = columns[level]
-            centre = {}
-            for b in members:
-                weight = [
-                    (volume[(b, m) if outward else (m, b)], rank[m]) for m in near[b] if m != b
-                ]
-                total = sum(w for w, _ in weight)
-                centre[b] = sum(w * r for w, r in weight) / total if total else rank[b]
-            members.sort(key=lambda b: (centre[b], rank[b]))
-            for i, b in enumerate(members):
-                rank[b] = float(i)
-
-    for _ in range(4):
-        sweep(levels[1:], pred, outward=False)
-        sweep(levels[-2::-1], succ, outward=True)
 
     # -- where each band leaves and enters its bars ---------------------------------------------
     span = {pair: column[pair[0]] - column[pair[1]] for pair in loops}
     lanes = sorted(loops, key=lambda p: (span[p], column[p[1]], rank[p[1]], rank[p[0]]))
     lane = {pair: i for i, pair in enumerate(lanes)}
 
-    def out_key(pair: tuple[str, str]) -> tuple[float, float, float]:
-        if pair in lane:
-            return (1.0, float(lane[pair]), 0.0)
-        return (0.0, float(column[pair[1]]), rank[pair[1]])
-
-    def in_key(pair: tuple[str, str]) -> tuple[float, float, float]:
-        if pair in lane:
-            return (1.0, float(lane[pair]), 0.0)
-        return (0.0, float(column[pair[0]]), rank[pair[0]])
-
-    source_offset: dict[tuple[str, str], float] = {}
-    target_offset: dict[tuple[str, str], float] = {}
-    for b in bars:
-        running = 0.0
-        for pair in sorted((p for p in volume if p[0] == b), key=out_key):
-            source_offset[pair] = running
-            running += volume[pair]
-    for b in bars:
-        running = 0.0
-        for pair in sorted((p for p in volume if p[1] == b), key=in_key):
-            target_offset[pair] = running
-            running += volume[pair]
+    source_offset, target_offset = _offsets(volume, lane, column, rank)
 
     # -- the bars ------------------------------------------------------------------------------
     bar_in: dict[str, float] = {}
@@ -678,9 +617,18 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
         return tuple(rows)
 
     ordered = sorted(volume, key=lambda p: (p in lane, lane.get(p, 0), column[p[0]], rank[p[0]]))
+    band_id: dict[Pair, str] = {}
+    for pair in ordered:  # "source→target", made unique should an id hold an arrow itself
+        base = f"{pair[0]}\u2192{pair[1]}"
+        fresh, i = base, 1
+        while fresh in taken:
+            i += 1
+            fresh = f"{base}#{i}"
+        taken.add(fresh)
+        band_id[pair] = fresh
     bands = tuple(
         Band(
-            f"{s}\u2192{t}",
+            band_id[(s, t)],
             s,
             t,
             volume[(s, t)],
@@ -714,6 +662,92 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
         columns=len(levels),
         notes=tuple(notes),
     )
+
+
+Pair = tuple[str, str]
+
+
+def _layers(
+    bars: Sequence[str], forward: Sequence[Pair], volume: Mapping[Pair, float]
+) -> tuple[dict[str, int], dict[int, list[str]], dict[str, float]]:
+    """Columns (longest path from the sources, sinks pushed last) and the order within each."""
+    succ: dict[str, list[str]] = {b: [] for b in bars}
+    pred: dict[str, list[str]] = {b: [] for b in bars}
+    for s, t in forward:
+        succ[s].append(t)
+        pred[t].append(s)
+    column = {b: 0 for b in bars}
+    indegree = {b: len(pred[b]) for b in bars}
+    ready = [b for b in bars if indegree[b] == 0]
+    for b in ready:  # the list grows while it is read (Kahn's order)
+        for t in succ[b]:
+            column[t] = max(column[t], column[b] + 1)
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                ready.append(t)
+    last = max(column.values(), default=0)
+    for b in bars:
+        if not succ[b] and pred[b]:
+            column[b] = last
+    columns: dict[int, list[str]] = {}
+    for b in bars:
+        columns.setdefault(column[b], []).append(b)
+    levels = sorted(columns)
+    rank = {b: float(i) for members in columns.values() for i, b in enumerate(members)}
+
+    def sweep(sequence: Iterable[int], near: Mapping[str, list[str]], outward: bool) -> None:
+        for level in sequence:
+            members = columns[level]
+            centre = {}
+            for b in members:
+                weight = [(volume[(b, m) if outward else (m, b)], rank[m]) for m in near[b]]
+                total = sum(w for w, _ in weight)
+                centre[b] = sum(w * r for w, r in weight) / total if total else rank[b]
+            members.sort(key=lambda b: (centre[b], rank[b]))
+            for i, b in enumerate(members):
+                rank[b] = float(i)
+
+    for _ in range(4):  # barycentre sweeps, weighted by volume
+        sweep(levels[1:], pred, outward=False)
+        sweep(levels[-2::-1], succ, outward=True)
+    return column, columns, rank
+
+
+def _offsets(
+    volume: Mapping[Pair, float],
+    lane: Mapping[Pair, int],
+    column: Mapping[str, int],
+    rank: Mapping[str, float],
+) -> tuple[dict[Pair, float], dict[Pair, float]]:
+    """Where each band leaves its source and enters its target: the volume stacked above it.
+
+    Bands to (from) higher bars leave (enter) higher; loops leave and enter at the bottom,
+    the nearest lane first, so that they do not cross on their way down.
+    """
+
+    def key(pair: Pair, other: str) -> tuple[float, float, float]:
+        if pair in lane:
+            return (1.0, float(lane[pair]), 0.0)
+        return (0.0, float(column[other]), rank[other])
+
+    source_offset: dict[Pair, float] = {}
+    target_offset: dict[Pair, float] = {}
+    leaving: dict[str, list[Pair]] = {}
+    entering: dict[str, list[Pair]] = {}
+    for pair in volume:
+        leaving.setdefault(pair[0], []).append(pair)
+        entering.setdefault(pair[1], []).append(pair)
+    for pairs in leaving.values():
+        running = 0.0
+        for pair in sorted(pairs, key=lambda p: key(p, p[1])):
+            source_offset[pair] = running
+            running += volume[pair]
+    for pairs in entering.values():
+        running = 0.0
+        for pair in sorted(pairs, key=lambda p: key(p, p[0])):
+            target_offset[pair] = running
+            running += volume[pair]
+    return source_offset, target_offset
 
 
 def _s(n: int) -> str:
