@@ -14,11 +14,10 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from click.testing import CliRunner
+from test_cli_render import run
 from test_render_browser import Opened, large, open_page, overlapping
 
 import ecograph
-from ecograph.cli import main
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, Node, Pipe
 from ecograph.render import describe, render
@@ -317,12 +316,6 @@ def test_bad_view_and_currency_are_one_line_errors() -> None:
     with pytest.raises(UsageError, match="nothing to draw: no pipe has a volume"):
         describe(empty, view="sankey")
     describe(empty)  # the map view of the same map is fine
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    with CliRunner().isolation() as (out, err, _):
-        code = main(list(args))
-        return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 def test_cli_view_and_currency(tmp_path: Path) -> None:

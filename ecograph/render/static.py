@@ -796,10 +796,16 @@ def sankey_image(view: Sankey, fmt: str = "png", *, title: str | None = None) ->
                 x + w + 4, y + h / 2, node.label, va="center", ha="left",
                 fontsize=12 * points, color="#1f2328",
             )  # fmt: skip
-            chars = len(node.label)
-            while chars > 1 and text.get_window_extent(renderer).width > room:
-                chars -= 1
-                text.set_text(shorten(node.label, chars))
+            if text.get_window_extent(renderer).width > room:  # the longest cut that fits
+                lo, hi = 1, len(node.label) - 1
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    text.set_text(shorten(node.label, mid))
+                    if text.get_window_extent(renderer).width <= room:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                text.set_text(shorten(node.label, lo))
         ax.text(g["left"], -_TITLE_ROOM / 2, heading, va="center", fontsize=15 * points,
                 fontweight="bold", color="#1f2328")  # fmt: skip
         for i, note in enumerate(view.notes):

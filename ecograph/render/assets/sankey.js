@@ -194,10 +194,14 @@
       t.dataset.id = n.id;
       t.textContent = n.label;
       labelLayer.appendChild(t);
-      var chars = Array.from(n.label).length;
-      while (chars > 1 && t.getComputedTextLength() > room) {
-        chars -= 1;
-        t.textContent = cut(n.label, chars);
+      if (t.getComputedTextLength() > room) {  // the longest cut that fits: a binary search
+        var lo = 1, hi = Array.from(n.label).length - 1;
+        while (lo < hi) {
+          var mid = Math.ceil((lo + hi) / 2);
+          t.textContent = cut(n.label, mid);
+          if (t.getComputedTextLength() <= room) lo = mid; else hi = mid - 1;
+        }
+        t.textContent = cut(n.label, lo);
       }
       labels.push({ node: n, el: t });
     });
