@@ -578,3 +578,21 @@ def test_the_picture_draws_chinese_labels() -> None:
         one = sankey_image(sankey(describe(labelled("一" * 12)), "traffic"), "png")
         many = sankey_image(sankey(describe(labelled("龍龘" * 6)), "traffic"), "png")
     assert ink(many) > ink(one) + 300, (ink(many), ink(one))
+
+
+def test_chinese_labels_are_drawn_in_the_page(tmp_path: Path, open_page: Any) -> None:
+    from test_render_pictures import cjk_font_installed, ink
+
+    if not cjk_font_installed():
+        pytest.skip("fontconfig lists no Chinese font on this machine")
+    nodes = {
+        "u": Node("u", "pool", label="一" * 6),
+        "a": Node("a", "partner", label="龍龘" * 3),
+    }
+    eco = Ecosystem("m", nodes=nodes, pipes=(Pipe("k", "u", "a", volume=5.0),))
+    opened = open_page(render(eco, tmp_path / "zh.html", view="sankey").path)
+    shots = {
+        n: opened.page.locator(f'#eg-sankey text[data-id="{n}"]').screenshot() for n in ("u", "a")
+    }
+    # one stroke against many: drawn glyphs differ in ink, missing-glyph boxes would not
+    assert ink(shots["a"]) > ink(shots["u"]) + 100, (ink(shots["a"]), ink(shots["u"]))
