@@ -403,6 +403,13 @@ def test_page_draws_the_python_layout_with_bands_as_wide_as_volumes(
     opened.page.wait_for_selector("#eg-sankey-tip:not([hidden])")
     tip = opened.page.inner_text("#eg-sankey-tip")
     assert tip.startswith("p \u2192 a") and "6 visits" in tip and "volume per month" in tip
+    # hovering a bar lights up its bands only
+    bar = bars["a"]
+    box = opened.page.locator("#eg-sankey").bounding_box()
+    opened.page.mouse.move(box["x"] + bar["x"] + bar["w"] / 2, box["y"] + bar["y"] + bar["h"] / 2)
+    lit = {(b["source"], b["target"]) for b in opened.api("sankey.bands()") if b["lit"]}
+    assert lit == {("p", "a"), ("a", "z")}
+    assert opened.page.inner_text("#eg-sankey-tip h3") == "a"
     # the map, hidden while the page opened, fits its area once shown, labelled
     opened.page.click("#eg-view-map")
     assert opened.page.is_visible("#eg-network") and not opened.page.is_visible("#eg-sankey")

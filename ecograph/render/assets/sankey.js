@@ -206,8 +206,11 @@
       labels.push({ node: n, el: t });
     });
     var origin = box.getBoundingClientRect();
+    var bandById = new Map();
+    v.bands.forEach(function (b) { bandById.set(b.id, b); });
+    litBar = null;
     drawn = {
-      view: v, layout: L, nodes: nodes,
+      view: v, layout: L, nodes: nodes, bands: bandById,
       labels: labels.map(function (l) {
         var r = l.el.getBoundingClientRect();
         return { id: l.node.id, text: l.el.textContent, full: l.node.label,
@@ -222,25 +225,40 @@
       "Band width: " + v.currency + " per " + v.period + (v.unit !== v.currency ? " (" + v.unit + ")" : "") +
       ", one scale for the whole view; bar height: what flows through the node (the larger of in and out). " +
       "Columns run from sources (left) to sinks (right); purple loops under the columns are flows that " +
-      "close a cycle. Hover a band or a bar for its figures.";
+      "close a cycle. Hover a band or a bar for its figures (a bar lights up its bands).";
+  }
+  // hovering a bar (or its label) lights up its bands and veils the others
+  var litBar = null;
+  function light(id) {
+    if (id === litBar) return;
+    litBar = id;
+    var root = box.querySelector("svg");
+    if (!root) return;
+    root.classList.toggle("eg-veiled", id !== null);
+    box.querySelectorAll("path.eg-band").forEach(function (p) {
+      var b = drawn.bands.get(p.dataset.id);
+      p.classList.toggle("eg-lit", id !== null && (b.source === id || b.target === id));
+    });
   }
   box.addEventListener("mousemove", function (ev) {
     var t = ev.target;
     var id = t && t.dataset ? t.dataset.id : undefined;
-    if (!drawn || id === undefined) { hideTip(); return; }
+    if (!drawn || id === undefined) { hideTip(); light(null); return; }
     var v = drawn.view;
     if (t.classList.contains("eg-band")) {
-      var band = v.bands.find(function (b) { return b.id === id; });
+      var band = drawn.bands.get(id);
       showTip(drawn.nodes.get(band.source).label + " \u2192 " + drawn.nodes.get(band.target).label, band.tooltip, ev);
       tip.dataset.kind = "band";
+      light(null);
     } else {
       var n = drawn.nodes.get(id);
       showTip(n.label, n.tooltip, ev);
       tip.dataset.kind = "bar";
+      light(id);
     }
     tip.dataset.id = id;
   });
-  box.addEventListener("mouseleave", hideTip);
+  box.addEventListener("mouseleave", function () { hideTip(); light(null); });
   box.addEventListener("scroll", hideTip);
 
   // ---- switching views -------------------------------------------------------------------------
@@ -286,9 +304,10 @@
     bands: function () {
       if (!drawn) return [];
       return Array.from(box.querySelectorAll("path.eg-band")).map(function (p) {
-        var b = drawn.view.bands.find(function (x) { return x.id === p.dataset.id; });
+        var b = drawn.bands.get(p.dataset.id);
         return { id: b.id, source: b.source, target: b.target, volume: b.volume, back: b.lane >= 0,
-                 width: +p.getAttribute("stroke-width"), d: p.getAttribute("d") };
+                 width: +p.getAttribute("stroke-width"), d: p.getAttribute("d"),
+                 lit: p.classList.contains("eg-lit") };
       });
     },
     labels: function () { return drawn ? drawn.labels : []; }
