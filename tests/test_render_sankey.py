@@ -603,3 +603,19 @@ def test_chinese_labels_are_drawn_in_the_page(tmp_path: Path, open_page: Any) ->
     }
     # one stroke against many: drawn glyphs differ in ink, missing-glyph boxes would not
     assert ink(shots["a"]) > ink(shots["u"]) + 100, (ink(shots["a"]), ink(shots["u"]))
+
+
+def test_prototype_names_as_ids_are_bars_like_any_other(tmp_path: Path, open_page: Any) -> None:
+    names = ["__proto__", "constructor", "toString", "hasOwnProperty"]
+    nodes = {n: Node(n, "partner") for n in names}
+    pipes = tuple(
+        Pipe(f"{a}->{b}", a, b, volume=float(i + 1))
+        for i, (a, b) in enumerate(itertools.pairwise(names))
+    )
+    out = render(Ecosystem("m", nodes=nodes, pipes=pipes), tmp_path / "proto.html", view="sankey")
+    opened = open_page(out.path)
+    assert sorted(b["id"] for b in opened.api("sankey.bars()")) == sorted(names)
+    assert sorted((b["source"], b["target"]) for b in opened.api("sankey.bands()")) == sorted(
+        itertools.pairwise(names)
+    )
+    assert opened.errors == []
