@@ -218,6 +218,34 @@
                  px: parseFloat(getComputedStyle(l.el).fontSize) };
       })
     };
+    // legend: the kinds of the bars drawn, the folded bars, the return loops
+    var legend = byIdEl("eg-sankey-legend");
+    while (legend.firstChild) legend.removeChild(legend.firstChild);
+    var kinds = new Map();
+    v.nodes.forEach(function (n) {
+      var key = n.members.length ? "+N others (folded)" : n.kind;
+      if (!kinds.has(key)) kinds.set(key, { color: n.color, count: 0 });
+      kinds.get(key).count += 1;
+    });
+    function entry(swatch, text, count) {
+      var li = el("li");
+      li.appendChild(swatch);
+      li.appendChild(el("span", text));
+      if (count !== null) li.appendChild(el("span", count.toLocaleString(), "eg-count"));
+      legend.appendChild(li);
+    }
+    kinds.forEach(function (k, name) {
+      var sw = svg("svg", { width: 34, height: 16, viewBox: "0 0 34 16", "aria-hidden": "true" });
+      sw.appendChild(svg("rect", { x: 14, y: 1, width: 7, height: 14, fill: k.color }));
+      entry(sw, name, k.count);
+    });
+    var loops = v.bands.filter(function (b) { return b.lane >= 0; }).length;
+    if (loops) {
+      var sw = svg("svg", { width: 34, height: 16, viewBox: "0 0 34 16", "aria-hidden": "true" });
+      sw.appendChild(svg("path", { d: "M4,8 H30", stroke: S.return_color, "stroke-width": 8, "stroke-opacity": 0.3 }));
+      sw.appendChild(svg("path", { d: "M4,8 H30", stroke: S.return_color, "stroke-width": 1.2, "stroke-dasharray": "5 4" }));
+      entry(sw, "loop: a flow closing a cycle", loops);
+    }
     var notes = byIdEl("eg-sankey-notes");
     while (notes.firstChild) notes.removeChild(notes.firstChild);
     v.notes.forEach(function (t) { notes.appendChild(el("li", t)); });
