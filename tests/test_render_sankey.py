@@ -288,6 +288,22 @@ def test_too_many_groups_fold_by_kind() -> None:
     assert kept + sum(n.stands_for for n in folded) == len(nodes)
 
 
+def test_sources_and_sinks_are_never_folded_together() -> None:
+    nodes = {f"s{i}": Node(f"s{i}", "pool") for i in range(60)}
+    nodes |= {f"t{i}": Node(f"t{i}", "producer") for i in range(60)}
+    pipes = tuple(Pipe(f"k{i}", f"s{i}", f"t{i}", volume=float(i + 1)) for i in range(60))
+    eco = Ecosystem("flat", nodes=nodes, pipes=pipes)
+    view = sankey(describe(eco), "traffic")
+    assert len(view.nodes) <= SANKEY_NODES
+    folded = [n for n in view.nodes if n.members]
+    assert len(folded) == 2
+    for n in folded:  # one bar of sources (left), one of sinks (right): no flow is invented
+        assert (n.inflow == 0 and n.column == 0) or (n.outflow == 0 and n.column == 1)
+        assert all(m[0] == ("s" if n.inflow == 0 else "t") for m in n.members)
+    # every pipe's volume is in a band: none runs between two nodes of one bar
+    assert sum(b.volume for b in view.bands) == sum(p.volume or 0 for p in pipes)
+
+
 def test_main_currency_and_page_data() -> None:
     data = page_data(describe(acyclic(), view="sankey"))
     assert data["view"] == "sankey" and data["currency"] == "traffic"

@@ -23,7 +23,8 @@ and the static picture draws the same thing); the page's ``sankey.js`` and
 * **Large maps**: at most ``max_nodes`` bars. Above it the largest nodes (by
   throughflow) keep their own bar and the rest of each group is folded into
   one "+N others" bar per group (at the deepest level of the membership tree
-  where the groups leave room for named bars; failing that, one per kind).
+  where the groups leave room for named bars; failing that, one per kind),
+  sources, sinks and nodes with flows both ways in bars of their own.
   Flows between nodes folded into the same bar are not drawn, and the view
   says how much that is.
 """
@@ -352,7 +353,15 @@ def feedback_arcs(
 
 # -- folding --------------------------------------------------------------------------------
 
-Key = tuple[str, str | None]
+#: What a node is folded by: ("group", group id or None) or ("kind", kind), and its role.
+Key = tuple[str, str | None, str]
+
+
+_ROLES = {
+    "source": "only sends (a source)",
+    "sink": "only receives (a sink)",
+    "through": "receives and sends",
+}
 
 
 def _fold(ranked: Sequence[str], keys: Mapping[str, Key], max_nodes: int) -> dict[str, Key] | None:
@@ -385,9 +394,16 @@ def _fold(ranked: Sequence[str], keys: Mapping[str, Key], max_nodes: int) -> dic
 
 
 def _fold_plan(
-    ranked: Sequence[str], drawn: Mapping[str, DrawnNode], max_nodes: int
+    ranked: Sequence[str],
+    drawn: Mapping[str, DrawnNode],
+    role: Mapping[str, str],
+    max_nodes: int,
 ) -> dict[str, Key]:
-    """Fold by group at the deepest level that leaves room, else by kind."""
+    """Fold by group at the deepest level that leaves room, else by kind.
+
+    Sources, sinks and nodes with flow both ways are never folded together: a bar
+    standing for sources and sinks at once would draw flows that do not exist.
+    """
     if len(ranked) <= max_nodes:
         return {}
 
@@ -404,11 +420,11 @@ def _fold_plan(
 
     deepest = max(drawn[n].depth for n in ranked)
     for level in range(deepest, -1, -1):
-        keys: dict[str, Key] = {n: ("group", ancestor(n, level)) for n in ranked}
+        keys: dict[str, Key] = {n: ("group", ancestor(n, level), role[n]) for n in ranked}
         plan = _fold(ranked, keys, max_nodes)
         if plan is not None:
             return plan
-    plan = _fold(ranked, {n: ("kind", drawn[n].kind) for n in ranked}, max_nodes)
+    plan = _fold(ranked, {n: ("kind", drawn[n].kind, role[n]) for n in ranked}, max_nodes)
     return plan or {}
 
 
@@ -489,7 +505,10 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
 
     # the drawing's own summaries of a long tail are folded first
     ranked = sorted(order, key=lambda n: (drawn[n].kind == "fold", -through(n), position[n]))
-    plan = _fold_plan(ranked, drawn, max_nodes)
+    role = {
+        n: "source" if n not in inflow else "sink" if n not in outflow else "through" for n in order
+    }
+    plan = _fold_plan(ranked, drawn, role, max_nodes)
     taken = set(drawn)
     bar_of = {n: n for n in order}
     others: dict[Key, str] = {}
@@ -499,7 +518,7 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
         if key is None:
             continue
         if key not in others:
-            base = f"others:{key[1] or 'top level'}"
+            base = f"others:{key[1] or 'top level'}:{key[2]}"
             fresh, i = base, 1
             while fresh in taken:
                 i += 1
@@ -566,6 +585,7 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
                 listed = sorted(members, key=lambda m: -through(m))
                 rows = (
                     ("folded", f"{count:,} nodes with smaller {currency} flows"),
+                    ("each", _ROLES[key[2]]),
                     *rows,
                     *(
                         ("largest" if k == 0 else "", drawn[m].label)
