@@ -253,6 +253,27 @@ def test_csv_export_import_diff_reports_no_change(path: Path, tmp_path: Path) ->
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("path", sorted(Path("ecosystems").glob("*.yaml")), ids=lambda p: p.stem)
+def test_parquet_export_loads_back_with_no_change(path: Path, tmp_path: Path) -> None:
+    # the directory's map.yaml holds the map's own fields and names the two tables
+    code, out, err = run("export", str(path), "-o", str(tmp_path / "t"), "--format", "parquet")
+    assert code == 0, err
+    assert "{nodes.parquet,pipes.parquet,map.yaml}" in out
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [
+        "map.yaml", "nodes.parquet", "pipes.parquet"
+    ]  # fmt: skip
+    back = tmp_path / "t" / "map.yaml"
+    code, out, _ = run("diff", str(path), str(back), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["identical"] is True and report["changed"] == [] and report["map"] == []
+    old, new = ecograph.load(path), ecograph.load(back)
+    assert (new.name, new.title, new.period, dict(new.units), new.description) == (
+        old.name, old.title, old.period, dict(old.units), old.description
+    )  # fmt: skip
+    assert [p.key for p in new.pipes] == [p.key for p in old.pipes]
+
+
 def test_import_description_and_options_over_map_csv(tmp_path: Path) -> None:
     assert run("export", "ecosystems/minimal.yaml", "-o", str(tmp_path / "t"))[0] == 0
     out = tmp_path / "m.yaml"

@@ -726,7 +726,7 @@ def test_exports_are_reproducible(tmp_path: Path) -> None:
     second = _export_all(path, tmp_path / "b", {"PYTHONHASHSEED": "2"})
     assert sorted(first) == sorted(
         ["m.graphml", "m.gexf", "m.json", "csv/nodes.csv", "csv/pipes.csv", "csv/map.csv",
-         "parquet/nodes.parquet", "parquet/pipes.parquet"]
+         "parquet/nodes.parquet", "parquet/pipes.parquet", "parquet/map.yaml"]
     )  # fmt: skip
     assert first == second
     assert b"lastmodifieddate" not in first["m.gexf"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -16,8 +15,8 @@ from ecograph.exchange import (
     convert_tables,
     export,
     format_of,
-    map_yaml,
     read_map_table,
+    tables_map,
 )
 from ecograph.model import CURRENCIES, PERIODS, Ecosystem
 
@@ -32,7 +31,7 @@ __all__ = ["export_command", "import_command"]
     required=True,
     type=click.Path(),
     help="File to write; for csv (parquet) a directory that receives nodes.csv, "
-    "pipes.csv and map.csv (nodes.parquet and pipes.parquet).",
+    "pipes.csv and map.csv (nodes.parquet, pipes.parquet and map.yaml, a map naming them).",
 )
 @click.option(
     "--format",
@@ -61,7 +60,7 @@ def export_command(map_path: str, output: str, fmt: str | None) -> None:
             raise click.UsageError(str(exc)) from None
     eco = load_map(map_path)
     target = export(eco, output, fmt)
-    tables = {"csv": "{nodes,pipes,map}.csv", "parquet": "{nodes,pipes}.parquet"}
+    tables = {"csv": "{nodes,pipes,map}.csv", "parquet": "{nodes.parquet,pipes.parquet,map.yaml}"}
     where = f"{target}{os.sep}{tables[fmt]}" if fmt in tables else str(target)
     click.echo(f"{where}: {len(eco.nodes):,} nodes and {len(eco.pipes):,} pipes written ({fmt})")
 
@@ -197,13 +196,4 @@ def _stub(output: str, nodes: str, pipes: str, eco: Ecosystem) -> str:
     def relative(path: str) -> str:
         return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
 
-    data: dict[str, Any] = {"ecograph": 1, "name": eco.name}
-    if eco.title != eco.name:
-        data["title"] = eco.title
-    if eco.description is not None:
-        data["description"] = eco.description
-    data["period"] = eco.period
-    if eco.units:
-        data["units"] = dict(eco.units)
-    data["tables"] = {"nodes": [relative(nodes)], "pipes": [relative(pipes)]}
-    return map_yaml(data)
+    return tables_map(eco, relative(nodes), relative(pipes))

@@ -94,6 +94,7 @@ Examples
 100.0
 """
 
+from ecograph.exchange._yaml import tables_map
 from ecograph.exchange.export import (
     FORMATS,
     NODE_COLUMNS,
@@ -134,6 +135,7 @@ __all__ = [
     "map_yaml",
     "read_map_table",
     "table_columns",
+    "tables_map",
     "to_flat_graph",
     "to_gexf",
     "to_graphml",

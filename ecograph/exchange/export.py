@@ -24,6 +24,7 @@ from ecograph.exchange._cells import (
     join_words,
     write_csv,
 )
+from ecograph.exchange._yaml import tables_map
 from ecograph.model import CURRENCIES, Ecosystem, Node, Pipe
 
 __all__ = [
@@ -679,7 +680,9 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
         The file to write; for ``csv`` a directory (made if missing, in an existing
         parent) that receives ``nodes.csv``, ``pipes.csv`` and ``map.csv`` (the
         map's own fields, :func:`to_map_table`); for ``parquet`` one that receives
-        ``nodes.parquet`` and ``pipes.parquet`` (:func:`to_parquet_tables`).
+        ``nodes.parquet`` and ``pipes.parquet`` (:func:`to_parquet_tables`) and
+        ``map.yaml``, a map with the map's own fields that names the two tables
+        (``ecograph check DIR/map.yaml`` loads it back).
     fmt : {"graphml", "gexf", "json", "csv", "parquet"}, optional
         Default: from the suffix of ``path`` (no suffix: csv), see :func:`format_of`.
 
@@ -718,8 +721,7 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
     target = Path(path)
     if fmt in ("csv", "parquet"):
         names: tuple[str, ...] = (f"nodes.{fmt}", f"pipes.{fmt}")
-        if fmt == "csv":
-            names += ("map.csv",)
+        names += ("map.csv",) if fmt == "csv" else ("map.yaml",)
         check_output(target, eco.files, directory=True)
         if target.is_dir():
             for name in names:
@@ -736,7 +738,10 @@ def export(eco: Ecosystem, path: str | os.PathLike[str], fmt: str | None = None)
                 write_atomic(target / names[0], nodes, inputs=eco.files)
                 write_atomic(target / names[1], pipes, inputs=eco.files)
                 if fmt == "csv":
-                    write_atomic(target / names[2], to_map_table(eco), inputs=eco.files)
+                    extra = to_map_table(eco)
+                else:  # a map that names the two tables: loads as it is, loses nothing
+                    extra = tables_map(eco, names[0], names[1]).encode("utf-8")
+                write_atomic(target / names[2], extra, inputs=eco.files)
         except BaseException:
             if made:  # leave nothing behind: the directory this call made goes again
                 for name in names:

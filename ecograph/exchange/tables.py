@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ecograph._suggest import did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError
 from ecograph.exchange._cells import read_csv, unescape_formula
+from ecograph.exchange._yaml import map_yaml
 from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS, MAP_FIELDS
-from ecograph.loader import ReadFailure, read_file, resolve_plain
+from ecograph.loader import ReadFailure, read_file
 from ecograph.model import CURRENCIES, Ecosystem, pipe_key
 from ecograph.tablemap import check_options
 from ecograph.validate import plain_data
@@ -38,84 +37,6 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-# -- YAML out --------------------------------------------------------------------------
-
-
-class _Flow(dict[str, Any]):
-    """A mapping written on one line: ``{kind: partner, parent: app}``."""
-
-
-# libyaml's emitter when PyYAML has it: ~10x faster than the pure-Python one
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    """Quotes every string that ecograph's YAML 1.2 reader would read as something else."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    try:
-        resolved = resolve_plain(data)
-    except ValueError:  # a number too large to read: quoted, it stays text
-        resolved = None
-    ambiguous = data == "<<" or not isinstance(resolved, str) or resolved != data
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'" if ambiguous else None)
-
-
-def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.MappingNode:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", list(data.items()), flow_style=True)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(_Flow, _represent_flow)
-
-
-def _dump(data: Any) -> str:
-    text: str = yaml.dump(
-        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2
-    )
-    return text
-
-
-def map_yaml(data: Mapping[str, Any]) -> str:
-    """A map's data as readable YAML that ecograph reads back exactly.
-
-    Top-level keys first, then ``nodes`` with one flow mapping per node and
-    ``pipes`` with one per pipe. Any text that YAML 1.2 would read as a number,
-    boolean or null (``no`` stays ``no``, but ``1e9``, ``1.10``, ``null`` and
-    ``true`` are quoted) is quoted, so ids and labels survive as written.
-
-    Examples
-    --------
-    >>> print(map_yaml({"ecograph": 1, "name": "t", "nodes": {"1e9": {"kind": "pool"},
-    ...     "no": {"kind": "partner", "label": "true"}}, "pipes": [{"from": "1e9", "to": "no"}]}))
-    ecograph: 1
-    name: t
-    <BLANKLINE>
-    nodes:
-      '1e9': {kind: pool}
-      'no': {kind: partner, label: 'true'}
-    <BLANKLINE>
-    pipes:
-    - {from: '1e9', to: 'no'}
-    <BLANKLINE>
-    """
-    head = {k: v for k, v in data.items() if k not in ("nodes", "pipes")}
-    if isinstance(head.get("units"), dict):
-        head["units"] = _Flow(head["units"])
-    parts = [_dump(head)]
-    nodes = data.get("nodes")
-    if nodes:
-        parts.append(_dump({"nodes": {k: _Flow(v) for k, v in nodes.items()}}))
-    pipes = data.get("pipes")
-    if pipes:
-        parts.append(_dump({"pipes": [_Flow(p) for p in pipes]}))
-    return "\n".join(parts)
 
 
 def map_data(eco: Ecosystem) -> dict[str, Any]:
