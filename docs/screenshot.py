@@ -4,8 +4,9 @@ Run from anywhere: ``python docs/screenshot.py [OUTDIR]``. Writes
 ``OUTDIR/<example>.png`` for every ``ecosystems/*.yaml`` (OUTDIR defaults to
 ``docs/screenshots``), ``OUTDIR/overview.png`` (a generated map of 5,000 partners
 in 12 groups, opened on its overview), ``OUTDIR/flow.png`` (the Alibaba map's
-flow view) and refreshes ``docs/alibaba.png``, the
-README's picture.
+flow view), ``OUTDIR/sankey.png`` (the China internet map's Sankey view of its
+traffic, cycles and folded tail included) and refreshes ``docs/alibaba.png``,
+the README's picture.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def main(argv: list[str]) -> None:
         page.wait_for_selector("body[data-ready=true]", state="attached")
         page.screenshot(path=str(out / "flow.png"))
         print(out / "flow.png")
+        flows = render(
+            ecograph.load("ecosystems/china-internet.yaml"),
+            Path(tmp) / "sankey.html",
+            view="sankey",
+        )
+        page.goto(flows.path.as_uri())
+        page.wait_for_selector("body[data-ready=true]", state="attached")
+        page.screenshot(path=str(out / "sankey.png"))
+        print(out / "sankey.png")
         browser.close()
 
 

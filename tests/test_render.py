@@ -494,8 +494,9 @@ def test_only_the_pages_own_scripts_run_and_the_policy_names_them() -> None:
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
     assert [attrs for attrs, _ in scripts] == [
         ' type="application/json" id="ecograph-data"',
-        "",
-        "",
+        "",  # vis-network
+        "",  # page.js
+        "",  # sankey.js
     ]
     hashes = {
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"

@@ -64,6 +64,21 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
     "flow: layers from sources (left) to sinks (right), cycles as arcs.",
 )
 @click.option(
+    "--view",
+    type=click.Choice(["map", "sankey"]),
+    default="map",
+    show_default=True,
+    help="What the page opens on: the map, or the Sankey view of one currency's flows "
+    "(band width: volume; cycles drawn as loops); the page switches between them. "
+    "A PNG/SVG picture draws the view asked for.",
+)
+@click.option(
+    "--currency",
+    type=click.Choice(["traffic", "capital", "goods", "data"]),
+    help="Currency of the Sankey view. Default: traffic when it has volumes, else the "
+    "currency with the most pipes.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["html", "png", "svg"]),
@@ -86,6 +101,8 @@ def render(
     depth: int | None,
     max_nodes: int,
     layout: str,
+    view: str,
+    currency: str | None,
     fmt: str | None,
     watch: bool,
 ) -> None:
@@ -98,6 +115,8 @@ def render(
     slider over its snapshots: positions stay put, nodes that enter or leave are marked.
 
     Example: ecograph render ecosystems/alibaba.yaml -o alibaba.html --size-by volume
+
+    Example: ecograph render ecosystems/alibaba.yaml -o flows.html --view sankey --currency goods
     """
     from pathlib import Path
 
@@ -112,9 +131,10 @@ def render(
     if is_series(map_path):
         from ecograph.cli.trend import render_series_command
 
-        if highlight is not None or fmt != "html" or watch:
+        if highlight is not None or fmt != "html" or watch or view != "map" or currency:
             raise click.UsageError(
-                "a series draws an HTML page only, without --highlight or --watch"
+                "a series draws an HTML page of the map only, without --highlight, --watch, "
+                "--view sankey or --currency"
             )
         render_series_command(
             map_path,
@@ -140,6 +160,8 @@ def render(
                 "depth": depth,
                 "max_nodes": max_nodes,
                 "layout": layout,
+                "view": view,
+                "currency": currency,
             },
             fmt=fmt,
             echo=lambda line: click.echo(line),
@@ -157,6 +179,8 @@ def render(
         depth=depth,
         max_nodes=max_nodes,
         layout=layout,
+        view=view,
+        currency=currency,
         format=fmt,
     )
     drawing = result.drawing

@@ -16,7 +16,7 @@ import numpy as np
 
 from ecograph._suggest import did_you_mean
 from ecograph.errors import UsageError
-from ecograph.model import Ecosystem
+from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.render import style, tooltips
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Fold, Group
 from ecograph.render.fold import plan_folds
@@ -24,6 +24,7 @@ from ecograph.render.layout import curves_apart, flow_layout, hierarchical_layou
 from ecograph.render.legend import legend_entries, notes_for
 from ecograph.render.metrics import bottleneck_pipes, node_totals, size_values
 from ecograph.render.pipes import EdgePlan, plan_pipes
+from ecograph.render.sankey import sankey_currencies
 from ecograph.render.style import compact
 from ecograph.render.table import Floats, PipeTable, pipe_table
 
@@ -34,6 +35,7 @@ __all__ = [
     "OVERVIEW_ABOVE",
     "OVERVIEW_NODES",
     "PHYSICS_LIMIT",
+    "VIEWS",
     "describe",
     "overview_depth",
 ]
@@ -51,6 +53,8 @@ LAYOUTS = ("force", "hierarchical", "flow")
 #: How much a back-edge of the flow view bends.
 BACK_EDGE_CURVE = 0.45
 HIGHLIGHTS = ("bottlenecks",)
+#: The views a page can open on: the map, or the Sankey view of one currency's flows.
+VIEWS = ("map", "sankey")
 #: A drawing of more nodes than this opens on its overview (deep groups collapsed)
 #: unless ``collapse`` or ``depth`` says what to show.
 OVERVIEW_ABOVE = 300
@@ -112,7 +116,18 @@ def _check_options(
     depth: int | None,
     max_nodes: int,
     layout: str,
+    view: str,
+    currency: str | None,
 ) -> None:
+    if view not in VIEWS:
+        raise UsageError(
+            f"unknown view {view!r}{did_you_mean(view, VIEWS)}; expected one of {', '.join(VIEWS)}"
+        )
+    if currency is not None and currency not in CURRENCIES:
+        raise UsageError(
+            f"unknown currency {currency!r}{did_you_mean(currency, CURRENCIES)}; "
+            f"expected one of {', '.join(CURRENCIES)}"
+        )
     if layout not in LAYOUTS:
         raise UsageError(
             f"unknown layout {layout!r}{did_you_mean(layout, LAYOUTS)}; "
@@ -171,6 +186,8 @@ def describe(
     depth: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     layout: str = "force",
+    view: str = "map",
+    currency: str | None = None,
 ) -> Drawing:
     """Decide what the map looks like: nodes, pipes, groups, styles, legend, folded tail.
 
@@ -205,6 +222,14 @@ def describe(
         ``flow``: layers from sources (pools, funds) on the left to sinks on the
         right along the traffic (else the most common currency), pipes that
         close a cycle drawn as arcs (see :func:`ecograph.render.layout.flow_layout`).
+    view : {"map", "sankey"}
+        What the page opens on: the map, or the Sankey view of one currency's
+        flows (see :func:`ecograph.render.sankey.sankey`); the page switches
+        between them.
+    currency : str, optional
+        The currency the Sankey view opens on; by default traffic when it has
+        flows, else the currency with the most pipes. It must have a pipe
+        with a volume.
 
     Returns
     -------
@@ -239,6 +264,8 @@ def describe(
         depth=depth,
         max_nodes=max_nodes,
         layout=layout,
+        view=view,
+        currency=currency,
     )
     table = pipe_table(eco)
     values, meaning = size_values(eco, size_by, table)
@@ -428,7 +455,7 @@ def describe(
             f"the top level{'' if overview == 0 else f' (depth {overview} and deeper)'} "
             "are collapsed; double-click one to open it, or use Expand all.",
         )
-    return Drawing(
+    drawing = Drawing(
         title=eco.title,
         name=eco.name,
         period=eco.period,
@@ -451,7 +478,24 @@ def describe(
         map_pipes=len(eco.pipes),
         max_nodes=max_nodes,
         notes=notes,
+        units=tuple((c, eco.units[c]) for c in CURRENCIES if c in eco.units),
+        view=view,
+        currency=currency,
     )
+    if view == "sankey" or currency is not None:
+        _check_sankey(drawing, currency)
+    return drawing
+
+
+def _check_sankey(drawing: Drawing, currency: str | None) -> None:
+    drawable = sankey_currencies(drawing)
+    if currency is not None and currency not in drawable:
+        raise UsageError(
+            f"the Sankey view has no {currency} flows to draw: no {currency} pipe with a volume "
+            + (f"(flows to draw: {', '.join(drawable)})" if drawable else "(nor of any currency)")
+        )
+    if not drawable:
+        raise UsageError("the Sankey view has nothing to draw: no pipe has a volume")
 
 
 def _groups(

@@ -296,6 +296,14 @@ class Drawing:
         The node budget used.
     notes : tuple of str
         Sentences the page shows under the title (what was folded, highlights).
+    units : tuple of (str, str)
+        The map's display unit of each currency that has one.
+    view : {"map", "sankey"}
+        The view the page opens on.
+    currency : str or None
+        The currency the Sankey view opens on (None: traffic when it has
+        flows, else the currency with the most; see
+        :func:`ecograph.render.sankey.main_currency`).
     """
 
     title: str
@@ -317,6 +325,9 @@ class Drawing:
     map_pipes: int
     max_nodes: int
     notes: tuple[str, ...] = field(default=())
+    units: tuple[tuple[str, str], ...] = field(default=())
+    view: str = "map"
+    currency: str | None = None
 
     def node(self, node_id: str) -> DrawnNode:
         """The drawn node with this id (KeyError if there is none)."""
@@ -347,4 +358,7 @@ class Drawing:
             "map_pipes": self.map_pipes,
             "max_nodes": self.max_nodes,
             "notes": list(self.notes),
+            "units": dict(self.units),
+            "view": self.view,
+            "currency": self.currency,
         }

@@ -27,6 +27,7 @@ from typing import Any
 
 from ecograph.render import style
 from ecograph.render.drawing import Drawing
+from ecograph.render.sankey import page_data
 
 __all__ = ["embed_json", "to_html"]
 
@@ -103,13 +104,14 @@ def to_html(drawing: Drawing, *, embedded: bool = False, live: int | None = None
 
     vis = _asset("vis-network.min.js")
     page = _asset("page.js")
-    for name, script in (("vis-network.min.js", vis), ("page.js", page)):
+    sankey = _asset("sankey.js")
+    for name, script in (("vis-network.min.js", vis), ("page.js", page), ("sankey.js", sankey)):
         if "</script" in script.lower() or "<!--" in script:
             raise RuntimeError(f"asset {name} cannot be inlined in a <script> element")
     csp = "; ".join(
         [
             "default-src 'none'",
-            f"script-src {_hash(vis)} {_hash(page)}",
+            f"script-src {_hash(vis)} {_hash(page)} {_hash(sankey)}",
             "style-src 'unsafe-inline'",
             "img-src data:",
             *(["connect-src 'self'"] if live is not None else []),
@@ -121,6 +123,7 @@ def to_html(drawing: Drawing, *, embedded: bool = False, live: int | None = None
     data["colors"] = {"blocked": style.BLOCKED_COLOR, "bottleneck": style.BOTTLENECK_COLOR}
     data["embedded"] = embedded
     data["live"] = live
+    data["sankey"] = page_data(drawing)
     return _fill(
         _asset("page.html"),
         {
@@ -131,5 +134,6 @@ def to_html(drawing: Drawing, *, embedded: bool = False, live: int | None = None
             "data": embed_json(data),
             "vis": vis,
             "page": page,
+            "sankey": sankey,
         },
     )

@@ -146,6 +146,8 @@ def render(
     depth: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     layout: str = "force",
+    view: str = "map",
+    currency: str | None = None,
     format: str = "html",
 ) -> Rendered:
     """Draw a map and write it to a file: an interactive page, or a static picture.
@@ -157,11 +159,13 @@ def render(
     path : str or path-like
         The file to write. Its directory must exist; an existing file is
         replaced only once the new one is complete.
-    size_by, highlight, to, collapse, depth, max_nodes, layout
-        What to draw, as for :func:`ecograph.render.describe`.
+    size_by, highlight, to, collapse, depth, max_nodes, layout, view, currency
+        What to draw, as for :func:`ecograph.render.describe`. ``view="sankey"``
+        opens the page on the Sankey view of ``currency``'s flows.
     format : {"html", "png", "svg"}, default "html"
         ``html``: one self-contained page (works offline, from ``file://``);
-        ``png`` / ``svg``: a static drawing of the same map, with matplotlib.
+        ``png`` / ``svg``: a static drawing of the same map (of its Sankey view
+        with ``view="sankey"``), with matplotlib.
 
     Returns
     -------
@@ -202,6 +206,8 @@ def render(
         depth=depth,
         max_nodes=max_nodes,
         layout=layout,
+        view=view,
+        currency=currency,
     )
     if format == "html":
         content = to_html(drawing).encode("utf-8")

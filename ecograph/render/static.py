@@ -2,8 +2,10 @@
 
 Same nodes, colours, shapes, sizes, pipe widths, dash patterns, curves and
 marks as the page, at the drawing's precomputed positions, with the groups
-that start collapsed collapsed. matplotlib is imported only here (and in the
-long-tail chart, which draws under the same :func:`picture_style`).
+that start collapsed collapsed; a drawing that opens on its Sankey view is
+pictured as that view (:func:`sankey_image`), placed as the page places
+it. matplotlib is imported only here (and in the long-tail chart, which
+draws under the same :func:`picture_style`).
 
 Every text a picture holds (labels, titles, legends, ticks) is drawn as plain
 text: mathtext is off (``text.parse_math``), so a label such as ``$\\frac{`` or
@@ -25,15 +27,26 @@ from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
 from ecograph.render.placement import outline as group_outline
-from ecograph.render.placement import pipe_shape, place_labels
+from ecograph.render.placement import pipe_shape, place_labels, shorten
+from ecograph.render.sankey import (
+    GEOMETRY,
+    RETURN_COLOR,
+    Sankey,
+    main_currency,
+    sankey,
+    sankey_layout,
+)
 
 __all__ = [
     "FORMATS",
+    "SANKEY_SIZE",
     "GlyphWarning",
     "chart_fonts",
     "missing_glyphs",
     "picture_labels",
     "picture_style",
+    "sankey_image",
+    "sankey_picture",
     "save_picture",
     "to_image",
 ]
@@ -215,7 +228,7 @@ def picture_style() -> Iterator[None]:
 
 
 def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
-    """Draw a drawing as a PNG or SVG image.
+    """Draw a drawing as a PNG or SVG image (its Sankey view if it opens on that view).
 
     Parameters
     ----------
@@ -238,6 +251,8 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     """
     if fmt not in FORMATS:
         raise UsageError(f"to_image(): fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if drawing.view == "sankey":  # a drawing that opens on its Sankey view is pictured as it
+        return sankey_picture(drawing, fmt)
     with picture_style():
         fig, _labels = _figure(drawing)
         return save_picture(fig, fmt, dpi=150, bbox_inches="tight", pad_inches=0.25)
@@ -485,3 +500,151 @@ def _members(drawing: Drawing, group: str) -> tuple[str, ...]:
         if g.id == group:
             return g.members
     return ()
+
+
+#: Size of a Sankey picture in pixels (PNG at 100 dpi; SVG the same in points x 0.72).
+SANKEY_SIZE: tuple[int, int] = (1400, 900)
+_PICTURE_DPI = 100
+#: Room above the view for its title, and per line of notes below it.
+_TITLE_ROOM, _NOTE_LINE = 44.0, 18.0
+
+
+def sankey_image(view: Sankey, fmt: str = "png", *, title: str | None = None) -> bytes:
+    """Draw a Sankey view as a PNG or SVG picture, as the page draws it.
+
+    The view is placed by :func:`ecograph.render.sankey.sankey_layout` in
+    :data:`SANKEY_SIZE` pixels (bands drawn as the page does: one stroke as
+    wide as the volume); labels are shortened with an ellipsis to the room
+    before the next column; the view's notes are written under it. Drawn under
+    :func:`picture_style`: CJK fonts, text as text (never TeX), a warning
+    instead of silent boxes when no font has a glyph.
+
+    Parameters
+    ----------
+    view : Sankey
+    fmt : {"png", "svg"}
+    title : str, optional
+        Default: the currency, its unit and period.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> from ecograph.render import describe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
+    ...     pipes=(Pipe("k1", "a", "b", volume=5.0),))
+    >>> sankey_image(sankey(describe(eco), "traffic"), "png")[:4]
+    b'\\x89PNG'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch, Rectangle
+    from matplotlib.path import Path as MplPath
+
+    if fmt not in FORMATS:
+        raise UsageError(f"sankey_image(): fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    g = GEOMETRY
+    width, height = SANKEY_SIZE
+    notes_room = _NOTE_LINE * len(view.notes) + (8.0 if view.notes else 0.0)
+    px = sankey_layout(view, width, height - _TITLE_ROOM - notes_room)
+    total_h = px.height + _TITLE_ROOM + notes_room
+    heading = title or (
+        f"{view.currency} per {view.period}"
+        + (f" ({view.unit})" if view.unit != view.currency else "")
+        + ": band width is volume"
+    )
+    color = {n.id: n.color for n in view.nodes}
+    with picture_style():
+        fig = Figure(figsize=(px.width / _PICTURE_DPI, total_h / _PICTURE_DPI), dpi=_PICTURE_DPI)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        ax.set_xlim(0, px.width)
+        ax.set_ylim(px.height + notes_room, -_TITLE_ROOM)
+        ax.set_axis_off()
+        points = 72.0 / _PICTURE_DPI  # a pixel in points: the unit of matplotlib line widths
+        for band in view.bands:
+            x0, y0, x1, y1, w, lane = px.bands[band.id]
+            if lane is None:
+                xm = (x0 + x1) / 2
+                verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1)]
+                codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4]
+                stroke, alpha = color[band.source], 0.38
+            else:
+                r = max(g["loop"], w)
+                verts = [
+                    (x0, y0), (x0 + r, y0), (x0 + r, lane), (x0, lane),
+                    (x1, lane), (x1 - r, lane), (x1 - r, y1), (x1, y1),
+                ]  # fmt: skip
+                codes = [MplPath.MOVETO, *[MplPath.CURVE4] * 3, MplPath.LINETO]
+                codes += [MplPath.CURVE4] * 3
+                stroke, alpha = RETURN_COLOR, 0.22
+            path = MplPath(verts, codes)
+            ax.add_patch(
+                PathPatch(
+                    path,
+                    fill=False,
+                    edgecolor=stroke,
+                    alpha=alpha,
+                    linewidth=w * points,
+                    capstyle="butt",
+                    gid=f"band:{band.id}",
+                )
+            )
+            if lane is not None:
+                ax.add_patch(
+                    PathPatch(path, fill=False, edgecolor=RETURN_COLOR, linewidth=1.2 * points,
+                              linestyle=(0, (5, 4)))
+                )  # fmt: skip
+        renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+        for node in view.nodes:
+            x, y, w, h = px.bars[node.id]
+            ax.add_patch(
+                Rectangle((x, y), w, h, facecolor=node.color, edgecolor="#1f2328", linewidth=0.35)
+            )
+            room = (g["label_room"] if node.column == view.columns - 1 else px.step - g["bar"]) - 10
+            text = ax.text(
+                x + w + 4, y + h / 2, node.label, va="center", ha="left",
+                fontsize=12 * points, color="#1f2328",
+            )  # fmt: skip
+            if text.get_window_extent(renderer).width > room:  # the longest cut that fits
+                lo, hi = 1, len(node.label) - 1
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    text.set_text(shorten(node.label, mid))
+                    if text.get_window_extent(renderer).width <= room:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                text.set_text(shorten(node.label, lo))
+        ax.text(g["left"], -_TITLE_ROOM / 2, heading, va="center", fontsize=15 * points,
+                fontweight="bold", color="#1f2328")  # fmt: skip
+        for i, note in enumerate(view.notes):
+            ax.text(g["left"], px.height + 8 + (i + 0.5) * _NOTE_LINE, note, va="center",
+                    fontsize=12 * points, color="#59636e")  # fmt: skip
+        return save_picture(fig, fmt, dpi=_PICTURE_DPI)
+
+
+def sankey_picture(drawing: Drawing, fmt: str = "png") -> bytes:
+    """The picture of a drawing's Sankey view, on the currency it opens on.
+
+    What :func:`to_image` draws for a drawing made with ``view="sankey"``:
+    :func:`sankey_image` of :func:`ecograph.render.sankey.sankey`, titled with the
+    map's title, the currency and the period.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> from ecograph.render import describe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
+    ...     pipes=(Pipe("k1", "a", "b", volume=5.0),))
+    >>> b"<svg" in sankey_picture(describe(eco, view="sankey"), "svg")
+    True
+    """
+    currency = drawing.currency or main_currency(drawing)
+    if currency is None:
+        raise UsageError("the Sankey view has nothing to draw: no pipe has a volume")
+    heading = f"{drawing.title}: {currency} per {drawing.period}"
+    return sankey_image(sankey(drawing, currency), fmt, title=heading)
