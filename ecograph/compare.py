@@ -7,6 +7,13 @@ top of a centrality ranking with rank moves, the pipes whose volume changed,
 and the diagnosis statuses that changed. Each section is a list of records with
 ``before``, ``after`` and ``delta``; ``changed`` names the sections with a
 difference, so a reader (or a script) sees at once what moved.
+
+The results are frozen :class:`ecograph.results.MappingResult` types: :class:`Comparison`,
+and :class:`WhatIf` and :class:`Diff`, which add the scenario or the structural changes.
+``to_dict()`` is the JSON of ``ecograph whatif`` / ``ecograph diff --format json``
+(without whatif's ``map``), ``result["section"]`` reads a section, ``rows()`` and
+``to_frame()`` give the records of every section in one table with a ``section``
+column.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import math
 import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -26,12 +34,22 @@ from ecograph._perf import gc_paused
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, check_currency
+from ecograph.results import MappingResult
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-__all__ = ["FLOW_INDICES", "SECTIONS", "compare", "diff", "whatif"]
+__all__ = [
+    "FLOW_INDICES",
+    "SECTIONS",
+    "Comparison",
+    "Diff",
+    "WhatIf",
+    "compare",
+    "diff",
+    "whatif",
+]
 
 #: The sections of a comparison, in the order they are printed.
 SECTIONS: tuple[str, ...] = (
@@ -85,6 +103,168 @@ _MAP_FIELDS = ("name", "title", "period", "units", "description")
 _REL = 1e-9
 #: Most nodes listed in the ``affected`` section (each costs a breadth-first search).
 AFFECTED_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Comparison(MappingResult):
+    """What :func:`compare` found: one list of records per section of :data:`SECTIONS`.
+
+    Each field is as the Returns section of :func:`compare` describes. ``to_dict()``
+    is the comparison as a dict (``kind``, ``metric``, ``changed``, ``affected``,
+    ``affected_not_shown``, then the other sections); ``result["traffic"]`` reads a
+    section. ``rows()`` and ``to_frame()``: the records of every section, in the order
+    of :data:`SECTIONS`, with a ``section`` column first (the other columns are those
+    of the section: ``node``, ``before``, ``after``, ``delta``...).
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> text = '''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100, capacity: 150}
+    ... '''
+    >>> a, b = ecograph.loads(text), ecograph.loads(text.replace("150", "300"))
+    >>> result = compare(a, b, targets=["shop"], diagnosis=False)
+    >>> result.changed, result["max_flow"][0]["after"]
+    (['max_flow'], 300.0)
+    >>> [row for row in result.rows() if row["section"] == "max_flow"]
+    [{'section': 'max_flow', 'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}]
+    """
+
+    kind: str
+    metric: str
+    changed: list[str]
+    affected: list[dict[str, Any]]
+    affected_not_shown: int
+    traffic: list[dict[str, Any]]
+    max_flow: list[dict[str, Any]]
+    flow_indices: list[dict[str, Any]]
+    centrality: list[dict[str, Any]]
+    value: list[dict[str, Any]]
+    diagnosis: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The records of every section, in :data:`SECTIONS` order, ``section`` first.
+
+        The statuses of the ``diagnosis`` section are in ``status_before`` and
+        ``status_after``, so that ``before``, ``after`` and ``delta`` hold numbers only.
+        """
+        out: list[dict[str, Any]] = []
+        for name in SECTIONS:
+            records = getattr(self, name)
+            if name == "diagnosis":
+                records = [
+                    {_STATUS.get(key, key): value for key, value in record.items()}
+                    for record in records
+                ]
+            out.extend({"section": name, **record} for record in records)
+        return out
+
+    def comparison(self) -> Comparison:
+        """The comparison alone (of a :class:`WhatIf` or :class:`Diff`, without their own
+        fields).
+
+        Examples
+        --------
+        >>> import ecograph
+        >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool}}\\n")
+        >>> type(diff(eco, eco).comparison()).__name__
+        'Comparison'
+        """
+        return Comparison(**_comparison_fields(self))
+
+
+_STATUS = {"before": "status_before", "after": "status_after"}
+#: The fields of a :class:`Comparison`, in the order of its dict.
+_COMPARISON_KEYS = tuple(f.name for f in fields(Comparison))
+
+
+@dataclass(frozen=True)
+class WhatIf(Comparison):
+    """What :func:`whatif` found: the scenario, its changes, and the :class:`Comparison`.
+
+    ``to_dict()`` starts with ``scenario`` (name, title, file, reroute), ``changes``
+    (each in words, ``at`` where it was written) and ``warnings`` (of the changed map),
+    then the comparison's keys. ``rows()`` and ``to_frame()`` are the comparison's.
+    See :func:`whatif` for an example.
+    """
+
+    scenario: dict[str, Any]
+    changes: list[dict[str, str]]
+    warnings: list[str]
+
+    def _keys(self) -> list[str]:
+        return ["scenario", "changes", "warnings", *_COMPARISON_KEYS]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario, its changes and warnings, then the comparison's sections."""
+        out = super().to_dict()
+        return {key: out[key] for key in self._keys()}
+
+
+@dataclass(frozen=True)
+class Diff(Comparison):
+    """What :func:`diff` found: the structural changes, then the :class:`Comparison`.
+
+    ``to_dict()`` starts with ``identical``, ``old`` and ``new`` (the files),
+    ``map`` (changed top-level fields), ``nodes`` and ``pipes`` (``added``,
+    ``removed``, ``changed``), then the comparison's keys. ``rows()`` and
+    ``to_frame()``: first one row per structural change, with ``section`` (``map``,
+    ``nodes`` or ``pipes``), ``change`` (``added``, ``removed`` or ``changed``), the
+    ``node`` or ``pipe``, and for a changed field ``field``, ``old`` and ``new``; then
+    the comparison's rows.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> text = '''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100}
+    ... '''
+    >>> a = ecograph.loads(text)
+    >>> b = ecograph.loads(text.replace("kind: partner", "kind: producer"))
+    >>> diff(a, b).rows()[0]
+    {'section': 'nodes', 'change': 'changed', 'node': 'shop', 'field': 'kind', \
+'old': 'partner', 'new': 'producer'}
+    """
+
+    identical: bool
+    old: list[str]
+    new: list[str]
+    map: list[dict[str, Any]]
+    nodes: dict[str, list[Any]]
+    pipes: dict[str, list[Any]]
+
+    def _keys(self) -> list[str]:
+        return ["identical", "old", "new", "map", "nodes", "pipes", *_COMPARISON_KEYS]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The structural changes, then the comparison's sections."""
+        out = super().to_dict()
+        return {key: out[key] for key in self._keys()}
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The structural changes (``map``, ``nodes``, ``pipes``), then the comparison's rows."""
+        out: list[dict[str, Any]] = [
+            {"section": "map", "change": "changed", **record} for record in self.map
+        ]
+        for section, name in (("nodes", "node"), ("pipes", "pipe")):
+            part = getattr(self, section)
+            out.extend({"section": section, "change": "added", name: x} for x in part["added"])
+            out.extend({"section": section, "change": "removed", name: x} for x in part["removed"])
+            out.extend({"section": section, "change": "changed", **r} for r in part["changed"])
+        return out + super().rows()
 
 
 def _differ(a: Any, b: Any) -> bool:
@@ -161,7 +341,7 @@ def compare(
     metric: str = "pagerank",
     top: int = 10,
     diagnosis: bool = True,
-) -> dict[str, Any]:
+) -> Comparison:
     """Compare the measures of two versions of a map, section by section.
 
     Parameters
@@ -185,9 +365,10 @@ def compare(
 
     Returns
     -------
-    dict
+    Comparison
         ``kind``, ``metric``, ``changed`` (names of the sections with a
-        difference) and one list of records per section of :data:`SECTIONS`:
+        difference) and one list of records per section of :data:`SECTIONS`
+        (each a field, and a key of ``to_dict()`` and ``result[...]``):
 
         - ``affected``: node, traffic and reach (other nodes it reaches over
           open pipes) before and after, for the ``targets`` and ``focus``
@@ -222,8 +403,10 @@ def compare(
     >>> a = ecograph.loads(text)
     >>> b = ecograph.loads(text.replace("150", "300"))
     >>> result = compare(a, b, targets=["shop"])
-    >>> result["changed"], result["max_flow"]
+    >>> result.changed, result.max_flow
     (['max_flow'], [{'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}])
+    >>> result["changed"] == result.changed  # read as the dict it used to be
+    True
     """
     with gc_paused():  # millions of small records on large maps; no cycles
         return _compare(before, after, currency, list(targets), focus, metric, top, diagnosis)
@@ -238,7 +421,7 @@ def _compare(
     metric: str,
     top: int,
     diagnosis: bool,
-) -> dict[str, Any]:
+) -> Comparison:
     from ecograph.analysis.centrality import centrality
 
     check_currency(kind)
@@ -392,7 +575,7 @@ def _compare(
         if moved:
             changed.append(section)
     out["changed"] = changed
-    return out
+    return Comparison(**out)
 
 
 def _size(record: dict[str, Any]) -> float:
@@ -505,7 +688,7 @@ def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
     from ecograph.analysis.diagnose import diagnose
 
     try:
-        return diagnose(eco, kind=kind)
+        return diagnose(eco, currency=kind)
     except UsageError:
         return {}
 
@@ -525,7 +708,7 @@ def whatif(
     reroute: str | None = None,
     diagnosis: bool = True,
     applied: Ecosystem | None = None,
-) -> dict[str, Any]:
+) -> WhatIf:
     """Apply a scenario to a map and compare the measures before and after.
 
     Parameters
@@ -547,11 +730,11 @@ def whatif(
 
     Returns
     -------
-    dict
+    WhatIf
         ``scenario`` (name, title, file, reroute), ``changes`` (each in words
         with where it was written), ``warnings`` of the changed map (a
         re-traced volume above a capacity, for one), then the sections of
-        :func:`compare`.
+        :func:`compare` (a :class:`Comparison`).
 
     Raises
     ------
@@ -583,10 +766,14 @@ def whatif(
     ...   - remove: influencer
     ... ''')
     >>> result = whatif(eco, s)
-    >>> result["max_flow"]
+    >>> result.max_flow
     [{'target': 'shop', 'before': 120.0, 'after': 0.0, 'delta': -120.0}]
     >>> [(r["node"], r["before"], r["after"]) for r in result["traffic"]]
     [('influencer', 100.0, None), ('shop', 100.0, 0.0)]
+    >>> result.to_frame().query("section == 'traffic'")[["node", "before", "after"]]
+             node  before  after
+    2  influencer   100.0    NaN
+    3        shop   100.0    0.0
     """
     from ecograph.scenario import ORIGIN_KEY, Scenario, apply, load_scenario
 
@@ -625,17 +812,21 @@ def whatif(
         top=top,
         diagnosis=diagnosis,
     )
-    return {
-        "scenario": {
+    return WhatIf(
+        scenario={
             "name": scenario.name,
             "title": scenario.title,
             "file": scenario.file,
             "reroute": reroute or scenario.reroute,
         },
-        "changes": [{"change": c.describe(), "at": str(c.location)} for c in scenario.changes],
-        "warnings": [str(w) for w in after.warnings],
-        **result,
-    }
+        changes=[{"change": c.describe(), "at": str(c.location)} for c in scenario.changes],
+        warnings=[str(w) for w in after.warnings],
+        **_comparison_fields(result),
+    )
+
+
+def _comparison_fields(result: Comparison) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in _COMPARISON_KEYS}
 
 
 # -- diff --------------------------------------------------------------------------------------
@@ -789,7 +980,7 @@ def diff(
     top: int = 10,
     targets: Iterable[str] = (),
     diagnosis: bool = True,
-) -> dict[str, Any]:
+) -> Diff:
     """What changed between two versions of a map: structure, then measures.
 
     Parameters
@@ -802,7 +993,7 @@ def diff(
 
     Returns
     -------
-    dict
+    Diff
         ``identical`` (no field of the map, a node or a pipe differs),
         ``map`` (changed top-level fields), ``nodes`` and ``pipes`` (each
         ``added``, ``removed`` and ``changed``: one record per changed field
@@ -826,7 +1017,7 @@ def diff(
     >>> a = ecograph.loads(text)
     >>> b = ecograph.loads(text.replace("kind: partner", "kind: producer"))
     >>> d = diff(a, b)
-    >>> d["identical"], d["nodes"]["changed"]
+    >>> d.identical, d.nodes["changed"]
     (False, [{'node': 'shop', 'field': 'kind', 'old': 'partner', 'new': 'producer'}])
     >>> diff(a, a)["identical"]
     True
@@ -843,7 +1034,7 @@ def _diff(
     top: int,
     targets: Iterable[str],
     diagnosis: bool,
-) -> dict[str, Any]:
+) -> Diff:
     top_level = []
     for name in _MAP_FIELDS:
         a, b = getattr(old, name), getattr(new, name)
@@ -872,7 +1063,7 @@ def _diff(
     }
     added = [k for k in b.keys if k not in keys_old]
     removed = [k for k in a.keys if k not in keys_new]
-    pipes = {"added": added, "removed": removed, "changed": pipes_changed}
+    pipes: dict[str, list[Any]] = {"added": added, "removed": removed, "changed": pipes_changed}
     identical = not top_level and not any(nodes.values()) and not any(pipes.values())
     focus = [*nodes["added"], *nodes["removed"], *(r["node"] for r in nodes_changed)]
     # the focus is the edited structure; pipes whose volume alone changed (edited by hand or
@@ -891,12 +1082,12 @@ def _diff(
         top=top,
         diagnosis=diagnosis,
     )
-    return {
-        "identical": identical,
-        "old": list(old.files[:1]),
-        "new": list(new.files[:1]),
-        "map": top_level,
-        "nodes": nodes,
-        "pipes": pipes,
-        **result,
-    }
+    return Diff(
+        identical=identical,
+        old=list(old.files[:1]),
+        new=list(new.files[:1]),
+        map=top_level,
+        nodes=nodes,
+        pipes=pipes,
+        **_comparison_fields(result),
+    )

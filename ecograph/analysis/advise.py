@@ -86,6 +86,7 @@ from ecograph.model import check_currency
 from ecograph.results import Result
 
 if TYPE_CHECKING:
+    from ecograph.compare import Comparison
     from ecograph.model import Ecosystem
     from ecograph.scenario import Scenario
 
@@ -325,14 +326,14 @@ def _scenario(node: str, goal: str, actions: Sequence[Action]) -> Scenario:
     )
 
 
-def measure(result: Mapping[str, Any], node: str, goal: str) -> tuple[float, float]:
+def measure(result: Comparison | Mapping[str, Any], node: str, goal: str) -> tuple[float, float]:
     """The gain and cost of a change for ``node``, read from a :func:`ecograph.whatif` report.
 
     Parameters
     ----------
-    result : mapping
-        What :func:`ecograph.whatif` returned (``node`` among its targets or
-        the nodes the scenario names).
+    result : WhatIf or mapping
+        What :func:`ecograph.whatif` returned, or its ``to_dict()`` (``node`` among
+        its targets or the nodes the scenario names).
     node : str
     goal : {"traffic", "revenue", "net"}
 

@@ -26,7 +26,7 @@ from ecograph.analysis.maxflow import Cut, reachable, resolve, solve
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
-from ecograph.results import Result
+from ecograph.results import MappingResult
 
 __all__ = ["Bottlenecks", "bottlenecks", "max_flow"]
 
@@ -88,7 +88,7 @@ def _cut_mask(arr: Layer, cut: Cut) -> BoolArray:
 
 
 @dataclass(frozen=True)
-class Bottlenecks(Result):
+class Bottlenecks(MappingResult):
     """What :func:`bottlenecks` found (each field as its Returns section describes).
 
     ``rows()`` and ``to_frame()`` list the pipes of every list, one row per pipe, with a

@@ -18,7 +18,7 @@ from ecograph.cli.main import (
     kind_option,
     load_map,
 )
-from ecograph.compare import SECTIONS
+from ecograph.compare import SECTIONS, Comparison, Diff
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
 from ecograph.errors import ExitCode, MapError, UsageError, one_line
@@ -91,7 +91,7 @@ _TITLES = {
 }
 
 
-def _sections(result: dict[str, Any]) -> str:
+def _sections(result: Comparison) -> str:
     parts = [f"changed: {', '.join(result['changed']) or 'nothing'}"]
     for section in SECTIONS:
         rows = result[section]
@@ -213,7 +213,7 @@ def whatif(
         applied=changed,
     )
     if fmt == "json":
-        click.echo(to_json({"map": map_path, **result}))
+        click.echo(to_json({"map": map_path, **result.to_dict()}))
         return
     s = result["scenario"]
     lines = [
@@ -245,7 +245,7 @@ def _show(value: Any) -> str:
     return format_number(value) if value is not None else "none"
 
 
-def _structure(result: dict[str, Any]) -> str:
+def _structure(result: Diff) -> str:
     lines = [f"old: {', '.join(result['old'])}", f"new: {', '.join(result['new'])}"]
     if result["identical"]:
         lines.append("identical: no node, pipe or field differs")
@@ -312,7 +312,7 @@ def diff(
         click.echo(one_line(f"{old} {new}: error: {exc}"), err=True)
         raise SystemExit(ExitCode.USAGE) from None
     if fmt == "json":
-        click.echo(to_json(result))
+        click.echo(to_json(result.to_dict()))
     else:
         text = _structure(result)
         if not result["identical"]:
