@@ -44,7 +44,7 @@ def old() -> ModuleType:
     )
     assert proc.returncode == 0, f"the reference needs the git history: {proc.stderr}"
     module = ModuleType("compare_as_dicts")
-    exec(compile(proc.stdout, "compare_as_dicts.py", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(proc.stdout, "compare_as_dicts.py", "exec"), module.__dict__)
     assert "-> dict[str, Any]:" in proc.stdout  # it is the dict version
     return module
 
@@ -143,10 +143,22 @@ def test_diff_rows_by_hand() -> None:
     assert structure == [
         {"section": "map", "change": "changed", "field": "title", "old": "small", "new": "Small"},
         {"section": "nodes", "change": "added", "node": "d"},
-        {"section": "nodes", "change": "changed", "node": "a", "field": "label", "old": "a",
-         "new": "A"},  # fmt: skip
-        {"section": "pipes", "change": "changed", "pipe": "b->c:traffic", "field": "capacity",
-         "old": 30.0, "new": 50.0},  # fmt: skip
+        {
+            "section": "nodes",
+            "change": "changed",
+            "node": "a",
+            "field": "label",
+            "old": "a",
+            "new": "A",
+        },
+        {
+            "section": "pipes",
+            "change": "changed",
+            "pipe": "b->c:traffic",
+            "field": "capacity",
+            "old": 30.0,
+            "new": 50.0,
+        },
     ]
     assert rows[: len(structure)] == structure  # the structure comes first
     # max-flow to c (u's pipes are unbounded): 70 + 30 before, 70 + 50 after
