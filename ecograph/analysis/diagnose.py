@@ -553,7 +553,7 @@ class _Judge:
             & (layer.volume >= saturation * np.where(finite, layer.capacity, 0.0))
         )
         self.sheet: dict[str, dict[str, float]] = (
-            value(eco, kind=self.kind).nodes if len(rows) else {}
+            value(eco, currency=self.kind).nodes if len(rows) else {}
         )
         self.hosts = _hosts(cm)
         self._keys: dict[tuple[str, ...], dict[str, None]] = {}
