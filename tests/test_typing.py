@@ -54,7 +54,8 @@ def test_mypy_sees_the_real_signatures(tmp_path: Path, monkeypatch: pytest.Monke
     errors: dict[int, list[str]] = {}
     for line in out.splitlines():
         parts = line.split(":", 3)
-        if len(parts) == 4 and parts[0] == str(path) and parts[2].strip() == "error":
+        # (mypy may name the file where its cache first saw the same text)
+        if len(parts) == 4 and parts[0].endswith("calls.py") and parts[2].strip() == "error":
             errors.setdefault(int(parts[1]), []).append(parts[3])
     assert sorted(errors) == sorted(WRONG), out
     for number, message in WRONG.items():
