@@ -352,10 +352,10 @@ def compare(
         (``kind=``, the former name, is still accepted.)
         The currency compared.
     targets : iterable of str
-        Nodes whose max-flow is compared.
+        Nodes whose max-flow is compared (a str is one node).
     focus : iterable of str
         Nodes named by the change: their traffic and reach are listed even
-        when unchanged.
+        when unchanged (a str is one node).
     metric : str, default "pagerank"
         The centrality ranked (see :func:`ecograph.centrality`).
     top : int, default 10
@@ -388,6 +388,12 @@ def compare(
 
         A node or pipe missing on one side has ``None`` there.
 
+    Raises
+    ------
+    UsageError
+        ``before`` or ``after`` not an Ecosystem, a target in neither map, an unknown
+        currency or metric, ``top`` not a whole number of at least 1.
+
     Examples
     --------
     >>> import ecograph
@@ -409,7 +415,40 @@ def compare(
     True
     """
     with gc_paused():  # millions of small records on large maps; no cycles
-        return _compare(before, after, currency, list(targets), focus, metric, top, diagnosis)
+        _check_call({"before": before, "after": after}, top)
+        return _compare(
+            before,
+            after,
+            currency,
+            _node_list(targets, "targets"),
+            _node_list(focus, "focus"),
+            metric,
+            top,
+            diagnosis,
+        )
+
+
+def _node_list(nodes: Iterable[str], name: str) -> list[str]:
+    """``nodes`` as a list; one node id when given as a str (not its characters)."""
+    if isinstance(nodes, str):
+        return [nodes]
+    try:
+        return list(nodes)
+    except TypeError:
+        raise UsageError(f"{name} must be node ids, not {type(nodes).__name__}") from None
+
+
+def _check_call(maps: Mapping[str, Any], top: Any) -> None:
+    """The maps are Ecosystems and ``top`` a whole number of at least 1, else UsageError."""
+    for name, value in maps.items():
+        if not isinstance(value, Ecosystem):
+            raise UsageError(
+                f"{name} must be an Ecosystem (ecograph.load), not {type(value).__name__}"
+            )
+    if isinstance(top, bool) or not isinstance(top, int):
+        raise UsageError(f"top must be a whole number, not {top!r}")
+    if top < 1:
+        raise UsageError(f"top must be at least 1, found {top}")
 
 
 def _compare(
@@ -425,8 +464,6 @@ def _compare(
     from ecograph.analysis.centrality import centrality
 
     check_currency(kind)
-    if top < 1:
-        raise UsageError(f"top must be at least 1, found {top}")
     targets = list(dict.fromkeys(targets))
     for target in targets:
         if target not in before.nodes and target not in after.nodes:
@@ -720,7 +757,8 @@ def whatif(
     currency, metric, top, diagnosis
         As for :func:`compare`.
     targets : iterable of str
-        More max-flow targets, besides the scenario's own ``targets``.
+        More max-flow targets, besides the scenario's own ``targets`` (a str is one
+        node).
     reroute : {"lost", "spread"}, optional
         Overrides the scenario's ``reroute`` (see :mod:`ecograph.scenario`).
     applied : Ecosystem, optional
@@ -741,6 +779,9 @@ def whatif(
     MapError
         The scenario file is invalid, or a change names an unknown node or
         pipe (located in the scenario file).
+    UsageError
+        ``scenario`` is neither a Scenario nor a path; an unknown target,
+        currency, metric or ``reroute``; ``top`` below 1.
 
     Examples
     --------
@@ -777,7 +818,14 @@ def whatif(
     """
     from ecograph.scenario import ORIGIN_KEY, Scenario, apply, load_scenario
 
+    maps = {"eco": eco} if applied is None else {"eco": eco, "applied": applied}
+    _check_call(maps, top)
     if not isinstance(scenario, Scenario):
+        if not isinstance(scenario, str | os.PathLike):
+            raise UsageError(
+                "scenario must be a Scenario or the path of a scenario file, "
+                f"not {type(scenario).__name__}"
+            )
         scenario = load_scenario(os.fspath(scenario))
     after = applied if applied is not None else apply(eco, scenario, reroute=reroute)
     focus = list(scenario.nodes_named())
@@ -806,7 +854,7 @@ def whatif(
         eco,
         after,
         currency=currency,
-        targets=[*scenario.targets, *targets],
+        targets=[*scenario.targets, *_node_list(targets, "targets")],
         focus=focus,
         metric=metric,
         top=top,
@@ -1002,6 +1050,11 @@ def diff(
         ``diff(b, a)`` mirrors ``diff(a, b)``: added and removed swap, old and
         new swap, deltas change sign.
 
+    Raises
+    ------
+    UsageError
+        As :func:`compare` raises.
+
     Examples
     --------
     >>> import ecograph
@@ -1022,6 +1075,7 @@ def diff(
     >>> diff(a, a)["identical"]
     True
     """
+    _check_call({"old": old, "new": new}, top)
     with gc_paused():
         return _diff(old, new, currency, metric, top, targets, diagnosis)
 
