@@ -217,3 +217,33 @@ def test_results_are_frozen_plain_data() -> None:
     }
     assert ecograph.Diff is Diff and ecograph.WhatIf is WhatIf
     assert ecograph.Comparison is Comparison
+
+
+def test_csv_output_is_the_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--format csv`` writes rows(): the same table as to_frame(), read back by pandas."""
+    import io
+
+    monkeypatch.chdir(ROOT)
+    relative = "ecosystems/scenarios/xiaoqiao-quits.yaml"
+    scenario = load_scenario(relative)
+    assert scenario.base is not None
+    eco = ecograph.load(scenario.base)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(to_yaml(apply(eco, scenario)), encoding="utf-8")
+    cases = [
+        (["whatif", relative], 0, whatif(eco, scenario)),
+        (["diff", scenario.base, str(changed)], 1, diff(eco, ecograph.load(str(changed)))),
+    ]
+    for args, exit_code, result in cases:
+        code, out, err = run(*args, "--format", "csv")
+        assert code == exit_code, err
+        csv = pd.read_csv(io.StringIO(out))
+        frame = result.to_frame()
+        assert list(csv.columns) == list(frame.columns), args
+        assert len(csv) == len(frame) == len(result.rows()) > 0, args
+        assert list(csv["section"]) == list(frame["section"]), args
+        for column in ("before", "after", "delta"):
+            got = csv[column].to_numpy(dtype=float)
+            want = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+            assert got == pytest.approx(want, nan_ok=True), (args, column)
+        assert pd.api.types.is_float_dtype(frame["before"]), args  # numbers only
