@@ -24,7 +24,8 @@ Iteration alone differs: ``for row in result`` gives the rows, as for every resu
 pandas builds a DataFrame of a mapping that is not a ``dict`` from what iterating it gives
 (were it the keys, ``pandas.DataFrame(result)`` would be a column of key names, silently).
 Code that iterated the dict for its keys iterates ``result.keys()``. For the same reason a
-:class:`MappingResult` is not registered as a :class:`collections.abc.Mapping`.
+:class:`MappingResult` is not registered as a :class:`collections.abc.Mapping`. A key the
+dict did not have raises ``KeyError``, as the dict did (``get`` returns the default).
 """
 
 from __future__ import annotations
