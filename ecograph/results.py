@@ -31,7 +31,7 @@ dict did not have raises ``KeyError``, as the dict did (``get`` returns the defa
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import ItemsView, Iterator, KeysView, ValuesView
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ecograph.compiled import compiled
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from ecograph.model import Ecosystem
 
-__all__ = ["MappingResult", "Result", "frame", "nodes_frame", "pipes_frame"]
+__all__ = ["MappingResult", "Result", "frame", "nodes_frame", "pipes_frame", "sections_frame"]
 
 
 def frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
@@ -65,6 +65,35 @@ def frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.Da
     if columns is None:
         columns = list(dict.fromkeys(k for row in rows for k in row))
     return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def sections_frame(
+    sections: Mapping[str, list[dict[str, Any]]], *, column: str = "section"
+) -> pd.DataFrame:
+    """One DataFrame of several named lists of records, ``column`` naming each row's list.
+
+    The table :func:`frame` gives of the rows ``{column: name, **record}`` (same columns
+    in the same order, same dtypes), built list by list and joined: a few times quicker
+    than one dict per row on large results.
+
+    Examples
+    --------
+    >>> sections_frame({"traffic": [{"node": "a", "delta": -2.0}],
+    ...                 "volumes": [{"key": "a->b", "delta": None}]})
+       section node  delta   key
+    0  traffic    a   -2.0   NaN
+    1  volumes  NaN    NaN  a->b
+    """
+    pd = _pandas()
+    parts = []
+    for name, records in sections.items():
+        if records:
+            part = pd.DataFrame.from_records(records)
+            part.insert(0, column, name)
+            parts.append(part)
+    if not parts:
+        return frame([])
+    return pd.concat(parts, ignore_index=True, sort=False).infer_objects()
 
 
 def _pandas() -> Any:

@@ -24,6 +24,7 @@ from ecograph.cli import main
 from ecograph.compare import SECTIONS, Comparison, Diff, WhatIf, compare, diff, whatif
 from ecograph.exchange import to_yaml
 from ecograph.formatting import to_json
+from ecograph.results import frame, sections_frame
 from ecograph.scenario import apply, load_scenario
 
 ROOT = Path(__file__).parent.parent
@@ -80,6 +81,8 @@ def test_whatif_json_is_byte_for_byte_the_dict_versions(
         assert isinstance(result, WhatIf)
         assert result.to_dict() == reference
         assert list(result.to_dict()) == list(reference)  # the same order of keys
+        # the frame, built section by section, is the DataFrame of the rows
+        pd.testing.assert_frame_equal(result.to_frame(), frame(result.rows()))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -101,6 +104,7 @@ def test_diff_json_is_byte_for_byte_the_dict_versions(
         result = diff(x, y)
         assert isinstance(result, Diff)
         assert list(result.to_dict()) == list(reference)
+        pd.testing.assert_frame_equal(result.to_frame(), frame(result.rows()))
     same = old.diff(a, a)
     assert diff(a, a).to_dict() == same and same["identical"]
     # compare alone
@@ -141,11 +145,11 @@ def test_diff_rows_by_hand() -> None:
     structure = [r for r in rows if r["section"] in ("map", "nodes", "pipes")]
     # a map without a title is titled by its name, a node without a label by its id
     assert structure == [
-        {"section": "map", "change": "changed", "field": "title", "old": "small", "new": "Small"},
-        {"section": "nodes", "change": "added", "node": "d"},
+        {"section": "map", "edit": "changed", "field": "title", "old": "small", "new": "Small"},
+        {"section": "nodes", "edit": "added", "node": "d"},
         {
             "section": "nodes",
-            "change": "changed",
+            "edit": "changed",
             "node": "a",
             "field": "label",
             "old": "a",
@@ -153,7 +157,7 @@ def test_diff_rows_by_hand() -> None:
         },
         {
             "section": "pipes",
-            "change": "changed",
+            "edit": "changed",
             "pipe": "b->c:traffic",
             "field": "capacity",
             "old": 30.0,
@@ -247,3 +251,18 @@ def test_csv_output_is_the_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             want = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
             assert got == pytest.approx(want, nan_ok=True), (args, column)
         assert pd.api.types.is_float_dtype(frame["before"]), args  # numbers only
+
+
+def test_sections_frame_by_hand() -> None:
+    parts = {
+        "traffic": [{"node": "a", "before": 1, "after": None}],
+        "empty": [],
+        "volumes": [{"key": "a->b", "before": 2.5, "after": 3.5}],
+    }
+    table = sections_frame(parts)
+    assert list(table.columns) == ["section", "node", "before", "after", "key"]
+    assert list(table["section"]) == ["traffic", "volumes"]
+    assert table["before"].tolist() == [1.0, 2.5]  # ints and floats: one float column
+    assert pd.isna(table.loc[0, "after"]) and table.loc[1, "after"] == 3.5
+    assert pd.api.types.is_float_dtype(table["after"])
+    assert sections_frame({"x": []}).empty
