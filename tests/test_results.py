@@ -60,6 +60,14 @@ def every_result(eco: ecograph.Ecosystem, node: str, pool: str) -> dict[str, Res
         "value-by-group": ecograph.value(eco, by_group=True),
         "fit": ecograph.fit(eco),
         "longtail": ecograph.longtail(eco),
+        "compare": ecograph.compare(eco, eco, targets=[node]),
+        "diff": ecograph.diff(eco, eco),
+        "whatif": ecograph.whatif(
+            eco,
+            ecograph.loads_scenario(
+                f"scenario: 1\ntargets: [{node}]\nchanges:\n  - set: {{node: {node}, users: 5}}\n"
+            ),
+        ),
     }
 
 
