@@ -6,6 +6,9 @@
   ``(I - P)^T x = b`` (what the re-trace cannot avoid);
 - whatif without diagnosis (apply, then flow, max-flow to one target, PageRank, reach of
   the named nodes, value sheets and volume changes on both maps): against the same solves;
+- the whatif result as one DataFrame (``WhatIf.to_frame``, built section by section):
+  against ``pandas.DataFrame.from_records(result.rows())``, a table of one dict per row
+  (what ``pandas.DataFrame(result)`` does);
 - diff without diagnosis (structure field by field, then the same comparison): against a
   pyarrow full outer join of the two pipe tables (``CompiledMap.to_arrow``) on their keys;
   ``diff`` structure alone (``--structure-only`` timing row) against the same join.
@@ -198,6 +201,19 @@ def run(
         lambda: compare(eco, after, targets=[target], focus=[target], diagnosis=False), repeat
     )
     rows.append(("compare alone (no diagnosis)", ours, solves, ref))
+
+    import pandas as pd
+
+    ours, table_ = best(result.to_frame, repeat)
+    ref_frame, _ = best(lambda: pd.DataFrame.from_records(result.rows()), repeat)
+    rows.append(
+        (
+            f"whatif result as a DataFrame (to_frame, {len(table_):,} rows)",
+            ours,
+            "pandas.DataFrame.from_records(result.rows())",
+            ref_frame,
+        )
+    )
 
     tables = (compiled(eco).to_arrow()[1], compiled(after).to_arrow()[1])
     ref, joined = best(lambda: arrow_join(*tables), repeat)

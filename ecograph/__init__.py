@@ -49,7 +49,7 @@ from ecograph.analysis import (
     value,
 )
 from ecograph.cache import check, load
-from ecograph.compare import compare, diff, whatif
+from ecograph.compare import Comparison, Diff, WhatIf, compare, diff, whatif
 from ecograph.errors import Diagnostic, EcographError, ExitCode, MapError, UsageError
 from ecograph.exchange import export, import_tables, load_tables
 from ecograph.graph import flow_layer, to_graph
@@ -57,7 +57,7 @@ from ecograph.model import CURRENCIES, NODE_KINDS, PERIODS, Ecosystem, Location,
 from ecograph.render import render
 from ecograph.render.charts import chart as longtail_chart
 from ecograph.render.report import report
-from ecograph.results import Result, nodes_frame, pipes_frame
+from ecograph.results import MappingResult, Result, nodes_frame, pipes_frame
 from ecograph.scenario import Scenario, load_scenario, loads_scenario
 from ecograph.scenario import apply as apply_scenario
 from ecograph.series import Series, load_series
@@ -91,7 +91,9 @@ __all__ = [
     "NODE_KINDS",
     "PERIODS",
     "Advice",
+    "Comparison",
     "Diagnostic",
+    "Diff",
     "EcographError",
     "Ecosystem",
     "ExitCode",
@@ -100,6 +102,7 @@ __all__ = [
     "Location",
     "LongTail",
     "MapError",
+    "MappingResult",
     "Node",
     "Pipe",
     "Result",
@@ -107,6 +110,7 @@ __all__ = [
     "Series",
     "Trend",
     "UsageError",
+    "WhatIf",
     "__version__",
     "advise",
     "apply_scenario",

@@ -2,14 +2,15 @@
 
 The node a call is about is ``node=``; the currency layer is ``currency=``. The names
 used before (``kind=``, ``target=``, ``partner=``) keep working through
-:func:`renamed`, which maps them onto the new names before the call.
+:func:`renamed`, which maps them onto the new names before the call. Type checkers see
+the real signature (with the new names only), so new code is checked against it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from ecograph.errors import UsageError
 
@@ -22,11 +23,14 @@ R = TypeVar("R")
 CURRENCY = {"kind": "currency"}
 
 
-def renamed(**old_names: str) -> Callable[[Callable[P, R]], Callable[..., R]]:
+def renamed(**old_names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Accept the former keyword names ``old=new`` of a function.
 
-    The wrapped function keeps its return type; its parameters are typed loosely
-    (``...``), because the former names are valid keywords too.
+    The wrapped function keeps its real signature for type checkers and IDEs
+    (``Callable[P, R]``: its parameters, their types and its return type), so a wrong
+    keyword or a wrong type is caught before the call. The former names are aliases
+    accepted at run time only: code written before the rename keeps running, while a
+    type checker asks for the new name (each function's docstring lists its aliases).
 
     Raises
     ------
@@ -45,9 +49,12 @@ def renamed(**old_names: str) -> Callable[[Callable[P, R]], Callable[..., R]]:
     ...
     ecograph.errors.UsageError: layer(): currency= and its former name kind= both given; \
 give currency= only
+    >>> import inspect
+    >>> list(inspect.signature(layer).parameters)  # the real signature, for help() and IDEs
+    ['currency']
     """
 
-    def wrap(func: Callable[P, R]) -> Callable[..., R]:
+    def wrap(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
         def call(*args: Any, **kwargs: Any) -> R:
             for old, new in old_names.items():
@@ -60,6 +67,6 @@ give currency= only
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
-        return call
+        return cast("Callable[P, R]", call)
 
     return wrap

@@ -7,6 +7,13 @@ top of a centrality ranking with rank moves, the pipes whose volume changed,
 and the diagnosis statuses that changed. Each section is a list of records with
 ``before``, ``after`` and ``delta``; ``changed`` names the sections with a
 difference, so a reader (or a script) sees at once what moved.
+
+The results are frozen :class:`ecograph.results.MappingResult` types: :class:`Comparison`,
+and :class:`WhatIf` and :class:`Diff`, which add the scenario or the structural changes.
+``to_dict()`` is the JSON of ``ecograph whatif`` / ``ecograph diff --format json``
+(without whatif's ``map``), ``result["section"]`` reads a section, ``rows()`` and
+``to_frame()`` give the records of every section in one table with a ``section``
+column.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ import math
 import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,12 +34,25 @@ from ecograph._perf import gc_paused
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem, check_currency
+from ecograph.results import MappingResult, sections_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-__all__ = ["FLOW_INDICES", "SECTIONS", "compare", "diff", "whatif"]
+__all__ = [
+    "FLOW_INDICES",
+    "SECTIONS",
+    "Comparison",
+    "Diff",
+    "WhatIf",
+    "compare",
+    "diff",
+    "whatif",
+]
 
 #: The sections of a comparison, in the order they are printed.
 SECTIONS: tuple[str, ...] = (
@@ -85,6 +106,184 @@ _MAP_FIELDS = ("name", "title", "period", "units", "description")
 _REL = 1e-9
 #: Most nodes listed in the ``affected`` section (each costs a breadth-first search).
 AFFECTED_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Comparison(MappingResult):
+    """What :func:`compare` found: one list of records per section of :data:`SECTIONS`.
+
+    Each field is as the Returns section of :func:`compare` describes. ``to_dict()``
+    is the comparison as a dict (``kind``, ``metric``, ``changed``, ``affected``,
+    ``affected_not_shown``, then the other sections); ``result["traffic"]`` reads a
+    section. ``rows()`` and ``to_frame()``: the records of every section, in the order
+    of :data:`SECTIONS`, with a ``section`` column first (the other columns are those
+    of the section: ``node``, ``before``, ``after``, ``delta``...).
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> text = '''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100, capacity: 150}
+    ... '''
+    >>> a, b = ecograph.loads(text), ecograph.loads(text.replace("150", "300"))
+    >>> result = compare(a, b, targets=["shop"], diagnosis=False)
+    >>> result.changed, result["max_flow"][0]["after"]
+    (['max_flow'], 300.0)
+    >>> [row for row in result.rows() if row["section"] == "max_flow"]
+    [{'section': 'max_flow', 'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}]
+    """
+
+    kind: str
+    metric: str
+    changed: list[str]
+    affected: list[dict[str, Any]]
+    affected_not_shown: int
+    traffic: list[dict[str, Any]]
+    max_flow: list[dict[str, Any]]
+    flow_indices: list[dict[str, Any]]
+    centrality: list[dict[str, Any]]
+    value: list[dict[str, Any]]
+    diagnosis: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+
+    def sections(self) -> dict[str, list[dict[str, Any]]]:
+        """The records of each section, in :data:`SECTIONS` order: the table's parts.
+
+        The statuses of the ``diagnosis`` section are in ``status_before`` and
+        ``status_after``, so that ``before``, ``after`` and ``delta`` hold numbers only.
+        """
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name in SECTIONS:
+            records = getattr(self, name)
+            if name == "diagnosis":
+                records = [
+                    {_STATUS.get(key, key): value for key, value in record.items()}
+                    for record in records
+                ]
+            out[name] = records
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The records of every section (:meth:`sections`), ``section`` first."""
+        return [
+            {"section": name, **record}
+            for name, records in self.sections().items()
+            for record in records
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`rows` as a pandas DataFrame, built section by section (the same table as
+        a DataFrame of the rows, a few times quicker on a large change)."""
+        return sections_frame(self.sections())
+
+    def comparison(self) -> Comparison:
+        """The comparison alone (of a :class:`WhatIf` or :class:`Diff`, without their own
+        fields).
+
+        Examples
+        --------
+        >>> import ecograph
+        >>> eco = ecograph.loads("ecograph: 1\\nname: t\\nnodes: {a: {kind: pool}}\\n")
+        >>> type(diff(eco, eco).comparison()).__name__
+        'Comparison'
+        """
+        return Comparison(**_comparison_fields(self))
+
+
+_STATUS = {"before": "status_before", "after": "status_after"}
+#: The fields of a :class:`Comparison`, in the order of its dict.
+_COMPARISON_KEYS = tuple(f.name for f in fields(Comparison))
+
+
+@dataclass(frozen=True)
+class WhatIf(Comparison):
+    """What :func:`whatif` found: the scenario, its changes, and the :class:`Comparison`.
+
+    ``to_dict()`` starts with ``scenario`` (name, title, file, reroute), ``changes``
+    (each in words, ``at`` where it was written) and ``warnings`` (of the changed map),
+    then the comparison's keys. ``rows()`` and ``to_frame()`` are the comparison's.
+    See :func:`whatif` for an example.
+    """
+
+    scenario: dict[str, Any]
+    changes: list[dict[str, str]]
+    warnings: list[str]
+
+    def _keys(self) -> list[str]:
+        return ["scenario", "changes", "warnings", *_COMPARISON_KEYS]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario, its changes and warnings, then the comparison's sections."""
+        out = super().to_dict()
+        return {key: out[key] for key in self._keys()}
+
+
+@dataclass(frozen=True)
+class Diff(Comparison):
+    """What :func:`diff` found: the structural changes, then the :class:`Comparison`.
+
+    ``to_dict()`` starts with ``identical``, ``old`` and ``new`` (the files),
+    ``map`` (changed top-level fields), ``nodes`` and ``pipes`` (``added``,
+    ``removed``, ``changed``), then the comparison's keys. ``rows()`` and
+    ``to_frame()``: first one row per structural change, with ``section`` (``map``,
+    ``nodes`` or ``pipes``), ``edit`` (``added``, ``removed`` or ``changed``), the
+    ``node`` or ``pipe``, and for a changed field ``field``, ``old`` and ``new``; then
+    the comparison's rows.
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> text = '''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   users: {kind: pool, inflow: 100}
+    ...   shop:  {kind: partner, outflow: 100}
+    ... pipes:
+    ...   - {from: users, to: shop, volume: 100}
+    ... '''
+    >>> a = ecograph.loads(text)
+    >>> b = ecograph.loads(text.replace("kind: partner", "kind: producer"))
+    >>> diff(a, b).rows()[0]
+    {'section': 'nodes', 'edit': 'changed', 'node': 'shop', 'field': 'kind', \
+'old': 'partner', 'new': 'producer'}
+    """
+
+    identical: bool
+    old: list[str]
+    new: list[str]
+    map: list[dict[str, Any]]
+    nodes: dict[str, list[Any]]
+    pipes: dict[str, list[Any]]
+
+    def _keys(self) -> list[str]:
+        return ["identical", "old", "new", "map", "nodes", "pipes", *_COMPARISON_KEYS]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The structural changes, then the comparison's sections."""
+        out = super().to_dict()
+        return {key: out[key] for key in self._keys()}
+
+    def sections(self) -> dict[str, list[dict[str, Any]]]:
+        """The structural changes (``map``, ``nodes``, ``pipes``, each record with its
+        ``edit``), then the comparison's sections."""
+        out: dict[str, list[dict[str, Any]]] = {
+            "map": [{"edit": "changed", **record} for record in self.map]
+        }
+        for section, name in (("nodes", "node"), ("pipes", "pipe")):
+            part = getattr(self, section)
+            out[section] = [
+                *({"edit": "added", name: x} for x in part["added"]),
+                *({"edit": "removed", name: x} for x in part["removed"]),
+                *({"edit": "changed", **r} for r in part["changed"]),
+            ]
+        return out | super().sections()
 
 
 def _differ(a: Any, b: Any) -> bool:
@@ -161,7 +360,7 @@ def compare(
     metric: str = "pagerank",
     top: int = 10,
     diagnosis: bool = True,
-) -> dict[str, Any]:
+) -> Comparison:
     """Compare the measures of two versions of a map, section by section.
 
     Parameters
@@ -172,10 +371,10 @@ def compare(
         (``kind=``, the former name, is still accepted.)
         The currency compared.
     targets : iterable of str
-        Nodes whose max-flow is compared.
+        Nodes whose max-flow is compared (a str is one node).
     focus : iterable of str
         Nodes named by the change: their traffic and reach are listed even
-        when unchanged.
+        when unchanged (a str is one node).
     metric : str, default "pagerank"
         The centrality ranked (see :func:`ecograph.centrality`).
     top : int, default 10
@@ -185,9 +384,10 @@ def compare(
 
     Returns
     -------
-    dict
+    Comparison
         ``kind``, ``metric``, ``changed`` (names of the sections with a
-        difference) and one list of records per section of :data:`SECTIONS`:
+        difference) and one list of records per section of :data:`SECTIONS`
+        (each a field, and a key of ``to_dict()`` and ``result[...]``):
 
         - ``affected``: node, traffic and reach (other nodes it reaches over
           open pipes) before and after, for the ``targets`` and ``focus``
@@ -207,6 +407,12 @@ def compare(
 
         A node or pipe missing on one side has ``None`` there.
 
+    Raises
+    ------
+    UsageError
+        ``before`` or ``after`` not an Ecosystem, a target in neither map, an unknown
+        currency or metric, ``top`` not a whole number of at least 1.
+
     Examples
     --------
     >>> import ecograph
@@ -222,11 +428,46 @@ def compare(
     >>> a = ecograph.loads(text)
     >>> b = ecograph.loads(text.replace("150", "300"))
     >>> result = compare(a, b, targets=["shop"])
-    >>> result["changed"], result["max_flow"]
+    >>> result.changed, result.max_flow
     (['max_flow'], [{'target': 'shop', 'before': 150.0, 'after': 300.0, 'delta': 150.0}])
+    >>> result["changed"] == result.changed  # read as the dict it used to be
+    True
     """
     with gc_paused():  # millions of small records on large maps; no cycles
-        return _compare(before, after, currency, list(targets), focus, metric, top, diagnosis)
+        _check_call({"before": before, "after": after}, top)
+        return _compare(
+            before,
+            after,
+            currency,
+            _node_list(targets, "targets"),
+            _node_list(focus, "focus"),
+            metric,
+            top,
+            diagnosis,
+        )
+
+
+def _node_list(nodes: Iterable[str], name: str) -> list[str]:
+    """``nodes`` as a list; one node id when given as a str (not its characters)."""
+    if isinstance(nodes, str):
+        return [nodes]
+    try:
+        return list(nodes)
+    except TypeError:
+        raise UsageError(f"{name} must be node ids, not {type(nodes).__name__}") from None
+
+
+def _check_call(maps: Mapping[str, Any], top: Any) -> None:
+    """The maps are Ecosystems and ``top`` a whole number of at least 1, else UsageError."""
+    for name, value in maps.items():
+        if not isinstance(value, Ecosystem):
+            raise UsageError(
+                f"{name} must be an Ecosystem (ecograph.load), not {type(value).__name__}"
+            )
+    if isinstance(top, bool) or not isinstance(top, int):
+        raise UsageError(f"top must be a whole number, not {top!r}")
+    if top < 1:
+        raise UsageError(f"top must be at least 1, found {top}")
 
 
 def _compare(
@@ -238,12 +479,10 @@ def _compare(
     metric: str,
     top: int,
     diagnosis: bool,
-) -> dict[str, Any]:
+) -> Comparison:
     from ecograph.analysis.centrality import centrality
 
     check_currency(kind)
-    if top < 1:
-        raise UsageError(f"top must be at least 1, found {top}")
     targets = list(dict.fromkeys(targets))
     for target in targets:
         if target not in before.nodes and target not in after.nodes:
@@ -392,7 +631,7 @@ def _compare(
         if moved:
             changed.append(section)
     out["changed"] = changed
-    return out
+    return Comparison(**out)
 
 
 def _size(record: dict[str, Any]) -> float:
@@ -505,7 +744,7 @@ def _diagnoses(eco: Ecosystem, kind: str) -> dict[str, Any]:
     from ecograph.analysis.diagnose import diagnose
 
     try:
-        return diagnose(eco, kind=kind)
+        return diagnose(eco, currency=kind)
     except UsageError:
         return {}
 
@@ -525,7 +764,7 @@ def whatif(
     reroute: str | None = None,
     diagnosis: bool = True,
     applied: Ecosystem | None = None,
-) -> dict[str, Any]:
+) -> WhatIf:
     """Apply a scenario to a map and compare the measures before and after.
 
     Parameters
@@ -537,7 +776,8 @@ def whatif(
     currency, metric, top, diagnosis
         As for :func:`compare`.
     targets : iterable of str
-        More max-flow targets, besides the scenario's own ``targets``.
+        More max-flow targets, besides the scenario's own ``targets`` (a str is one
+        node).
     reroute : {"lost", "spread"}, optional
         Overrides the scenario's ``reroute`` (see :mod:`ecograph.scenario`).
     applied : Ecosystem, optional
@@ -547,17 +787,20 @@ def whatif(
 
     Returns
     -------
-    dict
+    WhatIf
         ``scenario`` (name, title, file, reroute), ``changes`` (each in words
         with where it was written), ``warnings`` of the changed map (a
         re-traced volume above a capacity, for one), then the sections of
-        :func:`compare`.
+        :func:`compare` (a :class:`Comparison`).
 
     Raises
     ------
     MapError
         The scenario file is invalid, or a change names an unknown node or
         pipe (located in the scenario file).
+    UsageError
+        ``scenario`` is neither a Scenario nor a path; an unknown target,
+        currency, metric or ``reroute``; ``top`` below 1.
 
     Examples
     --------
@@ -583,14 +826,25 @@ def whatif(
     ...   - remove: influencer
     ... ''')
     >>> result = whatif(eco, s)
-    >>> result["max_flow"]
+    >>> result.max_flow
     [{'target': 'shop', 'before': 120.0, 'after': 0.0, 'delta': -120.0}]
     >>> [(r["node"], r["before"], r["after"]) for r in result["traffic"]]
     [('influencer', 100.0, None), ('shop', 100.0, 0.0)]
+    >>> result.to_frame().query("section == 'traffic'")[["node", "before", "after"]]
+             node  before  after
+    2  influencer   100.0    NaN
+    3        shop   100.0    0.0
     """
     from ecograph.scenario import ORIGIN_KEY, Scenario, apply, load_scenario
 
+    maps = {"eco": eco} if applied is None else {"eco": eco, "applied": applied}
+    _check_call(maps, top)
     if not isinstance(scenario, Scenario):
+        if not isinstance(scenario, str | os.PathLike):
+            raise UsageError(
+                "scenario must be a Scenario or the path of a scenario file, "
+                f"not {type(scenario).__name__}"
+            )
         scenario = load_scenario(os.fspath(scenario))
     after = applied if applied is not None else apply(eco, scenario, reroute=reroute)
     focus = list(scenario.nodes_named())
@@ -619,23 +873,27 @@ def whatif(
         eco,
         after,
         currency=currency,
-        targets=[*scenario.targets, *targets],
+        targets=[*scenario.targets, *_node_list(targets, "targets")],
         focus=focus,
         metric=metric,
         top=top,
         diagnosis=diagnosis,
     )
-    return {
-        "scenario": {
+    return WhatIf(
+        scenario={
             "name": scenario.name,
             "title": scenario.title,
             "file": scenario.file,
             "reroute": reroute or scenario.reroute,
         },
-        "changes": [{"change": c.describe(), "at": str(c.location)} for c in scenario.changes],
-        "warnings": [str(w) for w in after.warnings],
-        **result,
-    }
+        changes=[{"change": c.describe(), "at": str(c.location)} for c in scenario.changes],
+        warnings=[str(w) for w in after.warnings],
+        **_comparison_fields(result),
+    )
+
+
+def _comparison_fields(result: Comparison) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in _COMPARISON_KEYS}
 
 
 # -- diff --------------------------------------------------------------------------------------
@@ -789,7 +1047,7 @@ def diff(
     top: int = 10,
     targets: Iterable[str] = (),
     diagnosis: bool = True,
-) -> dict[str, Any]:
+) -> Diff:
     """What changed between two versions of a map: structure, then measures.
 
     Parameters
@@ -802,7 +1060,7 @@ def diff(
 
     Returns
     -------
-    dict
+    Diff
         ``identical`` (no field of the map, a node or a pipe differs),
         ``map`` (changed top-level fields), ``nodes`` and ``pipes`` (each
         ``added``, ``removed`` and ``changed``: one record per changed field
@@ -810,6 +1068,11 @@ def diff(
         the changed nodes and the ends of changed pipes as its ``focus``.
         ``diff(b, a)`` mirrors ``diff(a, b)``: added and removed swap, old and
         new swap, deltas change sign.
+
+    Raises
+    ------
+    UsageError
+        As :func:`compare` raises.
 
     Examples
     --------
@@ -826,11 +1089,12 @@ def diff(
     >>> a = ecograph.loads(text)
     >>> b = ecograph.loads(text.replace("kind: partner", "kind: producer"))
     >>> d = diff(a, b)
-    >>> d["identical"], d["nodes"]["changed"]
+    >>> d.identical, d.nodes["changed"]
     (False, [{'node': 'shop', 'field': 'kind', 'old': 'partner', 'new': 'producer'}])
     >>> diff(a, a)["identical"]
     True
     """
+    _check_call({"old": old, "new": new}, top)
     with gc_paused():
         return _diff(old, new, currency, metric, top, targets, diagnosis)
 
@@ -843,7 +1107,7 @@ def _diff(
     top: int,
     targets: Iterable[str],
     diagnosis: bool,
-) -> dict[str, Any]:
+) -> Diff:
     top_level = []
     for name in _MAP_FIELDS:
         a, b = getattr(old, name), getattr(new, name)
@@ -872,7 +1136,7 @@ def _diff(
     }
     added = [k for k in b.keys if k not in keys_old]
     removed = [k for k in a.keys if k not in keys_new]
-    pipes = {"added": added, "removed": removed, "changed": pipes_changed}
+    pipes: dict[str, list[Any]] = {"added": added, "removed": removed, "changed": pipes_changed}
     identical = not top_level and not any(nodes.values()) and not any(pipes.values())
     focus = [*nodes["added"], *nodes["removed"], *(r["node"] for r in nodes_changed)]
     # the focus is the edited structure; pipes whose volume alone changed (edited by hand or
@@ -891,12 +1155,12 @@ def _diff(
         top=top,
         diagnosis=diagnosis,
     )
-    return {
-        "identical": identical,
-        "old": list(old.files[:1]),
-        "new": list(new.files[:1]),
-        "map": top_level,
-        "nodes": nodes,
-        "pipes": pipes,
-        **result,
-    }
+    return Diff(
+        identical=identical,
+        old=list(old.files[:1]),
+        new=list(new.files[:1]),
+        map=top_level,
+        nodes=nodes,
+        pipes=pipes,
+        **_comparison_fields(result),
+    )

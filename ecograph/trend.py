@@ -366,7 +366,7 @@ def _in_snapshot(snapshot: Snapshot, exc: UsageError) -> UsageError:
 def _measure(snapshot: Snapshot, kind: str, group: str | None) -> tuple[dict[str, Any], LongTail]:
     eco = snapshot.map
     try:
-        lt = longtail(eco, group=group, kind=kind, kinds=DEFAULT_KINDS)
+        lt = longtail(eco, group=group, currency=kind, kinds=DEFAULT_KINDS)
     except UsageError as exc:
         raise _in_snapshot(snapshot, exc) from None
     by_giant: dict[str, float] = {}
@@ -378,7 +378,7 @@ def _measure(snapshot: Snapshot, kind: str, group: str | None) -> tuple[dict[str
     totals: dict[str, dict[str, float | None]] = {}
     chosen = None
     for currency in cm.currencies():
-        result = flow(eco, kind=currency)
+        result = flow(eco, currency=currency)
         totals[currency] = {
             "boundary_input": result.boundary_input,
             "total_system_throughflow": result.total_system_throughflow,
@@ -386,8 +386,8 @@ def _measure(snapshot: Snapshot, kind: str, group: str | None) -> tuple[dict[str
         if currency == kind:
             chosen = result
     if chosen is None:
-        chosen = flow(eco, kind=kind)
-    sheet = value(eco, kind=kind)
+        chosen = flow(eco, currency=kind)
+    sheet = value(eco, currency=kind)
     row: dict[str, Any] = {
         "date": snapshot.date,
         "label": snapshot.label,
@@ -424,14 +424,14 @@ def _node_row(
         row.update(dict.fromkeys(("received", "rank", "share", "top_giant", "dependency")))
         row.update(dict.fromkeys(("status", "revenue", "net")))
         return row
-    sheet = value(eco, kind=kind)[node]
+    sheet = value(eco, currency=kind)[node]
     got = received(eco, kind, [node])[node]
     row["received"] = got
     row["rank"] = ranks.get(node)
     row["share"] = got / lt.total if node in ranks and lt.total > 0 else None
     try:
-        dep = dependency(eco, node, kind=kind)
-        status: str | None = diagnose(eco, node=node, kind=kind)[node].status
+        dep = dependency(eco, node, currency=kind)
+        status: str | None = diagnose(eco, node=node, currency=kind)[node].status
     except UsageError as exc:
         if got != 0:
             raise _in_snapshot(snapshot, exc) from None

@@ -409,9 +409,9 @@ def test_errors(eco: ecograph.Ecosystem) -> None:
         fit(eco, partner="grocr")
     with pytest.raises(UsageError, match="did you mean 'weighted'"):
         fit(eco, measure="weigted")
-    with pytest.raises(UsageError, match="--threshold must be between 0 and 1"):
+    with pytest.raises(UsageError, match=r"^threshold must be between 0 and 1"):
         fit(eco, threshold=-0.1)
-    with pytest.raises(UsageError, match="--overuse must be between 0 and 1"):
+    with pytest.raises(UsageError, match=r"^overuse must be between 0 and 1"):
         fit(eco, overuse=1.5)
     with pytest.raises(UsageError, match="unknown currency"):
         fit(eco, kind="trafic")

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import ecograph
 from ecograph.cli import main
 from ecograph.formatting import to_json
-from ecograph.results import Result
+from ecograph.results import MappingResult, Result
 
 EXAMPLES = sorted(Path("ecosystems").glob("*.yaml"))
 
@@ -60,6 +60,14 @@ def every_result(eco: ecograph.Ecosystem, node: str, pool: str) -> dict[str, Res
         "value-by-group": ecograph.value(eco, by_group=True),
         "fit": ecograph.fit(eco),
         "longtail": ecograph.longtail(eco),
+        "compare": ecograph.compare(eco, eco, targets=[node]),
+        "diff": ecograph.diff(eco, eco),
+        "whatif": ecograph.whatif(
+            eco,
+            ecograph.loads_scenario(
+                f"scenario: 1\ntargets: [{node}]\nchanges:\n  - set: {{node: {node}, users: 5}}\n"
+            ),
+        ),
     }
 
 
@@ -192,6 +200,73 @@ def test_results_that_were_dicts_still_answer_their_keys() -> None:
     assert ecograph.bottlenecks(eco, "shop")["max_flow"] == math.inf
     with pytest.raises(KeyError):
         rank["no-such-key"]
+
+
+def former_dicts(eco: ecograph.Ecosystem) -> dict[str, MappingResult]:
+    """A result of every function that used to return a plain dict."""
+    scenario = ecograph.loads_scenario("scenario: 1\ntargets: [shop]\nchanges:\n  - remove: a\n")
+    return {
+        "bottlenecks": ecograph.bottlenecks(eco, "shop"),
+        "centrality": ecograph.centrality(eco, "in-degree"),
+        "cheapest": ecograph.cheapest(eco, "shop", demand=10),
+        "funnel": ecograph.funnel(eco, "shop"),
+        "value": ecograph.value(eco),
+        "value-by-group": ecograph.value(eco, by_group=True),
+        "compare": ecograph.compare(eco, ecograph.apply_scenario(eco, scenario)),
+        "diff": ecograph.diff(eco, ecograph.apply_scenario(eco, scenario)),
+        "whatif": ecograph.whatif(eco, scenario),
+    }
+
+
+def test_former_dicts_are_read_only_mappings_of_their_keys() -> None:
+    for what, result in former_dicts(small()).items():
+        assert isinstance(result, MappingResult), what
+        as_dict = result.to_dict()
+        # keys(), items(), values(), len(), in, get() and [] answer as the dict did
+        assert list(result.keys()) == list(as_dict), what
+        assert len(result) == len(as_dict) and len(as_dict) > 0, what
+        assert dict(result.items()) == as_dict, what
+        assert list(MappingResult.values(result)) == list(as_dict.values()), what
+        first = next(iter(as_dict))
+        assert first in result and "no-such-key" not in result, what
+        assert result.get(first) == as_dict[first] and result.get("no-such-key", 7) == 7, what
+        assert all(result[key] == value for key, value in as_dict.items()), what
+        # dict(result) and {**result} are the dict
+        assert dict(result) == as_dict and {**result} == as_dict, what
+        # iterating gives the rows (pandas makes its DataFrame from them), not the keys
+        assert list(result) == result.rows(), what
+        with pytest.raises(TypeError):
+            result["x"] = 1  # type: ignore[index]  # read-only
+
+
+def test_old_dict_code_keeps_working() -> None:
+    """Code written when these functions returned dicts, run as it was written."""
+    eco = small()
+    sheet = ecograph.value(eco)
+    revenue = {node: row["revenue"] for node, row in sheet.items()}
+    # by hand: shop sells 60 * 0.1 + 40 * 0.05 = 8 orders at 10
+    assert revenue == {"ads": 0.0, "a": 0.0, "b": 0.0, "shop": 80.0, "hub": 0.0}
+    assert sorted(sheet.keys()) == ["a", "ads", "b", "hub", "shop"]
+    assert [row["net"] for row in sheet.values()][3] == pytest.approx(60.0)  # 80 - 20 paid to b
+    flows = ecograph.bottlenecks(eco, "shop")
+    # ads -> a and ads -> b are unbounded: max-flow is unbounded, nothing is cut
+    assert {k: v for k, v in flows.items() if k in ("max_flow", "min_cut")} == {
+        "max_flow": math.inf,
+        "min_cut": [],
+    }
+    ranking = ecograph.centrality(eco, "in-degree")
+    assert dict(ranking.items())["values"] == {"shop": 2, "a": 1, "b": 1, "ads": 0, "hub": 0}
+    assert ranking.values == ranking["values"]  # on Centrality, .values is the field
+    scenario = ecograph.loads_scenario("scenario: 1\ntargets: [shop]\nchanges:\n  - remove: a\n")
+    change = ecograph.whatif(eco, scenario)
+    # a removed, shop is fed by b alone, through b -> shop (capacity 50); before, the path
+    # through a was unbounded
+    assert {r["target"]: (r["before"], r["after"]) for r in change["max_flow"]} == {
+        "shop": (math.inf, 50.0)
+    }
+    keys = list(change.keys())  # iterating change itself gives its rows
+    assert [key for key in keys if key in change["changed"]] == change["changed"]
+    assert "max_flow" in change["changed"]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

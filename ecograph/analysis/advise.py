@@ -86,6 +86,7 @@ from ecograph.model import check_currency
 from ecograph.results import Result
 
 if TYPE_CHECKING:
+    from ecograph.compare import Comparison
     from ecograph.model import Ecosystem
     from ecograph.scenario import Scenario
 
@@ -325,14 +326,14 @@ def _scenario(node: str, goal: str, actions: Sequence[Action]) -> Scenario:
     )
 
 
-def measure(result: Mapping[str, Any], node: str, goal: str) -> tuple[float, float]:
+def measure(result: Comparison | Mapping[str, Any], node: str, goal: str) -> tuple[float, float]:
     """The gain and cost of a change for ``node``, read from a :func:`ecograph.whatif` report.
 
     Parameters
     ----------
-    result : mapping
-        What :func:`ecograph.whatif` returned (``node`` among its targets or
-        the nodes the scenario names).
+    result : WhatIf or mapping
+        What :func:`ecograph.whatif` returned, or its ``to_dict()`` (``node`` among
+        its targets or the nodes the scenario names).
     node : str
     goal : {"traffic", "revenue", "net"}
 
@@ -424,7 +425,7 @@ class _Drawer:
         self.cm = compiled(eco)
         self.lay = self.cm.layer(kind)
         self.t = self.cm.index[node]
-        self.through = dict(flow(eco, kind=kind).throughflow)
+        self.through = dict(flow(eco, currency=kind).throughflow)
         lay = self.lay
         self.senders = {int(s) for s in lay.src[lay.dst == self.t].tolist()}
         # partners and producers are one class of head, every other kind its own
@@ -490,7 +491,7 @@ class _Drawer:
         from ecograph.analysis.bottlenecks import bottlenecks
 
         try:
-            found = bottlenecks(self.eco, self.node, kind=self.kind, threshold=_SATURATED)
+            found = bottlenecks(self.eco, self.node, currency=self.kind, threshold=_SATURATED)
         except UsageError:  # no source of this currency upstream
             return []
         out: list[_Candidate] = []
@@ -655,7 +656,7 @@ class _Drawer:
         from ecograph.analysis.dependency import dependency
 
         cm = self.cm
-        dep = dependency(self.eco, self.node, kind=self.kind)
+        dep = dependency(self.eco, self.node, currency=self.kind)
         roots = _roots(cm.parent)
         by_giant: dict[int, float] = {}
         for origin, share in dep.sources.items():
@@ -845,8 +846,8 @@ class _Evaluator:
         from ecograph.analysis.value import value
 
         self.eco, self.node, self.goal, self.kind = eco, node, goal, kind
-        self.traffic = flow(eco, kind=kind).throughflow.get(node)
-        self.sheet = value(eco, kind=kind).nodes.get(node)
+        self.traffic = flow(eco, currency=kind).throughflow.get(node)
+        self.sheet = value(eco, currency=kind).nodes.get(node)
 
     def __call__(self, changes: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
         from ecograph.analysis.flow import flow
@@ -857,14 +858,14 @@ class _Evaluator:
             return 0.0, 0.0
         scenario = _scenario(self.node, self.goal, [Action("", tuple(changes), 0.0, 0.0, "")])
         after = apply(self.eco, scenario)
-        old, new = self.sheet, value(after, kind=self.kind).nodes.get(self.node)
+        old, new = self.sheet, value(after, currency=self.kind).nodes.get(self.node)
         # the value section lists the node when one of its figures moved beyond the tolerance
         listed = (
             old is not None and new is not None and any(_moved(old[f], new[f]) for f in _FIGURES)
         )
         cost = max(0.0, _diff(old["spend"], new["spend"])) if listed else 0.0  # type: ignore[index]
         if self.goal == "traffic":
-            traffic = flow(after, kind=self.kind).throughflow.get(self.node)
+            traffic = flow(after, currency=self.kind).throughflow.get(self.node)
             if self.traffic is None or traffic is None:
                 return 0.0, cost
             return float(f"{traffic - self.traffic:.12g}"), cost

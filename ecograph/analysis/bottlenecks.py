@@ -26,7 +26,7 @@ from ecograph.analysis.maxflow import Cut, reachable, resolve, solve
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
-from ecograph.results import Result
+from ecograph.results import MappingResult
 
 __all__ = ["Bottlenecks", "bottlenecks", "max_flow"]
 
@@ -63,6 +63,19 @@ def max_flow(
         ``inf`` when a path of unbounded pipes joins a source to the target,
         0.0 when there are no sources.
 
+        A plain number, as :func:`networkx.maximum_flow_value` and igraph's
+        ``Graph.maxflow_value`` return: it goes straight into arithmetic and
+        comparisons (``max_flow(eco, "shop") > 100``), JSON and DataFrames, and it is
+        all :func:`ecograph.compare` needs per target. The minimum cut and the pipes
+        around it are :func:`bottlenecks` (whose ``max_flow`` field is this number),
+        as networkx's ``minimum_cut`` and igraph's ``Graph.maxflow`` are beside
+        their value-only functions.
+
+    See Also
+    --------
+    bottlenecks : the same max-flow with its minimum cut, saturated, blocked and empty
+        pipes, and what widening each cut pipe would add.
+
     Examples
     --------
     >>> from ecograph.model import Node, Pipe
@@ -88,7 +101,7 @@ def _cut_mask(arr: Layer, cut: Cut) -> BoolArray:
 
 
 @dataclass(frozen=True)
-class Bottlenecks(Result):
+class Bottlenecks(MappingResult):
     """What :func:`bottlenecks` found (each field as its Returns section describes).
 
     ``rows()`` and ``to_frame()`` list the pipes of every list, one row per pipe, with a

@@ -43,7 +43,7 @@ from ecograph.compiled import Layer as CompiledLayer
 from ecograph.compiled import compiled
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
-from ecograph.results import Result
+from ecograph.results import MappingResult
 
 __all__ = ["METRICS", "PAGERANK_TOL", "Centrality", "centrality", "checked_options", "ranking"]
 
@@ -346,11 +346,16 @@ def _compute(
 
 
 @dataclass(frozen=True)
-class Centrality(Result):
+class Centrality(MappingResult):
     """What :func:`centrality` found (each field as its Returns section describes).
 
     ``rows()`` and ``to_frame()``: one row per node (or group, with ``by_group``),
     highest first, the value in the ``values`` column.
+
+    As a former dict it is a read-only mapping (:class:`ecograph.results.MappingResult`)
+    with one exception: ``result.values`` is the field (the ranking, a dict), not the
+    ``values()`` method of a mapping, so that the field keeps its name;
+    ``result.to_dict().values()`` gives what the dict's ``values()`` gave.
     """
 
     metric: str
@@ -358,7 +363,7 @@ class Centrality(Result):
     by_group: bool
     weighted: bool
     samples: int | None
-    values: dict[str, float | int]
+    values: dict[str, float | int]  # type: ignore[assignment]  # the field, not the method
 
     def table_key(self) -> str:
         """``group`` with ``by_group``, else ``node``."""

@@ -28,7 +28,7 @@ from ecograph.analysis.maxflow import resolve, solve, whole_factor
 from ecograph.compiled import Layer
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
-from ecograph.results import Result
+from ecograph.results import MappingResult
 
 __all__ = ["ENGINES", "Cheapest", "cheapest"]
 
@@ -298,7 +298,7 @@ def _bellman_ford(
 
 
 @dataclass(frozen=True)
-class Cheapest(Result):
+class Cheapest(MappingResult):
     """What :func:`cheapest` found (each field as its Returns section describes).
 
     ``rows()`` and ``to_frame()``: the pipes that carry flow and the flow of each

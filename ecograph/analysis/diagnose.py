@@ -502,7 +502,7 @@ def diagnose(
         ("fit", fit),
     ):
         if not 0.0 <= share <= 1.0:
-            raise UsageError(f"--{name} must be between 0 and 1, found {share}")
+            raise UsageError(f"{name} must be between 0 and 1, found {share}")
     check_currency(currency)
     if node is not None and node not in eco.nodes:
         raise UsageError(f"unknown node {node!r}{did_you_mean(node, eco.nodes)}")
@@ -553,7 +553,7 @@ class _Judge:
             & (layer.volume >= saturation * np.where(finite, layer.capacity, 0.0))
         )
         self.sheet: dict[str, dict[str, float]] = (
-            value(eco, kind=self.kind).nodes if len(rows) else {}
+            value(eco, currency=self.kind).nodes if len(rows) else {}
         )
         self.hosts = _hosts(cm)
         self._keys: dict[tuple[str, ...], dict[str, None]] = {}

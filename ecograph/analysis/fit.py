@@ -91,7 +91,7 @@ def _words(words: Iterable[str]) -> dict[str, str]:
 
 def _check_share(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
-        raise UsageError(f"--{name} must be between 0 and 1, found {value}")
+        raise UsageError(f"{name} must be between 0 and 1, found {value}")
 
 
 def _check_measure(measure: str) -> None:

@@ -20,7 +20,7 @@ from ecograph._aliases import renamed
 from ecograph.analysis._linalg import Solver, layer_arrays, tidy
 from ecograph.compiled import DOMAINS, KIND_CODE, compiled
 from ecograph.formatting import plain
-from ecograph.results import Result
+from ecograph.results import MappingResult
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -42,7 +42,7 @@ def _row(values: dict[str, float]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class Funnel(Result):
+class Funnel(MappingResult):
     """What :func:`funnel` found (each field as its Returns section describes).
 
     ``rows()`` and ``to_frame()``: one row per pool (column ``pool``), without the

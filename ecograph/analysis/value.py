@@ -21,7 +21,7 @@ from ecograph.analysis._linalg import tidy
 from ecograph.compiled import CURRENCY_CODE, KIND_CODE, CompiledMap, compiled
 from ecograph.formatting import plain
 from ecograph.model import check_currency
-from ecograph.results import Result
+from ecograph.results import MappingResult
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -202,7 +202,7 @@ def _ancestor_table(cm: CompiledMap) -> IntArray:
 
 
 @dataclass(frozen=True)
-class Value(Result):
+class Value(MappingResult):
     """What :func:`value` found (each field as its Returns section describes).
 
     Without ``by_group``, ``nodes`` holds the per-node sheet and ``to_dict()`` is that
@@ -239,6 +239,11 @@ class Value(Result):
         if not self.by_group:
             return [{"node": node, **row} for node, row in self.nodes.items()]
         return super().rows()
+
+    def _keys(self) -> list[str]:
+        if not self.by_group:
+            return list(self.nodes)
+        return ["sub_ecosystems", "giants", "relations"]
 
     def __getitem__(self, key: str) -> Any:
         """``result[node]`` without ``by_group``; ``result["relations"]`` etc. with it."""

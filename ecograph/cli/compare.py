@@ -18,11 +18,11 @@ from ecograph.cli.main import (
     kind_option,
     load_map,
 )
-from ecograph.compare import SECTIONS
+from ecograph.compare import SECTIONS, Comparison, Diff
 from ecograph.compare import diff as run_diff
 from ecograph.compare import whatif as run_whatif
 from ecograph.errors import ExitCode, MapError, UsageError, one_line
-from ecograph.formatting import format_number, to_json, to_table
+from ecograph.formatting import format_number, to_csv, to_json, to_table
 
 __all__ = ["diff", "whatif"]
 
@@ -67,10 +67,11 @@ def _comparison_options(func: F) -> F:
             click.option(
                 "--format",
                 "fmt",
-                type=click.Choice(["table", "json"]),
+                type=click.Choice(["table", "json", "csv"]),
                 default="table",
                 show_default=True,
-                help="Output: a readable report, or the whole comparison as one JSON document.",
+                help="Output: a readable report, the whole comparison as one JSON document, "
+                "or every section's records as one CSV table with a section column.",
             ),
             cache_option,
         ]
@@ -91,7 +92,7 @@ _TITLES = {
 }
 
 
-def _sections(result: dict[str, Any]) -> str:
+def _sections(result: Comparison) -> str:
     parts = [f"changed: {', '.join(result['changed']) or 'nothing'}"]
     for section in SECTIONS:
         rows = result[section]
@@ -213,7 +214,11 @@ def whatif(
         applied=changed,
     )
     if fmt == "json":
+        # the fields as they are (a mapping's keys), not to_dict()'s copy: the same JSON
         click.echo(to_json({"map": map_path, **result}))
+        return
+    if fmt == "csv":
+        click.echo(to_csv(result.rows()), nl=False)
         return
     s = result["scenario"]
     lines = [
@@ -245,7 +250,7 @@ def _show(value: Any) -> str:
     return format_number(value) if value is not None else "none"
 
 
-def _structure(result: dict[str, Any]) -> str:
+def _structure(result: Diff) -> str:
     lines = [f"old: {', '.join(result['old'])}", f"new: {', '.join(result['new'])}"]
     if result["identical"]:
         lines.append("identical: no node, pipe or field differs")
@@ -312,7 +317,9 @@ def diff(
         click.echo(one_line(f"{old} {new}: error: {exc}"), err=True)
         raise SystemExit(ExitCode.USAGE) from None
     if fmt == "json":
-        click.echo(to_json(result))
+        click.echo(to_json(dict(result)))
+    elif fmt == "csv":
+        click.echo(to_csv(result.rows()), nl=False)
     else:
         text = _structure(result)
         if not result["identical"]:

@@ -136,7 +136,7 @@ def fit(
     """
     eco = load_map(map_path)
     report = run_fit(
-        eco, partner=partner, measure=measure, currency=kind, threshold=threshold, overuse=overuse
+        eco, node=partner, measure=measure, currency=kind, threshold=threshold, overuse=overuse
     )
     if fmt == "json":
         emit(report, fmt)

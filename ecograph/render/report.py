@@ -659,7 +659,7 @@ def report_html(
         lambda: _map_section(eco, drawing, page),
         lambda: _flow_section(eco, kind, flow(eco, currency=kind)),
         lambda: (
-            _diagnosis_section(eco, kind, diagnose(eco, kind=kind), max_rows)
+            _diagnosis_section(eco, kind, diagnose(eco, currency=kind), max_rows)
             if diagnosis
             else _section(
                 "diagnosis",
