@@ -15,12 +15,19 @@ from operator import attrgetter
 import numpy as np
 
 from ecograph._suggest import did_you_mean
+from ecograph.analysis.diagnose import empty_pipes
 from ecograph.errors import UsageError
 from ecograph.model import Ecosystem
 from ecograph.render import style, tooltips
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Fold, Group
 from ecograph.render.fold import plan_folds
-from ecograph.render.layout import curves_apart, flow_layout, hierarchical_layout, ring_layout
+from ecograph.render.layout import (
+    choose_layout,
+    curves_apart,
+    flow_layout,
+    force_layout,
+    hierarchical_layout,
+)
 from ecograph.render.legend import legend_entries, notes_for
 from ecograph.render.metrics import bottleneck_pipes, node_totals, size_values
 from ecograph.render.pipes import EdgePlan, plan_pipes
@@ -33,24 +40,21 @@ __all__ = [
     "LAYOUTS",
     "OVERVIEW_ABOVE",
     "OVERVIEW_NODES",
-    "PHYSICS_LIMIT",
     "describe",
     "overview_depth",
 ]
 
 #: Node budget: larger maps fold the long tail of each group.
 DEFAULT_MAX_NODES = 2000
-#: Above this many drawn nodes the page starts with physics off (it can be turned on).
-PHYSICS_LIMIT = 1000
 #: Edge budget: at most this many edges per node of the budget (and at least the floor).
 EDGE_BUDGET_PER_NODE = 3
 EDGE_BUDGET_FLOOR = 1000
 #: Pipe labels are drawn on the map only when it has at most this many pipes.
 EDGE_LABEL_LIMIT = 400
-LAYOUTS = ("force", "hierarchical", "flow")
+LAYOUTS = ("auto", "force", "hierarchical", "flow")
 #: How much a back-edge of the flow view bends.
 BACK_EDGE_CURVE = 0.45
-HIGHLIGHTS = ("bottlenecks",)
+HIGHLIGHTS = ("bottlenecks", "blocked", "empty")
 #: A drawing of more nodes than this opens on its overview (deep groups collapsed)
 #: unless ``collapse`` or ``depth`` says what to show.
 OVERVIEW_ABOVE = 300
@@ -125,8 +129,8 @@ def _check_options(
         )
     if highlight == "bottlenecks" and to is None:
         raise UsageError("highlight='bottlenecks' needs to=NODE: the node the traffic must reach")
-    if to is not None and highlight is None:
-        raise UsageError("to=NODE is used with highlight='bottlenecks'")
+    if to is not None and highlight != "bottlenecks":
+        raise UsageError("to=NODE is used with highlight='bottlenecks' only")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise UsageError(f"max_nodes must be a whole number of at least 1, not {max_nodes!r}")
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
@@ -170,7 +174,7 @@ def describe(
     collapse: Iterable[str] = (),
     depth: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    layout: str = "force",
+    layout: str = "auto",
 ) -> Drawing:
     """Decide what the map looks like: nodes, pipes, groups, styles, legend, folded tail.
 
@@ -184,9 +188,13 @@ def describe(
         of :mod:`ecograph.analysis` (computed only when asked for): ``degree``,
         ``pagerank``, ``betweenness``... of the traffic layer, or
         ``throughflow`` (see :func:`ecograph.render.metrics.size_values`).
-    highlight : {None, "bottlenecks"}
-        ``"bottlenecks"`` marks the pipes of a minimum cut between the map's
-        sources and ``to``.
+    highlight : {None, "bottlenecks", "blocked", "empty"}
+        The pipes that stand out, everything else dimmed (on the page, the
+        legend's mark of the same name starts ticked): ``"bottlenecks"`` the
+        pipes of a minimum cut between the map's sources and ``to``;
+        ``"blocked"`` the blocked pipes; ``"empty"`` the empty ones (open, but
+        volume 0 or into a node no source reaches, as ``diagnose`` calls a
+        node's pipe empty: :func:`ecograph.analysis.diagnose.empty_pipes`).
     to : str, optional
         The target node of ``highlight="bottlenecks"``.
     collapse : iterable of str
@@ -199,12 +207,19 @@ def describe(
     max_nodes : int, default 2000
         Node budget. Above it, each group's long tail (its smallest leaf
         members by volume) is folded into one summary node "+N partners, V traffic".
-    layout : {"force", "hierarchical", "flow"}
-        ``force``: groups at the centre of rings of their members, physics in
-        the page; ``hierarchical``: platform above sub-ecosystem above partner;
-        ``flow``: layers from sources (pools, funds) on the left to sinks on the
-        right along the traffic (else the most common currency), pipes that
-        close a cycle drawn as arcs (see :func:`ecograph.render.layout.flow_layout`).
+    layout : {"auto", "force", "hierarchical", "flow"}
+        ``force``: groups at the centre of rings of their members, relaxed so
+        that pipes pull their ends together
+        (:func:`ecograph.render.layout.force_layout`); ``hierarchical``:
+        platform above sub-ecosystem above partner; ``flow``: layers from
+        sources (pools, funds) on the left to sinks on the right along the
+        traffic (else the most common currency), pipes that close a cycle drawn
+        as arcs (see :func:`ecograph.render.layout.flow_layout`); ``auto``: flow
+        when it reads better than force — at most 20% of its currency's volume
+        runs back against the layers and it crosses no more pipes than force
+        (:func:`ecograph.render.layout.choose_layout`) — else force; the
+        drawing says which and why (``layout_reason``). Whatever the layout,
+        the page opens on exactly these positions, as the PNG/SVG draws them.
 
     Returns
     -------
@@ -246,6 +261,7 @@ def describe(
     flow: float | None = None
     if highlight == "bottlenecks" and to is not None:
         cut, flow = bottleneck_pipes(eco, to)
+    empty = empty_pipes(eco)
     plans = plan_folds(eco, _weights(eco, table), max_nodes)
 
     taken = set(eco.nodes) | set(map(attrgetter("key"), eco.pipes))
@@ -262,6 +278,8 @@ def describe(
         cut=cut,
         budget=max(EDGE_BUDGET_FLOOR, EDGE_BUDGET_PER_NODE * max_nodes),
         taken=taken,
+        empty=empty,
+        keep_empty=highlight == "empty",
     )
 
     # -- nodes ------------------------------------------------------------------------------
@@ -342,13 +360,28 @@ def describe(
     }
     back: set[tuple[str, str]] = set()
     flow_currency = None
-    if layout == "flow":
+    reason = None
+    links = [(e.source, e.target) for e in edges]
+    if layout in ("flow", "auto"):
         flow_currency = _flow_currency([e.currency for e in edges])
         flows = [(e.source, e.target) for e in edges if e.currency == flow_currency]
         position, back = flow_layout(order, kind, flows, size)
-    else:
-        place = ring_layout if layout == "force" else hierarchical_layout
-        position = place(order, parent, size)
+    if layout in ("force", "auto"):
+        forced = force_layout(order, parent, size, links)
+        if layout == "auto":
+            choice = choose_layout(
+                forced,
+                position,
+                links,
+                [(e.source, e.target, e.volume) for e in edges if e.currency == flow_currency],
+                back,
+                flow_currency,
+            )
+            layout, reason = choice.layout, choice.reason
+        if layout == "force":
+            position, back, flow_currency = forced, set(), None
+    elif layout == "hierarchical":
+        position = hierarchical_layout(order, parent, size)
     nodes = []
     for node_id in order:
         look = style.KIND_STYLES.get(kind[node_id], style.FOLD_STYLE)
@@ -401,6 +434,7 @@ def describe(
                 edge.pipes,
                 edge.pipe.label if edge.pipe is not None and labels_on else None,
                 edge_tooltip(edge),
+                edge.empty,
             )
         )
 
@@ -408,7 +442,11 @@ def describe(
     if not collapse and depth is None and len(order) > OVERVIEW_ABOVE:
         depth = overview = overview_depth(depth_of.values())
     groups = _groups(order, parent, label, kind, depth_of, set(collapse), depth)
-    notes = notes_for(eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan)
+    notes = notes_for(
+        eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan, highlight
+    )
+    if reason is not None:
+        notes = (reason, *notes)
     if flow_currency is not None:
         against = sum(
             1 for e in edges if e.currency == flow_currency and (e.source, e.target) in back
@@ -446,11 +484,13 @@ def describe(
         ),
         width_text=f"Pipe width: volume per {eco.period}, scaled within each currency",
         layout=layout,
-        physics=layout == "force" and len(nodes) <= PHYSICS_LIMIT,
+        physics=False,
         map_nodes=len(eco.nodes),
         map_pipes=len(eco.pipes),
         max_nodes=max_nodes,
         notes=notes,
+        layout_reason=reason,
+        highlight=highlight,
     )
 
 

@@ -110,6 +110,10 @@ class DrawnEdge:
         How many map pipes it stands for.
     label : str or None
     tooltip : tuple of (str, str)
+    empty : bool
+        Open but holding no water: volume 0, or leading into a node no source
+        reaches (:func:`ecograph.analysis.diagnose.empty_pipes`; a rolled-up
+        edge when all its pipes are).
     """
 
     id: str
@@ -126,6 +130,7 @@ class DrawnEdge:
     pipes: int = 1
     label: str | None = None
     tooltip: Rows = ()
+    empty: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the edge as JSON-ready data."""
@@ -144,6 +149,7 @@ class DrawnEdge:
             "pipes": self.pipes,
             "label": self.label,
             "tooltip": [list(row) for row in self.tooltip],
+            "empty": self.empty,
         }
 
 
@@ -235,7 +241,7 @@ class LegendEntry:
     ----------
     section : {"kind", "currency", "mark"}
     key : str
-        The kind, currency or mark (``blocked``, ``bottleneck``, ``fold``).
+        The kind, currency or mark (``blocked``, ``empty``, ``bottleneck``).
     text : str
         What the page shows.
     color : str
@@ -287,15 +293,21 @@ class Drawing:
     size_by : str
     size_text, width_text : str
         What node size and pipe width mean, for the legend.
-    layout : {"force", "hierarchical"}
+    layout : {"force", "hierarchical", "flow"}
+        The layout drawn (what ``layout="auto"`` chose, or the one asked for).
     physics : bool
-        Whether the page starts with physics running.
+        Whether the page starts with physics running: never, since the page
+        opens on the drawing's positions (its Unfreeze button starts it).
     map_nodes, map_pipes : int
         Size of the map itself (before folding).
     max_nodes : int
         The node budget used.
     notes : tuple of str
         Sentences the page shows under the title (what was folded, highlights).
+    layout_reason : str or None
+        With ``layout="auto"``: which view was chosen and why, in one sentence.
+    highlight : {None, "bottlenecks", "blocked", "empty"}
+        The mark that starts ticked: its pipes stand out, the rest is dimmed.
     """
 
     title: str
@@ -317,6 +329,8 @@ class Drawing:
     map_pipes: int
     max_nodes: int
     notes: tuple[str, ...] = field(default=())
+    layout_reason: str | None = None
+    highlight: str | None = None
 
     def node(self, node_id: str) -> DrawnNode:
         """The drawn node with this id (KeyError if there is none)."""
@@ -347,4 +361,6 @@ class Drawing:
             "map_pipes": self.map_pipes,
             "max_nodes": self.max_nodes,
             "notes": list(self.notes),
+            "layout_reason": self.layout_reason,
+            "highlight": self.highlight,
         }

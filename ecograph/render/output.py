@@ -95,7 +95,7 @@ def render(
     collapse: Iterable[str] = (),
     depth: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    layout: str = "force",
+    layout: str = "auto",
     format: str = "html",
 ) -> Rendered:
     """Draw a map and write it to a file: an interactive page, or a static picture.

@@ -292,12 +292,20 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
     """The picture of a drawing and its labels (call under :func:`picture_style`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
     from matplotlib.patches import Polygon
 
     nodes, edges = visible(drawing)
     shown = {n.id: n for n in nodes}
     collapsed = {g.id for g in drawing.groups if g.collapsed}
+    # a highlight: its pipes and their ends stand out, everything else dimmed (as on the page)
+    lit = {e.id for e in edges if _marked(e, drawing.highlight)}
+    if drawing.highlight is None:
+        dim: set[str] = set()
+    else:
+        ends = {end for e in edges if e.id in lit for end in (e.source, e.target)}
+        dim = {n.id for n in nodes if n.id not in ends}
     xs = [n.x for n in nodes] or [0.0]
     ys = [n.y for n in nodes] or [0.0]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 200.0)
@@ -342,6 +350,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
 
     # pipes: one collection of lines and one of arrowheads, whatever their number
     lines, tips, line_colors, tip_colors, widths, dashes, marks = [], [], [], [], [], [], []
+    marks_alpha: list[float] = []
     for edge in edges:
         a, b = shown[edge.source], shown[edge.target]
         shape = _pipe(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
@@ -350,19 +359,24 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
         line, tip, middle = shape
         lines.append(line)
         tips.append(tip)
-        line_colors.append(edge.color)
-        tip_colors.append(edge.color)
-        widths.append(max(0.6, (max(edge.width, 4.0) if edge.bottleneck else edge.width) * 0.6))
+        color = edge.color
+        if edge.id in lit and drawing.highlight == "empty":
+            color = style.EMPTY_COLOR
+        alpha = 0.9 if drawing.highlight is None or edge.id in lit else style.DIMMED
+        line_colors.append(to_rgba(color, alpha))
+        tip_colors.append(to_rgba(color, alpha))
+        bold = edge.bottleneck or edge.id in lit
+        widths.append(max(0.6, (max(edge.width, 4.0) if bold else edge.width) * 0.6))
         dashes.append((0, tuple(d / 2 for d in edge.dashes)) if edge.dashes else "solid")
         if edge.blocked:
             marks.append(middle)
+            marks_alpha.append(1.0 if drawing.highlight is None or edge.id in lit else style.DIMMED)
     ax.add_collection(
         LineCollection(
             lines,
             colors=line_colors,
             linewidths=widths,
             linestyles=dashes,
-            alpha=0.9,
             zorder=1,
             capstyle="butt",
         ),
@@ -378,7 +392,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
             [m[1] for m in marks],
             marker="X",
             s=64,
-            c=style.BLOCKED_COLOR,
+            c=[to_rgba(style.BLOCKED_COLOR, a) for a in marks_alpha],
             zorder=3,
         )
 
@@ -392,8 +406,10 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
             [n.y for n in group_nodes],
             s=[(2 * n.size * points_per_unit) ** 2 for n in group_nodes],
             marker=marker,
-            c=[n.color for n in group_nodes],
-            edgecolors="#3d444d",
+            c=[to_rgba(n.color, style.DIMMED if n.id in dim else 1.0) for n in group_nodes],
+            edgecolors=[
+                to_rgba("#3d444d", style.DIMMED if n.id in dim else 1.0) for n in group_nodes
+            ],
             linewidths=[2.0 if n.id in collapsed else 0.6 for n in group_nodes],
             zorder=2,
         )
@@ -421,7 +437,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
         for n in nodes
     }
     radius = {n.id: n.size * points_per_unit * fig.dpi / 72.0 for n in nodes}
-    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines, shown)
+    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines, shown, dim)
 
 
 #: A label longer than this many characters is shortened with an ellipsis.
@@ -480,12 +496,14 @@ def _place_labels(
     radius: dict[str, float],
     outlines: dict[str, list[tuple[float, float]]],
     shown: dict[str, DrawnNode],
+    dim: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[Any]:
     """Name the group outlines, then label nodes from the largest down, never overlapping.
 
     As on the page: a label tries below its node, right, above, left, first in
     full (up to :data:`LABEL_CHARS`), then shortened; with no room it is left
-    out. Nodes are obstacles too. Returns the text artists drawn.
+    out. Nodes are obstacles too; the labels of ``dim`` nodes are drawn faint.
+    Returns the text artists drawn.
     """
     from matplotlib.text import Text
 
@@ -508,7 +526,7 @@ def _place_labels(
     drawn: list[Any] = []
     gap = 2.0
 
-    def place(full: str, spots: Sequence[Any], bold: bool, color: str) -> bool:
+    def place(full: str, spots: Sequence[Any], bold: bool, color: str, alpha: float = 1.0) -> bool:
         candidates = [shorten(full, LABEL_CHARS)]
         if shorten(full, SHORT_CHARS) != candidates[0]:
             candidates.append(shorten(full, SHORT_CHARS))
@@ -530,6 +548,7 @@ def _place_labels(
                             fontsize=7,
                             fontweight="bold" if bold else "normal",
                             color=color,
+                            alpha=alpha,
                             zorder=4,
                             clip_on=False,
                         )
@@ -572,6 +591,7 @@ def _place_labels(
             ],
             False,
             "#1f2328",
+            0.35 if n.id in dim else 1.0,
         )
     return drawn
 
@@ -581,6 +601,15 @@ def _shade(color: str) -> str:
     value = int(color[1:7], 16)
     r, g, b = (round(((value >> s) & 255) * 0.55) for s in (16, 8, 0))
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _marked(edge: Any, highlight: str | None) -> bool:
+    """Whether a drawn edge is one that ``highlight`` makes stand out."""
+    if highlight == "bottlenecks":
+        return bool(edge.bottleneck)
+    if highlight in ("blocked", "empty"):
+        return bool(getattr(edge, highlight))
+    return False
 
 
 def _marker(kind: str) -> str:

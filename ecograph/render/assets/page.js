@@ -58,6 +58,7 @@
   data.edges.forEach(function (e) { edgeById.set(e.id, e); });
   var groupById = new Map();
   data.groups.forEach(function (g) { groupById.set(g.id, g); });
+  var MARK_OF = Object.assign(Object.create(null), { bottlenecks: "bottleneck", blocked: "blocked", empty: "empty" });
   var kindsPresent = data.legend.filter(function (e) { return e.section === "kind"; });
   var currenciesPresent = data.legend.filter(function (e) { return e.section === "currency"; });
   var currencyStyle = new Map();
@@ -67,7 +68,8 @@
     kinds: new Set(kindsPresent.map(function (e) { return e.key; })),
     currencies: new Set(currenciesPresent.map(function (e) { return e.key; })),
     focus: null,
-    marks: new Set(data.legend.filter(function (e) { return e.key === "bottleneck" && e.section === "mark"; })
+    // the mark of the drawing's highlight starts ticked
+    marks: new Set(data.legend.filter(function (e) { return e.section === "mark" && e.key === MARK_OF[data.highlight]; })
       .map(function (e) { return e.key; })),
     physics: !!data.physics
   };
@@ -114,12 +116,13 @@
       var acc = rolled.get(key);
       if (!acc) {
         acc = { id: key, from: rf, to: rt, currency: e.currency, blocked: e.blocked, volume: null,
-                pipes: 0, bottleneck: false, curve: 0 };
+                pipes: 0, bottleneck: false, empty: true, curve: 0 };
         rolled.set(key, acc);
       }
       if (e.volume !== null && !e.blocked) acc.volume = (acc.volume || 0) + e.volume;
       acc.pipes += e.pipes;
       acc.bottleneck = acc.bottleneck || e.bottleneck;
+      acc.empty = acc.empty && !!e.empty;
     });
     rolledTop = new Map();
     rolled.forEach(function (acc) {
@@ -198,16 +201,65 @@
     var color = acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color;
     return visEdge({ id: acc.id, from: acc.from, to: acc.to, width: widthOf(acc.currency, acc.volume),
                      color: color, dashes: style.dashes, blocked: acc.blocked, bottleneck: acc.bottleneck,
-                     curve: acc.curve }, true, RID(acc.id));
+                     empty: acc.empty, curve: acc.curve }, true, RID(acc.id));
+  }
+
+  // ---- marks: a ticked mark makes its pipes (and their ends) stand out, the rest dimmed --------
+  // Written into the data sets (node opacity, edge colour and width), so it shows at any zoom
+  // and reads back from vis-network; only the items whose look changes are updated.
+  function marked(e) {
+    return (e.bottleneck && state.marks.has("bottleneck")) || (e.blocked && state.marks.has("blocked")) ||
+      (e.empty && state.marks.has("empty"));
+  }
+  var nodeDimmed = new Set();
+  var edgeLook = new Map();  // vis id -> "dim" | "lit" (absent: as drawn)
+  function edgeStyle(e, vid, look) {
+    var color = e.color;
+    var width = e.bottleneck ? Math.max(e.width, 4) : e.width;
+    if (look === "lit") {
+      if (e.empty && state.marks.has("empty") && !e.blocked && !e.bottleneck) color = data.colors.empty;
+      width = Math.max(width, 4);
+    }
+    var c = { color: color, highlight: color, hover: color, inherit: false };
+    if (look === "dim") c.opacity = data.colors.dimmed;
+    return { id: vid, color: c, width: width };
+  }
+  function applyMarks() {
+    var lit = markedLit();
+    var nodeUpdates = [];
+    data.nodes.forEach(function (n) {
+      var dim = lit !== null && !lit.nodes.has(n.id);
+      if (dim === nodeDimmed.has(n.id)) return;
+      if (dim) nodeDimmed.add(n.id); else nodeDimmed.delete(n.id);
+      nodeUpdates.push({ id: NID(n.id), opacity: dim ? data.colors.dimmed : 1 });
+    });
+    if (nodeUpdates.length) nodes.update(nodeUpdates);
+    var litEdges = new Set(lit === null ? [] : lit.edges);
+    var edgeUpdates = [];
+    function restyle(e, vid) {
+      var look = lit === null ? "" : litEdges.has(vid) ? "lit" : "dim";
+      if ((edgeLook.get(vid) || "") === look) return;
+      if (look) edgeLook.set(vid, look); else edgeLook.delete(vid);
+      edgeUpdates.push(edgeStyle(e, vid, look));
+    }
+    data.edges.forEach(function (e) { restyle(e, EID(e.id)); });
+    view.rolled.forEach(function (acc) {
+      var style = currencyStyle.get(acc.currency);
+      restyle({ color: acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color,
+                width: acc.width, bottleneck: acc.bottleneck, blocked: acc.blocked, empty: acc.empty }, RID(acc.id));
+    });
+    if (edgeUpdates.length) edges.update(edgeUpdates);
   }
 
   var view = computeView();
   var nodes = new vis.DataSet(data.nodes.map(function (n) { return visNode(n, view.nodes.has(n.id)); }));
   var edges = new vis.DataSet(data.edges.map(function (e) { return visEdge(e, view.edges.has(e.id), EID(e.id)); }));
   edges.add(Array.from(view.rolled.values()).map(rolledEdge));
-  // membership springs: invisible edges (they still pull under physics) that keep groups together
+  applyMarks();  // the highlight's mark starts ticked: the rest starts dimmed
+  // membership springs: invisible edges that keep groups together once the user starts the
+  // physics (the page opens on the drawing's positions, physics off)
   var springs = [];
-  if (data.physics) {
+  if (data.nodes.length <= 2000) {
     data.nodes.forEach(function (n) {
       if (n.parent === null) return;
       var p = nodeById.get(n.parent);
@@ -273,7 +325,9 @@
     });
     if (gone.length) edges.remove(gone.map(RID));
     if (added.length) edges.add(added);
+    added.forEach(function (item) { edgeLook.delete(item.id); });
     view = next;
+    applyMarks();
     rank();
     if (state.focus !== null && !view.nodes.has(state.focus)) state.focus = null;
     renderGroups();
@@ -359,13 +413,11 @@
     state.focus = id !== null && view.nodes.has(id) ? id : null;
     network.redraw();
   }
-  // the marked pipes (bottleneck, blocked) whose mark is ticked, with their ends
+  // the marked pipes (bottleneck, blocked, empty) whose mark is ticked, with their ends
   function markedLit() {
     if (!state.marks.size) return null;
     var near = new Set(), lit = [];
-    function on(e) {
-      return (e.bottleneck && state.marks.has("bottleneck")) || (e.blocked && state.marks.has("blocked"));
-    }
+    var on = marked;
     view.edges.forEach(function (eid) {
       var e = edgeById.get(eid);
       if (on(e)) { near.add(e.from); near.add(e.to); lit.push(EID(eid)); }
@@ -380,10 +432,11 @@
     if (state.focus !== null) return neighbourhood(state.focus);
     return markedLit();
   }
-  // a veil over the map, then what stands out drawn again on top of it
+  // a veil over the map, then the clicked node's neighbourhood drawn again on top of it
+  // (ticked marks dim through the data sets instead: see applyMarks)
   network.on("afterDrawing", function (ctx) {
-    var lit = litNow();
-    if (lit === null) return;
+    if (state.focus === null) return;
+    var lit = neighbourhood(state.focus);
     var body = network.body;
     var a = network.DOMtoCanvas({ x: 0, y: 0 });
     var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
