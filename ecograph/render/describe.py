@@ -385,7 +385,8 @@ def describe(
     nodes = []
     for node_id in order:
         look = style.KIND_STYLES.get(kind[node_id], style.FOLD_STYLE)
-        x, y = position[node_id]
+        # whole screen units: what vis-network's getPositions() reports, exactly
+        x, y = (float(round(v)) for v in position[node_id])
         nodes.append(
             DrawnNode(
                 node_id,

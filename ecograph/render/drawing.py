@@ -37,7 +37,8 @@ class DrawnNode:
     depth : int
         Nesting depth (0 for top-level nodes).
     x, y : float
-        Precomputed position (screen units, y down).
+        Precomputed position (whole screen units, y down): where the page opens
+        and the picture draws it.
     size : float
         Radius in screen units.
     value : float or None

@@ -110,6 +110,14 @@ def ring_layout(
     >>> round(math.dist(pos["a"], pos["p"])) == round(math.dist(pos["b"], pos["p"])) > 40
     True
     """
+    rings = _rings(order, parent, size)
+    return hierarchical_layout(order, parent, size) if rings is None else rings
+
+
+def _rings(
+    order: Sequence[str], parent: Mapping[str, str | None], size: Mapping[str, float]
+) -> dict[str, tuple[float, float]] | None:
+    """The ring positions; None when the tree is too deep for rings."""
     children = _children(order, parent)
     index = {node: i for i, node in enumerate(order)}
     radius: dict[str | None, float] = {}
@@ -153,7 +161,7 @@ def ring_layout(
             ring_number += 1
         radius[node] = outer
         if not outer <= MAX_EXTENT:  # too deep for rings (inf and nan included)
-            return hierarchical_layout(order, parent, size)
+            return None
     positions: dict[str, tuple[float, float]] = {}
     stack: list[tuple[str | None, float, float]] = [(None, 0.0, 0.0)]
     while stack:
@@ -166,11 +174,19 @@ def ring_layout(
 
 
 #: Relaxation steps of :func:`force_layout`.
-FORCE_STEPS = 80
+FORCE_STEPS = 30
 #: How strongly a member is held at its ring's distance from its group, per step.
 HOLD = 0.35
 #: How strongly a pipe pulls its two ends together, per step.
-PULL = 0.04
+PULL = 0.005
+#: How strongly the top-level nodes and groups drift towards their centre, per step.
+GRAVITY = 0.2
+#: Room around a node in the relaxation, in multiples of its radius (plus PAD + GAP / 2).
+ROOM_SCALE = 2.0
+#: Most rounds of pushing apart what still overlaps after the steps.
+SETTLE = 40
+#: How much longer than two touching nodes a pipe may stay without pulling.
+LINK_SLACK = 80.0
 #: The farthest a node moves in one step (screen units).
 STEP_LIMIT = 40.0
 
@@ -185,17 +201,26 @@ def force_layout(
 ) -> dict[str, tuple[float, float]]:
     """The ring positions relaxed: pipes pull their ends together, groups hold their members.
 
-    Starts from :func:`ring_layout` and takes ``steps`` steps, each of which
-    (1) moves every member towards its ring's distance from its group (a spring
-    of stiffness :data:`HOLD` whose rest length is that distance, so a group
-    keeps its members around it), (2) pulls the two ends of every pipe towards
-    each other (stiffness :data:`PULL`, only while they are farther apart than
-    two touching nodes), with moves shrinking linearly to nothing over the
-    steps and each at most :data:`STEP_LIMIT`, then (3) pushes apart every two
-    nodes closer than the rings keep neighbours (their radii plus ``2 * PAD +
-    GAP``: room for their labels). No randomness: the same map gives the same
-    positions. Each step costs O(n + m) plus the pairs of nearby nodes, found
-    with a k-d tree (:class:`scipy.spatial.cKDTree`).
+    Starts from :func:`ring_layout`. First each group's rings, with everything
+    inside them, are turned as a whole around the group (outermost groups
+    first) to whichever of :data:`TURNS` angles makes its pipes to the rest of
+    the map shortest. Then ``steps`` steps, each of which (1) moves every
+    member towards its ring's distance from its group (a spring of stiffness
+    :data:`HOLD` whose rest length is that distance, so a group keeps its
+    members around it), (2) pulls the two ends of every pipe towards each
+    other (stiffness :data:`PULL`, only while they are more than
+    :data:`LINK_SLACK` farther apart than two touching nodes), with moves
+    shrinking linearly to nothing over the steps and each at most
+    :data:`STEP_LIMIT`, (3) draws the top-level nodes and groups towards their
+    centre (:data:`GRAVITY`, each group carrying its members), (4) pushes
+    apart, as wholes, every group and a sibling (another member of its own
+    group) whose discs overlap (a group's disc holds every member and its
+    room, plus ``2 * GAP`` for the outlines), and (5) every two nodes closer
+    than their room (:data:`ROOM_SCALE` times their radii plus ``2 * PAD +
+    GAP``: room for their labels); then (4) and (5) again until nothing
+    overlaps (at most :data:`SETTLE` rounds). No randomness: the same map gives the same positions. Each step
+    costs O(n + m) plus the pairs of nearby nodes, found with a k-d tree
+    (:class:`scipy.spatial.cKDTree`), and the pairs of sibling groups.
 
     Parameters
     ----------
@@ -213,33 +238,72 @@ def force_layout(
 
     Examples
     --------
-    >>> order = ["u", "a", "b"]
-    >>> parent = {"u": None, "a": None, "b": None}
-    >>> size = {"u": 10.0, "a": 10.0, "b": 10.0}
-    >>> rings = ring_layout(order, parent, size)
-    >>> pos = force_layout(order, parent, size, [("u", "a")])
-    >>> math.dist(pos["u"], pos["a"]) < math.dist(rings["u"], rings["a"])  # the pipe pulls
+    >>> order = ["g", "h", "g0", "g1", "g2", "g3", "h0", "h1", "h2", "h3"]  # two groups of four
+    >>> parent = {"g": None, "h": None} | {m: m[0] for m in order[2:]}
+    >>> size = dict.fromkeys(order, 10.0)
+    >>> pos = force_layout(order, parent, size, [("g2", "h0")])  # a pipe between the groups
+    >>> alone = force_layout(order, parent, size, [])
+    >>> math.dist(pos["g2"], pos["h0"]) < math.dist(alone["g2"], alone["h0"])  # turned to it
     True
-    >>> math.dist(pos["u"], pos["a"]) >= 10 + 10 + 2 * PAD + GAP - 0.01  # never too close
+    >>> all(math.dist(pos[m], pos[parent[m]]) < math.dist(pos[m], pos[other])
+    ...     for m in order[2:] for other in "gh" if other != parent[m])  # groups hold
     True
-    >>> force_layout(order, parent, size, [("u", "a")]) == pos  # no randomness
+    >>> min(math.dist(pos[a], pos[b]) for a in order for b in order if a < b) >= (
+    ...     ROOM_SCALE * (10 + 10) + 2 * PAD + GAP - 0.5)  # never too close
+    True
+    >>> force_layout(order, parent, size, [("g2", "h0")]) == pos  # no randomness
     True
     """
     from scipy.spatial import cKDTree
 
-    start = ring_layout(order, parent, size)
+    start = _rings(order, parent, size)
+    if start is None:
+        return hierarchical_layout(order, parent, size)
     n = len(order)
+    if n < 2:
+        return start
     index = {node: i for i, node in enumerate(order)}
-    if n < 2 or any(not math.isfinite(start[node][0]) for node in order):
-        return start
     ring = np.array([start[node] for node in order], dtype=np.float64)
-    if ring[:, 0].max() - ring[:, 0].min() > MAX_EXTENT / 10:  # fell back to the tree layout
-        return start
     pos = ring.copy()
-    room = np.array([size[node] for node in order], dtype=np.float64) + PAD + GAP / 2
-    member = np.array([index[node] for node in order if parent[node] is not None], np.int64)
-    group = np.array([index[p] for node in order if (p := parent[node]) is not None], np.int64)
+    room = np.array([size[node] for node in order], dtype=np.float64) * ROOM_SCALE + PAD + GAP / 2
+    up = np.array([-1 if (p := parent[node]) is None else index[p] for node in order], np.int64)
+    member = np.flatnonzero(up >= 0)
+    group = up[member]
     rest = np.linalg.norm(ring[member] - ring[group], axis=1)
+    # each group's disc: its own room and every member's, around it (members of members too)
+    below, above = [], []
+    depth = np.zeros(n, np.int64)
+    for m in range(n):
+        over = int(up[m])
+        while over >= 0:
+            depth[m] += 1
+            below.append(m)
+            above.append(over)
+            over = int(up[over])
+    inner, outer = np.array(below, np.int64), np.array(above, np.int64)
+
+    def extents() -> np.ndarray:
+        extent = room.copy()
+        np.maximum.at(extent, outer, np.linalg.norm(pos[inner] - pos[outer], axis=1) + room[inner])
+        return extent
+
+    roots = np.flatnonzero(up < 0)
+    levels = [np.flatnonzero(depth == d) for d in range(1, int(depth.max()) + 1)]
+    # siblings that must not overlap as wholes: every group with each other child of its parent
+    is_group = np.zeros(n, np.bool_)
+    is_group[group] = True
+    siblings: dict[int, list[int]] = {}
+    for i in range(n):
+        siblings.setdefault(int(up[i]), []).append(i)
+    disc_pairs = {
+        (min(g, x), max(g, x))
+        for kids in siblings.values()
+        for g in kids
+        if is_group[g]
+        for x in kids
+        if x != g
+    }
+    discs = np.array(sorted(disc_pairs), dtype=np.int64).reshape(-1, 2)
     pairs = {
         (min(index[s], index[t]), max(index[s], index[t]))
         for s, t in links
@@ -247,7 +311,9 @@ def force_layout(
     }
     ends = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     a, b = ends[:, 0], ends[:, 1]
-    touching = room[a] + room[b]
+    touching = room[a] + room[b] + LINK_SLACK
+    if len(ends) and len(inner):
+        _turn(pos, inner, outer, depth, a, b)
     reach = 2 * float(room.max())
     # a fixed direction per node for pushing apart two nodes at the same place
     angle = np.arange(n) * 2.399963
@@ -256,6 +322,45 @@ def force_layout(
     def along(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         length = np.linalg.norm(d, axis=1)
         return length, d / np.where(length > 0, length, 1.0)[:, None]
+
+    def apart(i: np.ndarray, j: np.ndarray, need: np.ndarray) -> np.ndarray | None:
+        """Half the overlap of each pair closer than ``need``, as moves per node; None: none."""
+        d = pos[j] - pos[i]
+        length = np.linalg.norm(d, axis=1)
+        over = length < need
+        if not over.any():
+            return None
+        i, j, d, length, need = i[over], j[over], d[over], length[over], need[over]
+        unit = np.where((length > 1e-9)[:, None], d / np.maximum(length, 1e-9)[:, None], nudge[i])
+        push = ((need - length) / 2)[:, None] * unit
+        shift = np.zeros_like(pos)
+        np.add.at(shift, i, -push)
+        np.add.at(shift, j, push)
+        count = np.bincount(np.concatenate([i, j]), minlength=n)
+        out: np.ndarray = shift / np.maximum(count, 1)[:, None]
+        return out
+
+    def settle(rounds: int) -> None:
+        """Push apart overlapping sibling groups (as wholes), then overlapping nodes."""
+        for _ in range(rounds):
+            moved = False
+            if len(discs):
+                extent = extents()
+                need = extent[discs[:, 0]] + extent[discs[:, 1]] + 2 * GAP  # room for outlines
+                shift = apart(discs[:, 0], discs[:, 1], need)
+                if shift is not None:
+                    for level in levels:
+                        shift[level] += shift[up[level]]
+                    pos[:] += shift
+                    moved = True
+            close = cKDTree(pos).query_pairs(reach, output_type="ndarray")
+            if len(close):
+                shift = apart(close[:, 0], close[:, 1], room[close[:, 0]] + room[close[:, 1]])
+                if shift is not None:
+                    pos[:] += shift
+                    moved = True
+            if not moved:
+                return
 
     for step in range(steps):
         cool = 1.0 - step / steps
@@ -274,32 +379,64 @@ def force_layout(
         limit = STEP_LIMIT * cool
         move *= np.minimum(1.0, limit / np.where(length > 0, length, 1.0))[:, None]
         pos += move * cool
-        # nobody closer than the rings keep neighbours: each pair pushed apart by halves
-        for _ in range(2):
-            close = cKDTree(pos).query_pairs(reach, output_type="ndarray")
-            if not len(close):
-                break
-            i, j = close[:, 0], close[:, 1]
-            need = room[i] + room[j]
-            d = pos[j] - pos[i]
-            length = np.linalg.norm(d, axis=1)
-            over = length < need
-            if not over.any():
-                break
-            i, j, d, length, need = i[over], j[over], d[over], length[over], need[over]
-            unit = np.where(
-                (length > 1e-9)[:, None], d / np.maximum(length, 1e-9)[:, None], nudge[i]
-            )
-            push = ((need - length) / 2)[:, None] * unit
+        # the top-level nodes and groups drift together, each group carrying its members
+        if len(roots) > 1:
             shift = np.zeros_like(pos)
-            np.add.at(shift, i, -push)
-            np.add.at(shift, j, push)
-            count = np.bincount(np.concatenate([i, j]), minlength=n)
-            pos += shift / np.maximum(count, 1)[:, None]
+            shift[roots] = GRAVITY * cool * (pos[roots].mean(axis=0) - pos[roots])
+            for level in levels:
+                shift[level] += shift[up[level]]
+            pos += shift
+        settle(2)
+    settle(SETTLE)  # then until nothing overlaps (or SETTLE rounds)
     return {
         node: (round(float(x), 2), round(float(y), 2))
         for node, (x, y) in zip(order, pos, strict=True)
     }
+
+
+#: How many angles each group's rings are tried at.
+TURNS = 16
+
+
+def _turn(
+    pos: np.ndarray,
+    inner: np.ndarray,
+    outer: np.ndarray,
+    depth: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+) -> None:
+    """Turn each group's rings, with everything inside them, around the group (in place).
+
+    Outermost groups first, each to the one of :data:`TURNS` angles that makes its
+    pipes to nodes outside it shortest in all (ties: the smallest turn).
+    """
+    n = len(pos)
+    by_group = np.argsort(outer, kind="stable")
+    starts = np.searchsorted(outer[by_group], np.arange(n + 1))
+    groups = np.unique(outer)
+    groups = groups[np.argsort(depth[groups], kind="stable")]
+    angles = 2 * np.pi * np.arange(TURNS) / TURNS
+    cos, sin = np.cos(angles)[:, None], np.sin(angles)[:, None]
+    mask = np.zeros(n, np.bool_)
+    for g in groups.tolist():
+        members = inner[by_group[starts[g] : starts[g + 1]]]
+        mask[members] = True
+        cross = np.flatnonzero(mask[a] != mask[b])
+        if len(cross):
+            inside = np.where(mask[a[cross]], a[cross], b[cross])
+            outside = np.where(mask[a[cross]], b[cross], a[cross])
+            rel = pos[inside] - pos[g]
+            x = pos[g, 0] + cos * rel[:, 0] - sin * rel[:, 1]
+            y = pos[g, 1] + sin * rel[:, 0] + cos * rel[:, 1]
+            total = np.hypot(x - pos[outside, 0], y - pos[outside, 1]).sum(axis=1)
+            k = int(np.argmin(total))
+            if total[k] < total[0] - 1e-9:
+                rel = pos[members] - pos[g]
+                c, s_ = math.cos(angles[k]), math.sin(angles[k])
+                pos[members, 0] = pos[g, 0] + c * rel[:, 0] - s_ * rel[:, 1]
+                pos[members, 1] = pos[g, 1] + s_ * rel[:, 0] + c * rel[:, 1]
+        mask[members] = False
 
 
 def crossings(

@@ -923,11 +923,17 @@
     for (var i = 0; i < spots.length; i++) {
       var n = spots[i].n, P = spots[i].P, r = spots[i].r;
       if (named.has(n.id)) continue;  // an expanded group: its outline carries the name
+      // below, right, above, left; then the four corners (diagonally off the node)
+      var d = r * 0.72 + gap;
       place(n.id, "node", nodeLabel(n), nodeFont, nh, [
         function (w) { return [P.x - w / 2, P.y + r + gap]; },
         function (w) { return [P.x + r + gap + 1, P.y - nh / 2]; },
         function (w) { return [P.x - w / 2, P.y - r - gap - nh]; },
-        function (w) { return [P.x - r - gap - 1 - w, P.y - nh / 2]; }
+        function (w) { return [P.x - r - gap - 1 - w, P.y - nh / 2]; },
+        function () { return [P.x + d, P.y + d]; },
+        function (w) { return [P.x - d - w, P.y + d]; },
+        function () { return [P.x + d, P.y - d - nh]; },
+        function (w) { return [P.x - d - w, P.y - d - nh]; }
       ]);
     }
     out.forEach(function (b) {
