@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
@@ -149,6 +150,14 @@ def _weights(eco: Ecosystem, table: PipeTable) -> Floats:
     # users only break ties between nodes that carry nothing
     weights: Floats = share + users * 1e-18
     return weights
+
+
+def _whole(positions: Any) -> Any:
+    """Positions (or positions and back-edges) in whole screen units: what vis-network's
+    ``getPositions()`` reports, so the page shows exactly what the drawing says."""
+    if isinstance(positions, tuple):
+        return _whole(positions[0]), positions[1]
+    return {n: (float(round(x)), float(round(y))) for n, (x, y) in positions.items()}
 
 
 def _depths(parent: Mapping[str, str | None]) -> dict[str, int]:
@@ -365,9 +374,9 @@ def describe(
     if layout in ("flow", "auto"):
         flow_currency = _flow_currency([e.currency for e in edges])
         flows = [(e.source, e.target) for e in edges if e.currency == flow_currency]
-        position, back = flow_layout(order, kind, flows, size)
+        position, back = _whole(flow_layout(order, kind, flows, size))
     if layout in ("force", "auto"):
-        forced = force_layout(order, parent, size, links)
+        forced = _whole(force_layout(order, parent, size, links))
         if layout == "auto":
             choice = choose_layout(
                 forced,
@@ -381,12 +390,11 @@ def describe(
         if layout == "force":
             position, back, flow_currency = forced, set(), None
     elif layout == "hierarchical":
-        position = hierarchical_layout(order, parent, size)
+        position = _whole(hierarchical_layout(order, parent, size))
     nodes = []
     for node_id in order:
         look = style.KIND_STYLES.get(kind[node_id], style.FOLD_STYLE)
-        # whole screen units: what vis-network's getPositions() reports, exactly
-        x, y = (float(round(v)) for v in position[node_id])
+        x, y = position[node_id]
         nodes.append(
             DrawnNode(
                 node_id,

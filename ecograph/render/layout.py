@@ -218,9 +218,10 @@ def force_layout(
     room, plus ``2 * GAP`` for the outlines), and (5) every two nodes closer
     than their room (:data:`ROOM_SCALE` times their radii plus ``2 * PAD +
     GAP``: room for their labels); then (4) and (5) again until nothing
-    overlaps (at most :data:`SETTLE` rounds). No randomness: the same map gives the same positions. Each step
-    costs O(n + m) plus the pairs of nearby nodes, found with a k-d tree
-    (:class:`scipy.spatial.cKDTree`), and the pairs of sibling groups.
+    overlaps (at most :data:`SETTLE` rounds). No randomness: the same map gives
+    the same positions. Each step costs O(n + m) plus the pairs of nearby
+    nodes, found with a k-d tree (:class:`scipy.spatial.cKDTree`), and the
+    pairs of sibling groups.
 
     Parameters
     ----------
