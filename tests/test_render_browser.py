@@ -846,3 +846,43 @@ def test_highlight_blocked_starts_with_its_mark_ticked(tmp_path: Path, open_page
     assert set(opened.api("lit()")["edges"]) == blocked
     assert dimmed(opened)[1] == {e.id for e in drawing.edges} - blocked
     assert "Highlighted: the 1 blocked pipe" in opened.page.inner_text("#eg-notes")
+
+
+def box_crosses(line: list[float], b: dict[str, Any]) -> bool:
+    """Whether a straight piece touches a box: an end inside it, or a crossing with a side."""
+    x0, y0, x1, y1 = b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]
+    p, q = (line[0], line[1]), (line[2], line[3])
+    if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in (p, q)):
+        return True
+
+    def orient(o: tuple[float, float], a: tuple[float, float], c: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (c[1] - o[1]) - (a[1] - o[1]) * (c[0] - o[0])
+
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    for a, c in zip(corners, corners[1:] + corners[:1], strict=True):
+        if orient(p, q, a) * orient(p, q, c) <= 0 and orient(a, c, p) * orient(a, c, q) <= 0:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", ["alibaba", "toutiao", "xiaomi"])
+def test_flow_view_labels_keep_off_the_pipes_where_they_can(
+    name: str, tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / f"{name}.yaml")
+    opened = open_page(draw(tmp_path, eco, name, layout="flow")[0])
+    lines = opened.api("pipeLines()")
+    assert len(lines) >= len(eco.pipes)  # every pipe, arcs in pieces
+
+    def crossing() -> list[str]:
+        labels = opened.api("labels()")
+        assert overlapping(labels) == []
+        return [label["id"] for label in labels if any(box_crosses(ln, label) for ln in lines)]
+
+    kept_off = crossing()
+    opened.api("avoidPipes(false)")
+    anywhere = crossing()
+    opened.api("avoidPipes(true)")
+    assert crossing() == kept_off
+    assert len(kept_off) < len(anywhere), (kept_off, anywhere)
+    assert opened.errors == []

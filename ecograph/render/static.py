@@ -502,7 +502,8 @@ def _place_labels(
 
     As on the page: a label tries below its node, right, above, left, first in
     full (up to :data:`LABEL_CHARS`), then shortened; with no room it is left
-    out. Nodes are obstacles too; the labels of ``dim`` nodes are drawn faint.
+    out. Nodes are obstacles too, and so are the legend, the title and the notes;
+    the labels of ``dim`` nodes are drawn faint.
     Returns the text artists drawn.
     """
     from matplotlib.text import Text
@@ -523,6 +524,13 @@ def _place_labels(
         return sizes[key]
 
     placed = _Placed()
+    # the legend, the title and the notes are obstacles too: no label is drawn over them
+    for artist in (ax.get_legend(), ax.title, *fig.texts):
+        if artist is None or not artist.get_visible():
+            continue
+        extent = artist.get_window_extent(renderer)
+        if extent.width > 0 and extent.height > 0:
+            placed.add((extent.x0, extent.y0, extent.x1, extent.y1))
     drawn: list[Any] = []
     gap = 2.0
 

@@ -71,7 +71,8 @@
     // the mark of the drawing's highlight starts ticked
     marks: new Set(data.legend.filter(function (e) { return e.section === "mark" && e.key === MARK_OF[data.highlight]; })
       .map(function (e) { return e.key; })),
-    physics: !!data.physics
+    physics: !!data.physics,
+    avoidPipes: true  // in the flow view, labels keep off the pipes where they can
   };
   var widthTop = new Map();
   data.edges.forEach(function (e) {
@@ -846,6 +847,68 @@
     var grid = this.grid;
     this.keys(b, function (k) { if (!grid.has(k)) grid.set(k, []); grid.get(k).push(b); });
   };
+  // the pipes drawn now as short straight pieces in container pixels (arcs as their
+  // quadratic curve, bent as the page bends them), in a grid of cells, with a test for
+  // whether a box crosses any of them
+  function pipeLines(body) {
+    var cell = 48, grid = new Map(), lines = [];
+    function add(a, b) {
+      var k = lines.length;
+      lines.push([a.x, a.y, b.x, b.y]);
+      var steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / (cell / 2)));
+      var seen = new Set();
+      for (var i = 0; i <= steps; i++) {
+        var key = Math.floor((a.x + (b.x - a.x) * i / steps) / cell) + "," +
+          Math.floor((a.y + (b.y - a.y) * i / steps) / cell);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (!grid.has(key)) grid.set(key, []);
+        grid.get(key).push(k);
+      }
+    }
+    function pipe(from, to, curve) {
+      var p = body[NID(from)], q = body[NID(to)];
+      if (!p || !q) return;
+      var A = network.canvasToDOM({ x: p.x, y: p.y }), B = network.canvasToDOM({ x: q.x, y: q.y });
+      if (!curve) { add(A, B); return; }
+      var cx = (A.x + B.x) / 2 + curve * (B.y - A.y), cy = (A.y + B.y) / 2 - curve * (B.x - A.x);
+      var prev = A;
+      for (var i = 1; i <= 8; i++) {
+        var t = i / 8;
+        var next = { x: (1 - t) * (1 - t) * A.x + 2 * (1 - t) * t * cx + t * t * B.x,
+                     y: (1 - t) * (1 - t) * A.y + 2 * (1 - t) * t * cy + t * t * B.y };
+        add(prev, next);
+        prev = next;
+      }
+    }
+    view.edges.forEach(function (id) { var e = edgeById.get(id); pipe(e.from, e.to, e.curve); });
+    view.rolled.forEach(function (acc) { pipe(acc.from, acc.to, acc.curve); });
+    function hits(l, b) {  // does the piece l cross (or lie in) the box b?
+      var x0 = b.x, y0 = b.y, x1 = b.x + b.w, y1 = b.y + b.h;
+      var t0 = 0, t1 = 1, dx = l[2] - l[0], dy = l[3] - l[1];
+      var ps = [-dx, dx, -dy, dy], qs = [l[0] - x0, x1 - l[0], l[1] - y0, y1 - l[1]];
+      for (var i = 0; i < 4; i++) {  // Liang-Barsky clipping
+        if (ps[i] === 0) { if (qs[i] < 0) return false; continue; }
+        var r = qs[i] / ps[i];
+        if (ps[i] < 0) { if (r > t1) return false; if (r > t0) t0 = r; }
+        else { if (r < t0) return false; if (r < t1) t1 = r; }
+      }
+      return true;
+    }
+    return {
+      lines: lines,
+      crosses: function (b) {
+        for (var gx = Math.floor(b.x / cell); gx <= Math.floor((b.x + b.w) / cell); gx++) {
+          for (var gy = Math.floor(b.y / cell); gy <= Math.floor((b.y + b.h) / cell); gy++) {
+            var list = grid.get(gx + "," + gy);
+            if (!list) continue;
+            for (var i = 0; i < list.length; i++) if (hits(lines[list[i]], b)) return true;
+          }
+        }
+        return false;
+      }
+    };
+  }
   function labelPx() { return Math.max(12, Math.min(16, 13 * network.getScale())); }
   function drawLabels(ctx) {
     var W = container.clientWidth, H = container.clientHeight;
@@ -856,20 +919,26 @@
     var out = [];
     var lit = litNow();
     var hood = lit === null ? null : lit.nodes;
-    // try the candidate spots (left-top corners) with the full text, then with a short one
+    // in the flow view, the pipes as drawn (screen pixels): a label keeps off them where it can
+    var pipes = state.avoidPipes && data.layout === "flow" ? pipeLines(network.body.nodes) : null;
+    // try the candidate spots (left-top corners) with the full text, then with a short one;
+    // in the flow view first only spots that cross no pipe, then any free spot
     function place(id, kind, full, font, h, spots) {
       var texts = [cut(full, LABEL_CHARS)];
       var short = cut(full, SHORT_CHARS);
       if (short !== texts[0]) texts.push(short);
-      for (var t = 0; t < texts.length; t++) {
-        var w = textWidth(ctx, font, texts[t]);
-        for (var s = 0; s < spots.length; s++) {
-          var c = spots[s](w);
-          var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
-                    x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
-          if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
-          if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H) continue;  // would be clipped
-          if (placed.free(b)) { placed.add(b); out.push(b); return b; }
+      for (var pass = pipes === null ? 1 : 0; pass < 2; pass++) {
+        for (var t = 0; t < texts.length; t++) {
+          var w = textWidth(ctx, font, texts[t]);
+          for (var s = 0; s < spots.length; s++) {
+            var c = spots[s](w);
+            var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
+                      x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
+            if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
+            if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H) continue;  // would be clipped
+            if (pass === 0 && pipes.crosses(b)) continue;
+            if (placed.free(b)) { placed.add(b); out.push(b); return b; }
+          }
         }
       }
       return null;
@@ -1025,6 +1094,10 @@
       return Object.keys(pos).map(function (vid) { return [nodeOf(vid), pos[vid]]; });
     },
     selected: function () { return network.getSelectedNodes().map(nodeOf); },
+    // labels keeping off the pipes in the flow view (on by default), and the pipes as the
+    // straight pieces they are tested against: [x0, y0, x1, y1] in pixels of the map's area
+    avoidPipes: function (on) { state.avoidPipes = !!on; network.redraw(); },
+    pipeLines: function () { return pipeLines(network.body.nodes).lines; },
     toggle: toggle, search: search, focus: focusNode, setPhysics: setPhysics,
     physics: function () { return state.physics; }
   };
