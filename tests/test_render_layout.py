@@ -8,6 +8,7 @@ positions. The page (positions read from vis-network, marks) is in
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -394,3 +395,58 @@ def test_the_picture_dims_all_but_the_highlighted_pipes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x89PNG"
     assert "Highlighted: the 1 empty pipe" in result.output
+
+
+def fan() -> Ecosystem:
+    """A pool feeding six channels, each selling for three of twelve producers: no groups."""
+    nodes = {"users": Node("users", "pool", label="用户 Users", inflow={"traffic": 60.0})}
+    pipes = []
+    for c in range(6):
+        nodes[f"c{c}"] = Node(f"c{c}", "channel", label=f"渠道 Channel number {c}")
+        pipes.append(Pipe(f"users->c{c}", "users", f"c{c}", volume=10.0))
+        for k in range(3):
+            p = f"p{(2 * c + k) % 12}"
+            pipes.append(Pipe(f"c{c}->{p}", f"c{c}", p, volume=3.0))
+    for p in range(12):
+        nodes[f"p{p}"] = Node(f"p{p}", "producer", label=f"生产者 Producer number {p}")
+    return Ecosystem("fan", nodes=nodes, pipes=tuple(pipes))
+
+
+def piece_in_box(line: list[tuple[float, float]], box: tuple[float, ...]) -> bool:
+    """Whether a polyline touches a box: a point inside it, or a piece crossing a side."""
+    x0, y0, x1, y1 = box
+
+    def orient(o: Point, a: Point, c: Point) -> float:
+        return (a[0] - o[0]) * (c[1] - o[1]) - (a[1] - o[1]) * (c[0] - o[0])
+
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    sides = list(zip(corners, corners[1:] + corners[:1], strict=True))
+    for p in line:
+        if x0 <= p[0] <= x1 and y0 <= p[1] <= y1:
+            return True
+    for p, q in itertools.pairwise(line):
+        for a, c in sides:
+            if orient(p, q, a) * orient(p, q, c) <= 0 and orient(a, c, p) * orient(a, c, q) <= 0:
+                return True
+    return False
+
+
+def test_picture_labels_in_the_flow_view_keep_off_the_pipes_where_they_can() -> None:
+    import dataclasses
+
+    from ecograph.render.static import picture_labels, picture_pipes
+
+    d = describe(fan(), layout="flow")
+    pipes = picture_pipes(d)
+    assert len(pipes) == len(d.edges)
+    # the same positions labelled as any other layout is: without regard to the pipes
+    # (the map has no groups, so no outline changes what is labelled)
+    plain = dataclasses.replace(d, layout="hierarchical")
+    assert picture_pipes(plain) == pipes
+
+    def crossing(labels: list[tuple[str, tuple[float, float, float, float]]]) -> int:
+        return sum(any(piece_in_box(line, box) for line in pipes) for _text, box in labels)
+
+    kept_off, anywhere = picture_labels(d), picture_labels(plain)
+    assert len(kept_off) >= len(anywhere) - 1  # about as many labels drawn
+    assert crossing(kept_off) < crossing(anywhere), (crossing(kept_off), crossing(anywhere))

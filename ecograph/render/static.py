@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import itertools
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "chart_fonts",
     "missing_glyphs",
     "picture_labels",
+    "picture_pipes",
     "picture_style",
     "save_picture",
     "to_image",
@@ -261,7 +263,7 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     if fmt not in FORMATS:
         raise UsageError(f"to_image(): fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     with picture_style():
-        fig, _labels = _figure(drawing)
+        fig, _labels, _pipes = _figure(drawing)
         return save_picture(fig, fmt, dpi=150, bbox_inches="tight", pad_inches=0.25)
 
 
@@ -279,7 +281,7 @@ def picture_labels(drawing: Drawing) -> list[tuple[str, tuple[float, float, floa
     ['Shop', 'Users']
     """
     with picture_style():
-        fig, labels = _figure(drawing)
+        fig, labels, _pipes = _figure(drawing)
         renderer = fig.canvas.get_renderer()
         out = []
         for text in labels:
@@ -288,8 +290,29 @@ def picture_labels(drawing: Drawing) -> list[tuple[str, tuple[float, float, floa
         return out
 
 
-def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
-    """The picture of a drawing and its labels (call under :func:`picture_style`)."""
+def picture_pipes(drawing: Drawing) -> list[list[tuple[float, float]]]:
+    """The pipes :func:`to_image` draws, as lines in the pixels of :func:`picture_labels`.
+
+    A straight pipe is its two ends (its source's rim, its arrowhead's base) and the
+    arrowhead's tip; a curved one 25 points or fewer along its curve, then the tip.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> from ecograph.render import describe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
+    ...                 pipes=(Pipe("p", "a", "b", volume=1.0),))
+    >>> [len(line) for line in picture_pipes(describe(eco))]
+    [3]
+    """
+    with picture_style():
+        _fig, _labels, pipes = _figure(drawing)
+        return pipes
+
+
+def _figure(drawing: Drawing) -> tuple[Any, list[Any], list[list[tuple[float, float]]]]:
+    """The picture of a drawing, its labels and its pipes in display pixels (call under
+    :func:`picture_style`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.colors import to_rgba
@@ -351,6 +374,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
     # pipes: one collection of lines and one of arrowheads, whatever their number
     lines, tips, line_colors, tip_colors, widths, dashes, marks = [], [], [], [], [], [], []
     marks_alpha: list[float] = []
+    paths: list[list[Point]] = []  # the pipes' lines, straight ones by their two ends
     for edge in edges:
         a, b = shown[edge.source], shown[edge.target]
         shape = _pipe(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
@@ -358,6 +382,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
             continue
         line, tip, middle = shape
         lines.append(line)
+        paths.append([*(line if edge.curve else [line[0], line[-1]]), tip[0]])  # to its tip
         tips.append(tip)
         color = edge.color
         if edge.id in lit and drawing.highlight == "empty":
@@ -437,7 +462,11 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
         for n in nodes
     }
     radius = {n.id: n.size * points_per_unit * fig.dpi / 72.0 for n in nodes}
-    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines, shown, dim)
+    pipes = paths if drawing.layout == "flow" else []
+    labels = _place_labels(fig, ax, nodes, texts, radius, outlines, shown, dim, pipes)
+    to_px = ax.transData.transform
+    pixels = [[(float(x), float(y)) for x, y in to_px(line)] for line in paths]
+    return fig, labels, pixels
 
 
 #: A label longer than this many characters is shortened with an ellipsis.
@@ -497,14 +526,17 @@ def _place_labels(
     outlines: dict[str, list[tuple[float, float]]],
     shown: dict[str, DrawnNode],
     dim: set[str] = frozenset(),  # type: ignore[assignment]
+    pipes: Sequence[Sequence[Point]] = (),
 ) -> list[Any]:
     """Name the group outlines, then label nodes from the largest down, never overlapping.
 
     As on the page: a label tries below its node, right, above, left, first in
     full (up to :data:`LABEL_CHARS`), then shortened; with no room it is left
-    out. Nodes are obstacles too, and so are the legend, the title and the notes;
-    the labels of ``dim`` nodes are drawn faint.
-    Returns the text artists drawn.
+    out; then the four corners, diagonally off the node. Nodes are obstacles
+    too, and so are the legend, the title and the notes; the labels of ``dim``
+    nodes are drawn faint. Given ``pipes`` (polylines in data coordinates: the
+    flow view), a label first tries only spots that cross no pipe, then any
+    free spot. Returns the text artists drawn.
     """
     from matplotlib.text import Text
 
@@ -533,35 +565,43 @@ def _place_labels(
             placed.add((extent.x0, extent.y0, extent.x1, extent.y1))
     drawn: list[Any] = []
     gap = 2.0
+    pieces = _Pieces([[tuple(to_px(p)) for p in line] for line in pipes]) if pipes else None
 
     def place(full: str, spots: Sequence[Any], bold: bool, color: str, alpha: float = 1.0) -> bool:
         candidates = [shorten(full, LABEL_CHARS)]
         if shorten(full, SHORT_CHARS) != candidates[0]:
             candidates.append(shorten(full, SHORT_CHARS))
-        for text in candidates:
+        tries = [
+            (text, spot, strict)
+            for strict in ([True, False] if pieces is not None else [False])
+            for text in candidates
+            for spot in spots
+        ]
+        for text, spot, strict in tries:
             w, h = measure(text, bold)
-            for spot in spots:
-                x0, y0 = spot(w, h)
-                box = (x0 - 1, y0 - 1, x0 + w + 1, y0 + h + 1)
-                if placed.free(box):
-                    placed.add(box)
-                    x, y = from_px((x0, y0))
-                    drawn.append(
-                        ax.text(
-                            x,
-                            y,
-                            text,
-                            ha="left",
-                            va="bottom",
-                            fontsize=7,
-                            fontweight="bold" if bold else "normal",
-                            color=color,
-                            alpha=alpha,
-                            zorder=4,
-                            clip_on=False,
-                        )
+            x0, y0 = spot(w, h)
+            box = (x0 - 1, y0 - 1, x0 + w + 1, y0 + h + 1)
+            if strict and pieces is not None and pieces.crosses(box):
+                continue
+            if placed.free(box):
+                placed.add(box)
+                x, y = from_px((x0, y0))
+                drawn.append(
+                    ax.text(
+                        x,
+                        y,
+                        text,
+                        ha="left",
+                        va="bottom",
+                        fontsize=7,
+                        fontweight="bold" if bold else "normal",
+                        color=color,
+                        alpha=alpha,
+                        zorder=4,
+                        clip_on=False,
                     )
-                    return True
+                )
+                return True
         return False
 
     # group names: above the outline's top, else below its bottom, else inside its top
@@ -596,12 +636,74 @@ def _place_labels(
                 lambda w, h, cx=cx, cy=cy, r=r: (cx + r + gap, cy - h / 2),
                 lambda w, h, cx=cx, cy=cy, r=r: (cx - w / 2, cy + r + gap),
                 lambda w, h, cx=cx, cy=cy, r=r: (cx - r - gap - w, cy - h / 2),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx + d, cy - d - h),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx - d - w, cy - d - h),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx + d, cy + d),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx - d - w, cy + d),
             ],
             False,
             "#1f2328",
             0.35 if n.id in dim else 1.0,
         )
     return drawn
+
+
+class _Pieces:
+    """Straight pieces of the pipes (display pixels) in a grid of cells, and whether a box
+    crosses one."""
+
+    def __init__(self, lines: Sequence[Sequence[tuple[float, float]]], cell: float = 48.0) -> None:
+        self.cell = cell
+        self.pieces: list[tuple[float, float, float, float]] = []
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        for line in lines:
+            for a, b in itertools.pairwise(line):
+                k = len(self.pieces)
+                self.pieces.append((a[0], a[1], b[0], b[1]))
+                steps = max(1, math.ceil(math.hypot(b[0] - a[0], b[1] - a[1]) / (cell / 2)))
+                cells = {
+                    (
+                        math.floor((a[0] + (b[0] - a[0]) * i / steps) / cell),
+                        math.floor((a[1] + (b[1] - a[1]) * i / steps) / cell),
+                    )
+                    for i in range(steps + 1)
+                }
+                for key in cells:
+                    self.grid.setdefault(key, []).append(k)
+
+    def crosses(self, box: Box) -> bool:
+        c = self.cell
+        seen: set[int] = set()
+        for gx in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
+            for gy in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
+                for k in self.grid.get((gx, gy), ()):
+                    if k not in seen:
+                        seen.add(k)
+                        if _clips(self.pieces[k], box):
+                            return True
+        return False
+
+
+def _clips(piece: tuple[float, float, float, float], box: Box) -> bool:
+    """Whether a straight piece crosses or lies in a box (Liang-Barsky clipping)."""
+    x, y, x1, y1 = piece
+    dx, dy = x1 - x, y1 - y
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x - box[0]), (dx, box[2] - x), (-dy, y - box[1]), (dy, box[3] - y)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            if r > t1:
+                return False
+            t0 = max(t0, r)
+        else:
+            if r < t0:
+                return False
+            t1 = min(t1, r)
+    return True
 
 
 def _shade(color: str) -> str:
