@@ -28,7 +28,10 @@ VIEWPORT = {"width": 1400, "height": 900}
 def partners(count: int = 5000, groups: int = 12) -> Ecosystem:
     """A platform whose pool feeds ``groups`` sub-ecosystems of ``count`` partners in all."""
     nodes = {"hub": Node("hub", "platform", label="平台 Platform")}
-    nodes["pool"] = Node("pool", "pool", parent="hub", label="用户 Users")
+    # the pool's inflow is what it sends on: without one, every pipe would be empty
+    nodes["pool"] = Node(
+        "pool", "pool", parent="hub", label="用户 Users", inflow={"traffic": float(count * groups)}
+    )
     pipes = []
     for g in range(groups):
         nodes[f"g{g}"] = Node(f"g{g}", "sub-ecosystem", parent="hub", label=f"生态 Group {g}")

@@ -275,7 +275,9 @@ def test_legend_lists_what_is_drawn_with_counts() -> None:
         "capital": (1, "capital"),
         "goods": (1, "goods"),
     }
-    assert [(e.key, e.count) for e in d.legend if e.section == "mark"] == [("blocked", 1)]
+    # empty: the goods pipe b -> a, since no node has a goods inflow (nothing reaches b)
+    marks = [(e.key, e.count) for e in d.legend if e.section == "mark"]
+    assert marks == [("blocked", 1), ("empty", 1)]
     assert "width" in d.width_text.lower() and "per month" in d.width_text
 
 
@@ -354,7 +356,8 @@ def test_highlight_bottlenecks_marks_the_min_cut_pipes() -> None:
     assert next(e for e in d.edges if e.id == "narrow").color == style.BOTTLENECK_COLOR
     assert dict(next(e for e in d.edges if e.id == "narrow").tooltip)["bottleneck"]
     assert any("minimum cut" in note and "at most 4 traffic" in note for note in d.notes)
-    assert [e.key for e in d.legend if e.section == "mark"] == ["bottleneck"]
+    # the capital pipe is empty: no node has a capital inflow, so none reaches shop
+    assert [e.key for e in d.legend if e.section == "mark"] == ["empty", "bottleneck"]
 
 
 def test_highlight_bottlenecks_with_an_unknown_target_suggests_one() -> None:

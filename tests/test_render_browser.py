@@ -8,6 +8,7 @@ downloads a browser here). Without it the tests skip, except under CI
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from chromium import READY, watch
 
 import ecograph
 from ecograph.model import Ecosystem, Node, Pipe
-from ecograph.render import Drawing, render
+from ecograph.render import Drawing, render, style
 from ecograph.render.collapse import visible
 
 ROOT = Path(__file__).parent.parent
@@ -158,9 +159,9 @@ def group_tree(eco: Ecosystem) -> list[str]:
 def test_labels_never_overlap_and_every_outline_is_named(
     path: Path, tmp_path: Path, open_page: Any
 ) -> None:
+    # the force view, whatever "auto" picks for the map: the view with group outlines
     eco = ecograph.load(path)
-    opened = open_page(draw(tmp_path, eco, path.stem)[0])
-    opened.api("setPhysics(false)")
+    opened = open_page(draw(tmp_path, eco, path.stem, layout="force")[0])
     box = opened.page.locator("#eg-network").bounding_box()
     fit = opened.api("network.getScale()")
     for zoom in (None, 0.6, 2.5):
@@ -392,27 +393,44 @@ def pixel_at(opened: Opened, x: float, y: float) -> tuple[int, int, int]:
     return r, g, b
 
 
+def dimmed(opened: Opened) -> tuple[set[str], set[str]]:
+    """The nodes and pipes the vis-network data sets draw faint (opacity below 1)."""
+    nodes = opened.api("nodes.get().filter(n => n.opacity !== undefined && n.opacity < 1)")
+    edges = opened.api(
+        "edges.get().filter(e => !e.hidden && e.color && e.color.opacity !== undefined"
+        " && e.color.opacity < 1)"
+    )
+    return {n["id"][2:] for n in nodes}, {e["id"][2:] for e in edges}
+
+
 def test_a_bottleneck_highlight_dims_everything_else(tmp_path: Path, open_page: Any) -> None:
     eco = alibaba()
     page_path, drawing = draw(tmp_path, eco, highlight="bottlenecks", to="erp-vendor")
     cut = {e.id for e in drawing.edges if e.bottleneck}
     assert cut
     opened = open_page(page_path)
-    opened.api("setPhysics(false)")
     lit = opened.api("lit()")
     # the cut's pipes stand out with their ends, nothing else
     ends = {p for e in drawing.edges if e.id in cut for p in (e.source, e.target)}
     assert set(lit["edges"]) == cut and set(lit["nodes"]) == ends
+    # in the data sets: every other node and pipe faint, at the page's dimmed opacity
+    faint_nodes, faint_edges = dimmed(opened)
+    assert faint_nodes == {n.id for n in drawing.nodes} - ends
+    assert faint_edges == {e.id for e in drawing.edges} - cut
+    assert {n["opacity"] for n in opened.api("nodes.get()") if n["id"][2:] in faint_nodes} == {
+        style.DIMMED
+    }
     # a node away from the cut is veiled: its centre is much lighter than when nothing is lit
     other = next(n.id for n in drawing.nodes if n.id not in ends and n.kind == "pool")
     x, y = screen_point(opened, other)
-    dimmed = pixel_at(opened, x, y)
+    veiled = pixel_at(opened, x, y)
     box = '#eg-legend-marks input[data-key="bottleneck"]'
     assert opened.page.is_checked(box)
     opened.page.uncheck(box)
     assert opened.api("lit()") is None
     plain = pixel_at(opened, x, y)
-    assert sum(dimmed) > sum(plain) + 150, (dimmed, plain)
+    assert sum(veiled) > sum(plain) + 75, (veiled, plain)
+    assert dimmed(opened) == (set(), set())  # unticked: nothing faint any more
     # blocked pipes can be made to stand out the same way
     opened.page.check('#eg-legend-marks input[data-key="blocked"]')
     blocked = {e.id for e in drawing.edges if e.blocked}
@@ -449,8 +467,10 @@ def test_flow_view_page_keeps_the_layers_and_labels_apart(tmp_path: Path, open_p
     assert opened.errors == []
 
 
-def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_page: Any) -> None:
-    page_path, _ = draw(tmp_path, alibaba())
+def test_same_map_same_positions_and_physics_can_be_started_and_frozen(
+    tmp_path: Path, open_page: Any
+) -> None:
+    page_path, _ = draw(tmp_path, alibaba(), layout="force")
     first = open_page(page_path)
     second = open_page(page_path)
     a, b = dict(first.api("positions()")), dict(second.api("positions()"))
@@ -458,12 +478,21 @@ def test_same_map_same_positions_and_physics_can_be_frozen(tmp_path: Path, open_
     for node in a:
         assert a[node]["x"] == pytest.approx(b[node]["x"], abs=1e-6)
         assert a[node]["y"] == pytest.approx(b[node]["y"], abs=1e-6)
+    # the page opens still, on the drawing's positions; Unfreeze starts the physics
+    assert first.api("physics()") is False
+    assert first.page.inner_text("#eg-physics") == "Unfreeze"
+    first.page.wait_for_timeout(300)
+    assert dict(first.api("positions()")) == a
+    first.page.click("#eg-physics")
     assert first.api("physics()") is True
+    first.page.wait_for_timeout(600)
     first.page.click("#eg-physics")
     assert first.api("physics()") is False
-    frozen = dict(first.api("positions()"))
+    moved = dict(first.api("positions()"))
+    assert any(moved[n] != a[n] for n in a)  # the physics did move them
     first.page.wait_for_timeout(300)
-    assert dict(first.api("positions()")) == frozen
+    assert dict(first.api("positions()")) == moved
+    assert first.errors == []
 
 
 def test_hierarchical_layout_draws_containers_above_members(tmp_path: Path, open_page: Any) -> None:
@@ -694,4 +723,166 @@ def test_a_1500_deep_chain_is_drawn_whole(tmp_path: Path, open_page: Any) -> Non
     assert all(np.isfinite([p["x"] for p in positions.values()]))
     assert opened.api("toggle('n0')") is True  # collapse the whole chain into its top
     assert opened.api("shown()")["nodes"] == ["n0"]
+    assert opened.errors == []
+
+
+# -- one layout for page and picture; the view "auto" chooses; marks --------------------
+
+
+def picture_points(drawing: Drawing) -> list[tuple[float, float]]:
+    """Where the SVG picture draws each visible node, in the order it draws them.
+
+    Nodes are drawn by marker shape, one collection each: a ``<use>`` at the node's
+    point, or (markers of several sizes) a ``<path>`` whose centre is the middle of
+    its bounding box — for a star, the mean of its tips and notches.
+    """
+    import re
+    from xml.etree import ElementTree as ET
+
+    from ecograph.render import to_image
+
+    svg = "{http://www.w3.org/2000/svg}"
+    stars = {k.color.lower() for k in style.KIND_STYLES.values() if k.marker == "*"}
+    root = ET.fromstring(to_image(drawing, "svg"))
+    points = []
+    for group in root.iter(f"{svg}g"):
+        if not group.get("id", "").startswith("PathCollection"):
+            continue
+        for item in group.iter():
+            look = item.get("style", "")
+            if style.BLOCKED_COLOR.lower() in look:
+                break  # the marks of blocked pipes, not nodes
+            if item.tag == f"{svg}use":
+                points.append((float(item.get("x", "nan")), float(item.get("y", "nan"))))
+            elif item.tag == f"{svg}path" and item.get("id") is None:  # not a marker's template
+                numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", item.get("d", ""))]
+                xy = np.array(numbers).reshape(-1, 2)
+                if any(colour in look for colour in stars):
+                    centre = np.unique(xy, axis=0).mean(axis=0)
+                else:
+                    centre = (xy.min(axis=0) + xy.max(axis=0)) / 2
+                points.append((float(centre[0]), float(centre[1])))
+    return points
+
+
+def similar(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Largest distance left after mapping ``a`` onto ``b`` by the best scale and shift
+    (least squares), relative to the size of ``b``: 0 when one is the other, scaled."""
+    pa, pb = np.array(a), np.array(b)
+    ca, cb = pa - pa.mean(axis=0), pb - pb.mean(axis=0)
+    scale = (ca * cb).sum() / (ca * ca).sum()
+    residual = np.abs(scale * ca - cb).max()
+    return float(residual / np.abs(cb).max())
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_page_and_picture_show_the_positions_of_the_drawing(
+    path: Path, tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(path)
+    page_path, drawing = draw(tmp_path, eco, path.stem)  # the view "auto" chooses
+    opened = open_page(page_path)
+    assert opened.api("physics()") is False
+    shown = dict(opened.api("positions()"))
+    assert shown.keys() == {n.id for n in drawing.nodes}
+    for node in drawing.nodes:  # exactly where the drawing put them, still after a while
+        assert (shown[node.id]["x"], shown[node.id]["y"]) == (node.x, node.y), node.id
+    opened.page.wait_for_timeout(300)
+    assert dict(opened.api("positions()")) == shown
+    # the picture draws the same positions, scaled (its nodes grouped by marker shape)
+    nodes, _ = visible(drawing)
+    by_marker: dict[str, list[tuple[float, float]]] = {}
+    for n in nodes:
+        marker = style.KIND_STYLES.get(n.kind, style.FOLD_STYLE).marker
+        by_marker.setdefault(marker, []).append((shown[n.id]["x"], shown[n.id]["y"]))
+    expected = [p for group in by_marker.values() for p in group]
+    points = picture_points(drawing)
+    assert len(points) == len(expected)
+    assert similar(expected, points) < 1e-4
+    # the page names the view and why; labels never overlap in it
+    notes = opened.page.inner_text("#eg-notes")
+    assert drawing.layout_reason is not None and drawing.layout_reason in notes
+    assert drawing.layout_reason.startswith(f"{drawing.layout.capitalize()} view chosen")
+    assert overlapping(opened.api("labels()")) == []
+    if drawing.layout == "force":
+        assert {g for g, _ in opened.api("outlines()")} == {g.id for g in drawing.groups}
+    assert opened.errors == []
+
+
+def test_ticking_the_empty_mark_dims_every_other_pipe_and_node(
+    tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / "toutiao.yaml")
+    page_path, drawing = draw(tmp_path, eco)
+    empty = {e.id for e in drawing.edges if e.empty}
+    assert empty
+    ends = {p for e in drawing.edges if e.id in empty for p in (e.source, e.target)}
+    opened = open_page(page_path)
+    box = '#eg-legend-marks input[data-key="empty"]'
+    assert not opened.page.is_checked(box)
+    assert dimmed(opened) == (set(), set()) and opened.api("lit()") is None
+    opened.page.check(box)
+    faint_nodes, faint_edges = dimmed(opened)
+    assert faint_nodes == {n.id for n in drawing.nodes} - ends
+    assert faint_edges == {e.id for e in drawing.edges} - empty
+    for edge_id in empty:  # the empty pipes themselves: the mark's colour, wide
+        item = opened.api(f"edges.get('e:' + {json.dumps(edge_id)})")
+        assert item["color"]["color"] == style.EMPTY_COLOR
+        assert item["width"] >= 4 and "opacity" not in item["color"]
+    opened.page.uncheck(box)
+    assert dimmed(opened) == (set(), set())
+    for edge_id in empty:  # back to the currency's look
+        e = next(e for e in drawing.edges if e.id == edge_id)
+        assert opened.api(f"edges.get('e:' + {json.dumps(edge_id)}).color.color") == e.color
+    assert opened.errors == []
+
+
+def test_highlight_blocked_starts_with_its_mark_ticked(tmp_path: Path, open_page: Any) -> None:
+    page_path, drawing = draw(tmp_path, alibaba(), highlight="blocked")
+    blocked = {e.id for e in drawing.edges if e.blocked}
+    assert blocked
+    opened = open_page(page_path)
+    assert opened.page.is_checked('#eg-legend-marks input[data-key="blocked"]')
+    assert set(opened.api("lit()")["edges"]) == blocked
+    assert dimmed(opened)[1] == {e.id for e in drawing.edges} - blocked
+    assert "Highlighted: the 1 blocked pipe" in opened.page.inner_text("#eg-notes")
+
+
+def box_crosses(line: list[float], b: dict[str, Any]) -> bool:
+    """Whether a straight piece touches a box: an end inside it, or a crossing with a side."""
+    x0, y0, x1, y1 = b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]
+    p, q = (line[0], line[1]), (line[2], line[3])
+    if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in (p, q)):
+        return True
+
+    def orient(o: tuple[float, float], a: tuple[float, float], c: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (c[1] - o[1]) - (a[1] - o[1]) * (c[0] - o[0])
+
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    for a, c in zip(corners, corners[1:] + corners[:1], strict=True):
+        if orient(p, q, a) * orient(p, q, c) <= 0 and orient(a, c, p) * orient(a, c, q) <= 0:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", ["alibaba", "toutiao", "xiaomi"])
+def test_flow_view_labels_keep_off_the_pipes_where_they_can(
+    name: str, tmp_path: Path, open_page: Any
+) -> None:
+    eco = ecograph.load(ROOT / "ecosystems" / f"{name}.yaml")
+    opened = open_page(draw(tmp_path, eco, name, layout="flow")[0])
+    lines = opened.api("pipeLines()")
+    assert len(lines) >= len(eco.pipes)  # every pipe, arcs in pieces
+
+    def crossing() -> list[str]:
+        labels = opened.api("labels()")
+        assert overlapping(labels) == []
+        return [label["id"] for label in labels if any(box_crosses(ln, label) for ln in lines)]
+
+    kept_off = crossing()
+    opened.api("avoidPipes(false)")
+    anywhere = crossing()
+    opened.api("avoidPipes(true)")
+    assert crossing() == kept_off
+    assert len(kept_off) < len(anywhere), (kept_off, anywhere)
     assert opened.errors == []

@@ -19,6 +19,7 @@ sums over the pipes into each node for the narrow pipes; no max-flow.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,13 +35,22 @@ from ecograph.analysis.maxflow import reachable
 from ecograph.analysis.value import value
 from ecograph.compiled import KIND_CODE, CompiledMap, Layer, compiled
 from ecograph.errors import UsageError
-from ecograph.model import check_currency
+from ecograph.model import CURRENCIES, check_currency
 from ecograph.results import Result
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
 
-__all__ = ["DIAGNOSED_KINDS", "RISKS", "STATUSES", "Diagnosis", "Finding", "Risk", "diagnose"]
+__all__ = [
+    "DIAGNOSED_KINDS",
+    "RISKS",
+    "STATUSES",
+    "Diagnosis",
+    "Finding",
+    "Risk",
+    "diagnose",
+    "empty_pipes",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -233,11 +243,10 @@ class _Pass:
         n = cm.n
         self.cm, self.layer = cm, layer
         self.arrays: FlowArrays = layer_arrays(eco, layer.kind)
-        open_ = layer.is_open
         src, dst = layer.src, layer.dst
-        self.sources = np.flatnonzero(layer.inflow > 0).astype(np.int64)
-        self.wet = reachable(n, src[open_], dst[open_], self.sources.tolist())
-        self.wet_if_opened = reachable(n, src, dst, self.sources.tolist())
+        self.sources, self.wet, self.wet_if_opened = layer.cached(
+            "wetness", lambda: _wetness(layer)
+        )
         into, _ = layer.pipe_sums
         self.received: FloatArray = layer.inflow + into
         touched = np.zeros(n, np.bool_)
@@ -293,6 +302,60 @@ class _Pass:
                 diagonal = float(self.arrays.solve(e)[t])
             found = self._self_share[t] = z * diagonal
         return found
+
+
+def _wetness(layer: Layer) -> tuple[IntArray, BoolArray, BoolArray]:
+    """The sources (boundary inflow), the nodes they reach through open pipes ("wet"), and
+    the nodes they would reach if blocked pipes were opened."""
+    n, open_, src, dst = layer.n, layer.is_open, layer.src, layer.dst
+    sources = np.flatnonzero(layer.inflow > 0).astype(np.int64)
+    wet = reachable(n, src[open_], dst[open_], sources.tolist())
+    return sources, wet, reachable(n, src, dst, sources.tolist())
+
+
+def empty_pipes(eco: Ecosystem) -> BoolArray:
+    """Per pipe of the map (map order): whether it is open and holds no water.
+
+    A pipe is empty when it is open and its volume is declared 0, or when it
+    leads into a node whose diagnosis in the pipe's currency is ``empty-pipe``
+    (:func:`diagnose`): no node with boundary ``inflow`` reaches it, even
+    through blocked pipes. A blocked pipe is never empty: it is blocked.
+    Costs two breadth-first searches per currency (shared with
+    :func:`diagnose`, kept in the layer's cache).
+
+    Examples
+    --------
+    >>> import ecograph
+    >>> eco = ecograph.loads('''
+    ... ecograph: 1
+    ... name: tiny
+    ... nodes:
+    ...   pool:   {kind: pool, inflow: 100}
+    ...   shop:   {kind: partner}
+    ...   idle:   {kind: partner}
+    ...   ghost:  {kind: partner}
+    ...   nobody: {kind: channel}
+    ... pipes:
+    ...   - {from: pool, to: shop, volume: 100}
+    ...   - {from: pool, to: idle, volume: 0}
+    ...   - {from: nobody, to: ghost}
+    ... ''')
+    >>> empty_pipes(eco).tolist()
+    [False, True, True]
+    """
+    cm = compiled(eco)
+    out = np.zeros(len(cm.keys), np.bool_)
+    for currency in CURRENCIES:
+        layer = cm.layer(currency)
+        if not len(layer.rows):
+            continue
+        wetness: tuple[IntArray, BoolArray, BoolArray] = layer.cached(
+            "wetness", functools.partial(_wetness, layer)
+        )
+        reached = wetness[2]
+        zero = layer.volume_given & (layer.volume == 0)
+        out[layer.rows] = layer.is_open & (zero | ~reached[layer.dst])
+    return out
 
 
 def _owners_of(cm: CompiledMap, pool: int) -> list[int]:

@@ -33,8 +33,11 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
 )
 @click.option(
     "--highlight",
-    type=click.Choice(["bottlenecks"]),
-    help="Mark the pipes of a minimum cut between the map's sources and --to.",
+    type=click.Choice(["bottlenecks", "blocked", "empty"]),
+    help="Make these pipes stand out, everything else dimmed (page and picture; on the page "
+    "the legend's mark starts ticked): bottlenecks, the pipes of a minimum cut between the "
+    "map's sources and --to; blocked pipes; empty pipes (open but volume 0, or into a node "
+    "no source reaches, as 'ecograph diagnose' calls an empty pipe).",
 )
 @click.option("--to", metavar="NODE", help="Target node of --highlight bottlenecks.")
 @click.option(
@@ -57,11 +60,14 @@ _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"
 )
 @click.option(
     "--layout",
-    type=click.Choice(["force", "hierarchical", "flow"]),
-    default="force",
+    type=click.Choice(["auto", "force", "hierarchical", "flow"]),
+    default="auto",
     show_default=True,
-    help="force: groups as rings, physics in the page; hierarchical: platform on top; "
-    "flow: layers from sources (left) to sinks (right), cycles as arcs.",
+    help="force: groups as rings, relaxed so pipes pull their ends together; hierarchical: "
+    "platform on top; flow: layers from sources (left) to sinks (right), cycles as arcs; "
+    "auto: flow when at most 20% of its currency's volume runs back against the layers and "
+    "it crosses no more pipes than force, else force (the page says which and why). The "
+    "page opens on the same positions as the PNG/SVG (Unfreeze starts its physics).",
 )
 @click.option(
     "--view",
@@ -122,7 +128,7 @@ def render(
 
     from ecograph.render import render as draw
 
-    if (highlight is None) != (to is None):
+    if (highlight == "bottlenecks") != (to is not None):
         raise click.UsageError("--highlight bottlenecks and --to NODE go together")
     if fmt is None:
         fmt = _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "html")

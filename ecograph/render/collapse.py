@@ -105,6 +105,7 @@ def visible(
                 blocked,
                 bottleneck,
                 sum(e.pipes for e in parts),
+                empty=all(e.empty for e in parts),
             )
         )
     edges = (*direct, *extra)

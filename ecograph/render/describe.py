@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
 from ecograph._suggest import did_you_mean
+from ecograph.analysis.diagnose import empty_pipes
 from ecograph.errors import UsageError
 from ecograph.model import CURRENCIES, Ecosystem
 from ecograph.render import style, tooltips
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Fold, Group
 from ecograph.render.fold import plan_folds
-from ecograph.render.layout import curves_apart, flow_layout, hierarchical_layout, ring_layout
+from ecograph.render.layout import (
+    choose_layout,
+    curves_apart,
+    flow_layout,
+    force_layout,
+    hierarchical_layout,
+)
 from ecograph.render.legend import legend_entries, notes_for
 from ecograph.render.metrics import bottleneck_pipes, node_totals, size_values
 from ecograph.render.pipes import EdgePlan, plan_pipes
@@ -34,7 +42,6 @@ __all__ = [
     "LAYOUTS",
     "OVERVIEW_ABOVE",
     "OVERVIEW_NODES",
-    "PHYSICS_LIMIT",
     "VIEWS",
     "describe",
     "overview_depth",
@@ -42,17 +49,15 @@ __all__ = [
 
 #: Node budget: larger maps fold the long tail of each group.
 DEFAULT_MAX_NODES = 2000
-#: Above this many drawn nodes the page starts with physics off (it can be turned on).
-PHYSICS_LIMIT = 1000
 #: Edge budget: at most this many edges per node of the budget (and at least the floor).
 EDGE_BUDGET_PER_NODE = 3
 EDGE_BUDGET_FLOOR = 1000
 #: Pipe labels are drawn on the map only when it has at most this many pipes.
 EDGE_LABEL_LIMIT = 400
-LAYOUTS = ("force", "hierarchical", "flow")
+LAYOUTS = ("auto", "force", "hierarchical", "flow")
 #: How much a back-edge of the flow view bends.
 BACK_EDGE_CURVE = 0.45
-HIGHLIGHTS = ("bottlenecks",)
+HIGHLIGHTS = ("bottlenecks", "blocked", "empty")
 #: The views a page can open on: the map, or the Sankey view of one currency's flows.
 VIEWS = ("map", "sankey")
 #: A drawing of more nodes than this opens on its overview (deep groups collapsed)
@@ -140,8 +145,8 @@ def _check_options(
         )
     if highlight == "bottlenecks" and to is None:
         raise UsageError("highlight='bottlenecks' needs to=NODE: the node the traffic must reach")
-    if to is not None and highlight is None:
-        raise UsageError("to=NODE is used with highlight='bottlenecks'")
+    if to is not None and highlight != "bottlenecks":
+        raise UsageError("to=NODE is used with highlight='bottlenecks' only")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise UsageError(f"max_nodes must be a whole number of at least 1, not {max_nodes!r}")
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
@@ -160,6 +165,14 @@ def _weights(eco: Ecosystem, table: PipeTable) -> Floats:
     # users only break ties between nodes that carry nothing
     weights: Floats = share + users * 1e-18
     return weights
+
+
+def _whole(positions: Any) -> Any:
+    """Positions (or positions and back-edges) in whole screen units: what vis-network's
+    ``getPositions()`` reports, so the page shows exactly what the drawing says."""
+    if isinstance(positions, tuple):
+        return _whole(positions[0]), positions[1]
+    return {n: (float(round(x)), float(round(y))) for n, (x, y) in positions.items()}
 
 
 def _depths(parent: Mapping[str, str | None]) -> dict[str, int]:
@@ -185,7 +198,7 @@ def describe(
     collapse: Iterable[str] = (),
     depth: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    layout: str = "force",
+    layout: str = "auto",
     view: str = "map",
     currency: str | None = None,
 ) -> Drawing:
@@ -201,9 +214,13 @@ def describe(
         of :mod:`ecograph.analysis` (computed only when asked for): ``degree``,
         ``pagerank``, ``betweenness``... of the traffic layer, or
         ``throughflow`` (see :func:`ecograph.render.metrics.size_values`).
-    highlight : {None, "bottlenecks"}
-        ``"bottlenecks"`` marks the pipes of a minimum cut between the map's
-        sources and ``to``.
+    highlight : {None, "bottlenecks", "blocked", "empty"}
+        The pipes that stand out, everything else dimmed (on the page, the
+        legend's mark of the same name starts ticked): ``"bottlenecks"`` the
+        pipes of a minimum cut between the map's sources and ``to``;
+        ``"blocked"`` the blocked pipes; ``"empty"`` the empty ones (open, but
+        volume 0 or into a node no source reaches, as ``diagnose`` calls a
+        node's pipe empty: :func:`ecograph.analysis.diagnose.empty_pipes`).
     to : str, optional
         The target node of ``highlight="bottlenecks"``.
     collapse : iterable of str
@@ -216,12 +233,19 @@ def describe(
     max_nodes : int, default 2000
         Node budget. Above it, each group's long tail (its smallest leaf
         members by volume) is folded into one summary node "+N partners, V traffic".
-    layout : {"force", "hierarchical", "flow"}
-        ``force``: groups at the centre of rings of their members, physics in
-        the page; ``hierarchical``: platform above sub-ecosystem above partner;
-        ``flow``: layers from sources (pools, funds) on the left to sinks on the
-        right along the traffic (else the most common currency), pipes that
-        close a cycle drawn as arcs (see :func:`ecograph.render.layout.flow_layout`).
+    layout : {"auto", "force", "hierarchical", "flow"}
+        ``force``: groups at the centre of rings of their members, relaxed so
+        that pipes pull their ends together
+        (:func:`ecograph.render.layout.force_layout`); ``hierarchical``:
+        platform above sub-ecosystem above partner; ``flow``: layers from
+        sources (pools, funds) on the left to sinks on the right along the
+        traffic (else the most common currency), pipes that close a cycle drawn
+        as arcs (see :func:`ecograph.render.layout.flow_layout`); ``auto``: flow
+        when it reads better than force — at most 20% of its currency's volume
+        runs back against the layers and it crosses no more pipes than force
+        (:func:`ecograph.render.layout.choose_layout`) — else force; the
+        drawing says which and why (``layout_reason``). Whatever the layout,
+        the page opens on exactly these positions, as the PNG/SVG draws them.
     view : {"map", "sankey"}
         What the page opens on: the map, or the Sankey view of one currency's
         flows (see :func:`ecograph.render.sankey.sankey`); the page switches
@@ -273,6 +297,7 @@ def describe(
     flow: float | None = None
     if highlight == "bottlenecks" and to is not None:
         cut, flow = bottleneck_pipes(eco, to)
+    empty = empty_pipes(eco)
     plans = plan_folds(eco, _weights(eco, table), max_nodes)
 
     taken = set(eco.nodes) | set(map(attrgetter("key"), eco.pipes))
@@ -289,6 +314,8 @@ def describe(
         cut=cut,
         budget=max(EDGE_BUDGET_FLOOR, EDGE_BUDGET_PER_NODE * max_nodes),
         taken=taken,
+        empty=empty,
+        keep_empty=highlight == "empty",
     )
 
     # -- nodes ------------------------------------------------------------------------------
@@ -369,13 +396,28 @@ def describe(
     }
     back: set[tuple[str, str]] = set()
     flow_currency = None
-    if layout == "flow":
+    reason = None
+    links = [(e.source, e.target) for e in edges]
+    if layout in ("flow", "auto"):
         flow_currency = _flow_currency([e.currency for e in edges])
         flows = [(e.source, e.target) for e in edges if e.currency == flow_currency]
-        position, back = flow_layout(order, kind, flows, size)
-    else:
-        place = ring_layout if layout == "force" else hierarchical_layout
-        position = place(order, parent, size)
+        position, back = _whole(flow_layout(order, kind, flows, size))
+    if layout in ("force", "auto"):
+        forced = _whole(force_layout(order, parent, size, links))
+        if layout == "auto":
+            choice = choose_layout(
+                forced,
+                position,
+                links,
+                [(e.source, e.target, e.volume) for e in edges if e.currency == flow_currency],
+                back,
+                flow_currency,
+            )
+            layout, reason = choice.layout, choice.reason
+        if layout == "force":
+            position, back, flow_currency = forced, set(), None
+    elif layout == "hierarchical":
+        position = _whole(hierarchical_layout(order, parent, size))
     nodes = []
     for node_id in order:
         look = style.KIND_STYLES.get(kind[node_id], style.FOLD_STYLE)
@@ -428,6 +470,7 @@ def describe(
                 edge.pipes,
                 edge.pipe.label if edge.pipe is not None and labels_on else None,
                 edge_tooltip(edge),
+                edge.empty,
             )
         )
 
@@ -435,7 +478,11 @@ def describe(
     if not collapse and depth is None and len(order) > OVERVIEW_ABOVE:
         depth = overview = overview_depth(depth_of.values())
     groups = _groups(order, parent, label, kind, depth_of, set(collapse), depth)
-    notes = notes_for(eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan)
+    notes = notes_for(
+        eco, folds, drawn_edges, to, flow, max_nodes, len(nodes), pipe_plan, highlight
+    )
+    if reason is not None:
+        notes = (reason, *notes)
     if flow_currency is not None:
         against = sum(
             1 for e in edges if e.currency == flow_currency and (e.source, e.target) in back
@@ -473,7 +520,7 @@ def describe(
         ),
         width_text=f"Pipe width: volume per {eco.period}, scaled within each currency",
         layout=layout,
-        physics=layout == "force" and len(nodes) <= PHYSICS_LIMIT,
+        physics=False,
         map_nodes=len(eco.nodes),
         map_pipes=len(eco.pipes),
         max_nodes=max_nodes,
@@ -481,6 +528,8 @@ def describe(
         units=tuple((c, eco.units[c]) for c in CURRENCIES if c in eco.units),
         view=view,
         currency=currency,
+        layout_reason=reason,
+        highlight=highlight,
     )
     if view == "sankey" or currency is not None:
         _check_sankey(drawing, currency)

@@ -37,7 +37,8 @@ class DrawnNode:
     depth : int
         Nesting depth (0 for top-level nodes).
     x, y : float
-        Precomputed position (screen units, y down).
+        Precomputed position (whole screen units, y down): where the page opens
+        and the picture draws it.
     size : float
         Radius in screen units.
     value : float or None
@@ -110,6 +111,10 @@ class DrawnEdge:
         How many map pipes it stands for.
     label : str or None
     tooltip : tuple of (str, str)
+    empty : bool
+        Open but holding no water: volume 0, or leading into a node no source
+        reaches (:func:`ecograph.analysis.diagnose.empty_pipes`; a rolled-up
+        edge when all its pipes are).
     """
 
     id: str
@@ -126,6 +131,7 @@ class DrawnEdge:
     pipes: int = 1
     label: str | None = None
     tooltip: Rows = ()
+    empty: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the edge as JSON-ready data."""
@@ -144,6 +150,7 @@ class DrawnEdge:
             "pipes": self.pipes,
             "label": self.label,
             "tooltip": [list(row) for row in self.tooltip],
+            "empty": self.empty,
         }
 
 
@@ -235,7 +242,7 @@ class LegendEntry:
     ----------
     section : {"kind", "currency", "mark"}
     key : str
-        The kind, currency or mark (``blocked``, ``bottleneck``, ``fold``).
+        The kind, currency or mark (``blocked``, ``empty``, ``bottleneck``).
     text : str
         What the page shows.
     color : str
@@ -287,9 +294,11 @@ class Drawing:
     size_by : str
     size_text, width_text : str
         What node size and pipe width mean, for the legend.
-    layout : {"force", "hierarchical"}
+    layout : {"force", "hierarchical", "flow"}
+        The layout drawn (what ``layout="auto"`` chose, or the one asked for).
     physics : bool
-        Whether the page starts with physics running.
+        Whether the page starts with physics running: never, since the page
+        opens on the drawing's positions (its Unfreeze button starts it).
     map_nodes, map_pipes : int
         Size of the map itself (before folding).
     max_nodes : int
@@ -304,6 +313,10 @@ class Drawing:
         The currency the Sankey view opens on (None: traffic when it has
         flows, else the currency with the most; see
         :func:`ecograph.render.sankey.main_currency`).
+    layout_reason : str or None
+        With ``layout="auto"``: which view was chosen and why, in one sentence.
+    highlight : {None, "bottlenecks", "blocked", "empty"}
+        The mark that starts ticked: its pipes stand out, the rest is dimmed.
     """
 
     title: str
@@ -328,6 +341,8 @@ class Drawing:
     units: tuple[tuple[str, str], ...] = field(default=())
     view: str = "map"
     currency: str | None = None
+    layout_reason: str | None = None
+    highlight: str | None = None
 
     def node(self, node_id: str) -> DrawnNode:
         """The drawn node with this id (KeyError if there is none)."""
@@ -361,4 +376,6 @@ class Drawing:
             "units": dict(self.units),
             "view": self.view,
             "currency": self.currency,
+            "layout_reason": self.layout_reason,
+            "highlight": self.highlight,
         }

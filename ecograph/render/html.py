@@ -120,7 +120,12 @@ def to_html(drawing: Drawing, *, embedded: bool = False, live: int | None = None
         ]
     )
     data = drawing.to_dict()
-    data["colors"] = {"blocked": style.BLOCKED_COLOR, "bottleneck": style.BOTTLENECK_COLOR}
+    data["colors"] = {
+        "blocked": style.BLOCKED_COLOR,
+        "bottleneck": style.BOTTLENECK_COLOR,
+        "empty": style.EMPTY_COLOR,
+        "dimmed": style.DIMMED,
+    }
     data["embedded"] = embedded
     data["live"] = live
     data["sankey"] = page_data(drawing)

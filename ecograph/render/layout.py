@@ -3,13 +3,16 @@
 Two layouts, both pure functions of the drawn nodes (same map, same picture):
 
 ``force``
-    Rings: each group sits at the centre of its members, placed on concentric
-    rings around it (largest members innermost), and groups nest inside the
-    rings of their own group. The page starts its physics from these positions,
-    so it settles in a few steps. O(n) after sorting. Each level of nesting
-    can double the radius of its rings, so a tree deeper than rings can hold
-    (past ``MAX_EXTENT`` screen units) is laid out ``hierarchical`` instead:
-    positions are always finite.
+    Rings relaxed: each group sits at the centre of its members, placed on
+    concentric rings around it (largest members innermost), and groups nest
+    inside the rings of their own group (:func:`ring_layout`); then
+    :func:`force_layout` lets the pipes pull their ends together while springs
+    keep every member at its ring's distance from its group and no two nodes
+    come closer than the rings put them. The page opens on exactly these
+    positions (its physics starts only when asked), and the PNG/SVG picture
+    draws them too. Each level of nesting can double the radius of its rings,
+    so a tree deeper than rings can hold (past ``MAX_EXTENT`` screen units) is
+    laid out ``hierarchical`` instead: positions are always finite.
 ``hierarchical``
     A tidy tree, top down: platform above its sub-ecosystems above their
     partners; a group's leaf members wrap into rows of at most ``WRAP``.
@@ -21,8 +24,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-__all__ = ["KIND_LAYER", "curves_apart", "flow_layout", "hierarchical_layout", "ring_layout"]
+import numpy as np
+
+__all__ = [
+    "BACK_SHARE_LIMIT",
+    "KIND_LAYER",
+    "LayoutChoice",
+    "choose_layout",
+    "crossings",
+    "curves_apart",
+    "flow_layout",
+    "force_layout",
+    "hierarchical_layout",
+    "ring_layout",
+]
 
 #: Room around each node for its label.
 PAD = 22.0
@@ -93,6 +110,14 @@ def ring_layout(
     >>> round(math.dist(pos["a"], pos["p"])) == round(math.dist(pos["b"], pos["p"])) > 40
     True
     """
+    rings = _rings(order, parent, size)
+    return hierarchical_layout(order, parent, size) if rings is None else rings
+
+
+def _rings(
+    order: Sequence[str], parent: Mapping[str, str | None], size: Mapping[str, float]
+) -> dict[str, tuple[float, float]] | None:
+    """The ring positions; None when the tree is too deep for rings."""
     children = _children(order, parent)
     index = {node: i for i, node in enumerate(order)}
     radius: dict[str | None, float] = {}
@@ -136,7 +161,7 @@ def ring_layout(
             ring_number += 1
         radius[node] = outer
         if not outer <= MAX_EXTENT:  # too deep for rings (inf and nan included)
-            return hierarchical_layout(order, parent, size)
+            return None
     positions: dict[str, tuple[float, float]] = {}
     stack: list[tuple[str | None, float, float]] = [(None, 0.0, 0.0)]
     while stack:
@@ -146,6 +171,346 @@ def ring_layout(
             positions[kid] = (round(x + dx, 2), round(y + dy, 2))
             stack.append((kid, x + dx, y + dy))
     return positions
+
+
+#: Relaxation steps of :func:`force_layout`.
+FORCE_STEPS = 30
+#: How strongly a member is held at its ring's distance from its group, per step.
+HOLD = 0.35
+#: How strongly a pipe pulls its two ends together, per step.
+PULL = 0.005
+#: How strongly the top-level nodes and groups drift towards their centre, per step.
+GRAVITY = 0.2
+#: Room around a node in the relaxation, in multiples of its radius (plus PAD + GAP / 2).
+ROOM_SCALE = 2.0
+#: Most rounds of pushing apart what still overlaps after the steps.
+SETTLE = 40
+#: How much longer than two touching nodes a pipe may stay without pulling.
+LINK_SLACK = 80.0
+#: The farthest a node moves in one step (screen units).
+STEP_LIMIT = 40.0
+
+
+def force_layout(
+    order: Sequence[str],
+    parent: Mapping[str, str | None],
+    size: Mapping[str, float],
+    links: Sequence[tuple[str, str]],
+    *,
+    steps: int = FORCE_STEPS,
+) -> dict[str, tuple[float, float]]:
+    """The ring positions relaxed: pipes pull their ends together, groups hold their members.
+
+    Starts from :func:`ring_layout`. First each group's rings, with everything
+    inside them, are turned as a whole around the group (outermost groups
+    first) to whichever of :data:`TURNS` angles makes its pipes to the rest of
+    the map shortest. Then ``steps`` steps, each of which (1) moves every
+    member towards its ring's distance from its group (a spring of stiffness
+    :data:`HOLD` whose rest length is that distance, so a group keeps its
+    members around it), (2) pulls the two ends of every pipe towards each
+    other (stiffness :data:`PULL`, only while they are more than
+    :data:`LINK_SLACK` farther apart than two touching nodes), with moves
+    shrinking linearly to nothing over the steps and each at most
+    :data:`STEP_LIMIT`, (3) draws the top-level nodes and groups towards their
+    centre (:data:`GRAVITY`, each group carrying its members), (4) pushes
+    apart, as wholes, every group and a sibling (another member of its own
+    group) whose discs overlap (a group's disc holds every member and its
+    room, plus ``2 * GAP`` for the outlines), and (5) every two nodes closer
+    than their room (:data:`ROOM_SCALE` times their radii plus ``2 * PAD +
+    GAP``: room for their labels); then (4) and (5) again until nothing
+    overlaps (at most :data:`SETTLE` rounds). No randomness: the same map gives
+    the same positions. Each step costs O(n + m) plus the pairs of nearby
+    nodes, found with a k-d tree (:class:`scipy.spatial.cKDTree`), and the
+    pairs of sibling groups.
+
+    Parameters
+    ----------
+    order, parent, size
+        As for :func:`ring_layout`.
+    links : sequence of (source, target)
+        The drawn pipes (ends that are not in ``order`` are ignored).
+    steps : int, default FORCE_STEPS
+
+    Returns
+    -------
+    dict of id to (x, y)
+        Rounded to 0.01; the positions of :func:`hierarchical_layout` for a
+        tree too deep for rings, as :func:`ring_layout`.
+
+    Examples
+    --------
+    >>> order = ["g", "h", "g0", "g1", "g2", "g3", "h0", "h1", "h2", "h3"]  # two groups of four
+    >>> parent = {"g": None, "h": None} | {m: m[0] for m in order[2:]}
+    >>> size = dict.fromkeys(order, 10.0)
+    >>> pos = force_layout(order, parent, size, [("g2", "h0")])  # a pipe between the groups
+    >>> alone = force_layout(order, parent, size, [])
+    >>> math.dist(pos["g2"], pos["h0"]) < math.dist(alone["g2"], alone["h0"])  # turned to it
+    True
+    >>> all(math.dist(pos[m], pos[parent[m]]) < math.dist(pos[m], pos[other])
+    ...     for m in order[2:] for other in "gh" if other != parent[m])  # groups hold
+    True
+    >>> min(math.dist(pos[a], pos[b]) for a in order for b in order if a < b) >= (
+    ...     ROOM_SCALE * (10 + 10) + 2 * PAD + GAP - 0.5)  # never too close
+    True
+    >>> force_layout(order, parent, size, [("g2", "h0")]) == pos  # no randomness
+    True
+    """
+    from scipy.spatial import cKDTree
+
+    start = _rings(order, parent, size)
+    if start is None:
+        return hierarchical_layout(order, parent, size)
+    n = len(order)
+    if n < 2:
+        return start
+    index = {node: i for i, node in enumerate(order)}
+    ring = np.array([start[node] for node in order], dtype=np.float64)
+    pos = ring.copy()
+    room = np.array([size[node] for node in order], dtype=np.float64) * ROOM_SCALE + PAD + GAP / 2
+    up = np.array([-1 if (p := parent[node]) is None else index[p] for node in order], np.int64)
+    member = np.flatnonzero(up >= 0)
+    group = up[member]
+    rest = np.linalg.norm(ring[member] - ring[group], axis=1)
+    # each group's disc: its own room and every member's, around it (members of members too)
+    below, above = [], []
+    depth = np.zeros(n, np.int64)
+    for m in range(n):
+        over = int(up[m])
+        while over >= 0:
+            depth[m] += 1
+            below.append(m)
+            above.append(over)
+            over = int(up[over])
+    inner, outer = np.array(below, np.int64), np.array(above, np.int64)
+
+    def extents() -> np.ndarray:
+        extent = room.copy()
+        np.maximum.at(extent, outer, np.linalg.norm(pos[inner] - pos[outer], axis=1) + room[inner])
+        return extent
+
+    roots = np.flatnonzero(up < 0)
+    levels = [np.flatnonzero(depth == d) for d in range(1, int(depth.max()) + 1)]
+    # siblings that must not overlap as wholes: every group with each other child of its parent
+    is_group = np.zeros(n, np.bool_)
+    is_group[group] = True
+    siblings: dict[int, list[int]] = {}
+    for i in range(n):
+        siblings.setdefault(int(up[i]), []).append(i)
+    disc_pairs = {
+        (min(g, x), max(g, x))
+        for kids in siblings.values()
+        for g in kids
+        if is_group[g]
+        for x in kids
+        if x != g
+    }
+    discs = np.array(sorted(disc_pairs), dtype=np.int64).reshape(-1, 2)
+    pairs = {
+        (min(index[s], index[t]), max(index[s], index[t]))
+        for s, t in links
+        if s in index and t in index and s != t
+    }
+    ends = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    a, b = ends[:, 0], ends[:, 1]
+    touching = room[a] + room[b] + LINK_SLACK
+    if len(ends) and len(inner):
+        _turn(pos, inner, outer, depth, a, b)
+    reach = 2 * float(room.max())
+    # a fixed direction per node for pushing apart two nodes at the same place
+    angle = np.arange(n) * 2.399963
+    nudge = np.column_stack([np.cos(angle), np.sin(angle)])
+
+    def along(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        length = np.linalg.norm(d, axis=1)
+        return length, d / np.where(length > 0, length, 1.0)[:, None]
+
+    def apart(i: np.ndarray, j: np.ndarray, need: np.ndarray) -> np.ndarray | None:
+        """Half the overlap of each pair closer than ``need``, as moves per node; None: none."""
+        d = pos[j] - pos[i]
+        length = np.linalg.norm(d, axis=1)
+        over = length < need
+        if not over.any():
+            return None
+        i, j, d, length, need = i[over], j[over], d[over], length[over], need[over]
+        unit = np.where((length > 1e-9)[:, None], d / np.maximum(length, 1e-9)[:, None], nudge[i])
+        push = ((need - length) / 2)[:, None] * unit
+        shift = np.zeros_like(pos)
+        np.add.at(shift, i, -push)
+        np.add.at(shift, j, push)
+        count = np.bincount(np.concatenate([i, j]), minlength=n)
+        out: np.ndarray = shift / np.maximum(count, 1)[:, None]
+        return out
+
+    def settle(rounds: int) -> None:
+        """Push apart overlapping sibling groups (as wholes), then overlapping nodes."""
+        for _ in range(rounds):
+            moved = False
+            if len(discs):
+                extent = extents()
+                need = extent[discs[:, 0]] + extent[discs[:, 1]] + 2 * GAP  # room for outlines
+                shift = apart(discs[:, 0], discs[:, 1], need)
+                if shift is not None:
+                    for level in levels:
+                        shift[level] += shift[up[level]]
+                    pos[:] += shift
+                    moved = True
+            close = cKDTree(pos).query_pairs(reach, output_type="ndarray")
+            if len(close):
+                shift = apart(close[:, 0], close[:, 1], room[close[:, 0]] + room[close[:, 1]])
+                if shift is not None:
+                    pos[:] += shift
+                    moved = True
+            if not moved:
+                return
+
+    for step in range(steps):
+        cool = 1.0 - step / steps
+        move = np.zeros_like(pos)
+        if len(member):
+            length, unit = along(pos[member] - pos[group])
+            pull = (HOLD * (length - rest))[:, None] * unit
+            np.add.at(move, member, -pull)
+            np.add.at(move, group, pull * 0.25)
+        if len(ends):
+            length, unit = along(pos[b] - pos[a])
+            pull = (PULL * np.maximum(length - touching, 0.0))[:, None] * unit
+            np.add.at(move, a, pull)
+            np.add.at(move, b, -pull)
+        length = np.linalg.norm(move, axis=1)
+        limit = STEP_LIMIT * cool
+        move *= np.minimum(1.0, limit / np.where(length > 0, length, 1.0))[:, None]
+        pos += move * cool
+        # the top-level nodes and groups drift together, each group carrying its members
+        if len(roots) > 1:
+            shift = np.zeros_like(pos)
+            shift[roots] = GRAVITY * cool * (pos[roots].mean(axis=0) - pos[roots])
+            for level in levels:
+                shift[level] += shift[up[level]]
+            pos += shift
+        settle(2)
+    settle(SETTLE)  # then until nothing overlaps (or SETTLE rounds)
+    return {
+        node: (round(float(x), 2), round(float(y), 2))
+        for node, (x, y) in zip(order, pos, strict=True)
+    }
+
+
+#: How many angles each group's rings are tried at.
+TURNS = 16
+
+
+def _turn(
+    pos: np.ndarray,
+    inner: np.ndarray,
+    outer: np.ndarray,
+    depth: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+) -> None:
+    """Turn each group's rings, with everything inside them, around the group (in place).
+
+    Outermost groups first, each to the one of :data:`TURNS` angles that makes its
+    pipes to nodes outside it shortest in all (ties: the smallest turn).
+    """
+    n = len(pos)
+    by_group = np.argsort(outer, kind="stable")
+    starts = np.searchsorted(outer[by_group], np.arange(n + 1))
+    groups = np.unique(outer)
+    groups = groups[np.argsort(depth[groups], kind="stable")]
+    angles = 2 * np.pi * np.arange(TURNS) / TURNS
+    cos, sin = np.cos(angles)[:, None], np.sin(angles)[:, None]
+    mask = np.zeros(n, np.bool_)
+    for g in groups.tolist():
+        members = inner[by_group[starts[g] : starts[g + 1]]]
+        mask[members] = True
+        cross = np.flatnonzero(mask[a] != mask[b])
+        if len(cross):
+            inside = np.where(mask[a[cross]], a[cross], b[cross])
+            outside = np.where(mask[a[cross]], b[cross], a[cross])
+            rel = pos[inside] - pos[g]
+            x = pos[g, 0] + cos * rel[:, 0] - sin * rel[:, 1]
+            y = pos[g, 1] + sin * rel[:, 0] + cos * rel[:, 1]
+            total = np.hypot(x - pos[outside, 0], y - pos[outside, 1]).sum(axis=1)
+            k = int(np.argmin(total))
+            if total[k] < total[0] - 1e-9:
+                rel = pos[members] - pos[g]
+                c, s_ = math.cos(angles[k]), math.sin(angles[k])
+                pos[members, 0] = pos[g, 0] + c * rel[:, 0] - s_ * rel[:, 1]
+                pos[members, 1] = pos[g, 1] + s_ * rel[:, 0] + c * rel[:, 1]
+        mask[members] = False
+
+
+def crossings(
+    positions: Mapping[str, tuple[float, float]], links: Sequence[tuple[str, str]]
+) -> int:
+    """How many pairs of pipes cross, drawn as straight lines between node centres.
+
+    Parallel pipes (same two nodes, either direction) count as one line, loops
+    and pipes with an end not in ``positions`` as none. Two lines cross when
+    they share no end and each one's ends lie strictly on opposite sides of
+    the other (touching or running along each other is not crossing).
+    Vectorised over blocks of lines: O(m²) comparisons at numpy speed, lines
+    whose bounding boxes are apart dismissed first.
+
+    Parameters
+    ----------
+    positions : mapping of id to (x, y)
+    links : sequence of (source, target)
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> square = {"a": (0, 0), "b": (1, 0), "c": (1, 1), "d": (0, 1)}
+    >>> crossings(square, [("a", "c"), ("b", "d")])  # the two diagonals
+    1
+    >>> crossings(square, [("a", "b"), ("c", "d"), ("a", "c"), ("c", "a")])
+    0
+    """
+    pairs = sorted(
+        {(min(s, t), max(s, t)) for s, t in links if s != t and s in positions and t in positions}
+    )
+    if len(pairs) < 2:
+        return 0
+    ids = {node: i for i, node in enumerate(positions)}
+    xy = np.array(list(positions.values()), dtype=np.float64)
+    ends = np.array([(ids[s], ids[t]) for s, t in pairs], dtype=np.int64)
+    p, q = xy[ends[:, 0]], xy[ends[:, 1]]
+    low, high = np.minimum(p, q), np.maximum(p, q)
+    order = np.argsort(low[:, 0], kind="stable")
+    ends, p, q, low, high = ends[order], p[order], q[order], low[order], high[order]
+    m = len(ends)
+
+    def side(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        sign: np.ndarray = np.sign(
+            (a[..., 0] - o[..., 0]) * (b[..., 1] - o[..., 1])
+            - (a[..., 1] - o[..., 1]) * (b[..., 0] - o[..., 0])
+        )
+        return sign
+
+    total = 0
+    block = max(1, 2_000_000 // m)
+    for start in range(0, m, block):
+        rows = np.arange(start, min(m, start + block))
+        # partners j > i whose box starts (sorted by left edge) before i's box ends
+        last = np.searchsorted(low[:, 0], high[rows, 0], side="right")
+        width = int((last - rows).max()) if len(rows) else 0
+        if width <= 1:
+            continue
+        j = rows[:, None] + np.arange(1, width)[None, :]
+        valid = j < last[:, None]
+        i = np.broadcast_to(rows[:, None], j.shape)[valid]
+        j = j[valid]
+        keep = (low[j, 1] <= high[i, 1]) & (low[i, 1] <= high[j, 1])
+        keep &= (ends[i, 0] != ends[j, 0]) & (ends[i, 0] != ends[j, 1])
+        keep &= (ends[i, 1] != ends[j, 0]) & (ends[i, 1] != ends[j, 1])
+        i, j = i[keep], j[keep]
+        a, b, c, d = p[i], q[i], p[j], q[j]
+        hit = (side(a, b, c) * side(a, b, d) < 0) & (side(c, d, a) * side(c, d, b) < 0)
+        total += int(np.count_nonzero(hit))
+    return total
 
 
 def curves_apart(pairs: Sequence[tuple[str, str]]) -> list[float]:
@@ -376,3 +741,102 @@ def flow_layout(
             positions[n] = (round(column * gap, 2), round(y + heights[n] / 2, 2))
             y += heights[n]
     return positions, back
+
+
+#: The flow view is chosen only when at most this share of its currency's volume runs back.
+BACK_SHARE_LIMIT = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutChoice:
+    """What ``layout="auto"`` chose, and the measures it compared.
+
+    Attributes
+    ----------
+    layout : {"force", "flow"}
+    reason : str
+        One sentence for the page.
+    force_crossings, flow_crossings : int
+        Pipe crossings in each layout (:func:`crossings`).
+    back_share : float
+        Share of the laid-out currency's volume carried by the flow view's
+        back-edges (pipes against the layers), in [0, 1].
+    """
+
+    layout: str
+    reason: str
+    force_crossings: int
+    flow_crossings: int
+    back_share: float
+
+
+def choose_layout(
+    force: Mapping[str, tuple[float, float]],
+    flow: Mapping[str, tuple[float, float]],
+    links: Sequence[tuple[str, str]],
+    flows: Sequence[tuple[str, str, float | None]],
+    back: set[tuple[str, str]],
+    currency: str | None,
+) -> LayoutChoice:
+    """Force or flow, whichever reads better by two counts.
+
+    The flow view is chosen when (1) its currency's pipes mostly run forward:
+    the back-edges carry at most :data:`BACK_SHARE_LIMIT` of that currency's
+    drawn volume (of its pipes by number when none has a volume), and (2) it
+    crosses no more pipes than the force view (:func:`crossings`, over every
+    drawn pipe: ties go to the flow view, which also shows the direction).
+    Otherwise, and when no pipe has a currency to lay out, the force view.
+
+    Parameters
+    ----------
+    force, flow : mapping of id to (x, y)
+        The positions of :func:`force_layout` and :func:`flow_layout`.
+    links : sequence of (source, target)
+        Every drawn pipe.
+    flows : sequence of (source, target, volume or None)
+        The drawn pipes of the flow view's currency.
+    back : set of (source, target)
+        The flow view's back-edges.
+    currency : str or None
+        The flow view's currency (None: no pipe to lay out).
+
+    Returns
+    -------
+    LayoutChoice
+
+    Examples
+    --------
+    >>> chain = ["u", "c", "a"]
+    >>> force = {"u": (0, 0), "c": (50, 80), "a": (-50, 80)}
+    >>> flow = {"u": (0, 0), "c": (260, 0), "a": (520, 0)}
+    >>> links = [("u", "c"), ("c", "a")]
+    >>> choice = choose_layout(force, flow, links, [(*p, 10.0) for p in links], set(), "traffic")
+    >>> choice.layout, choice.back_share
+    ('flow', 0.0)
+    >>> cycle = [("u", "c", 10.0), ("c", "a", 10.0), ("a", "u", 10.0)]
+    >>> choose_layout(force, flow, links, cycle, {("a", "u")}, "traffic").layout
+    'force'
+    """
+    if currency is None or not flows:
+        return LayoutChoice("force", "Force view: no pipe to lay out as a flow.", 0, 0, 0.0)
+    in_force, in_flow = crossings(force, links), crossings(flow, links)
+    volume = [v if v is not None and v > 0 else 0.0 for _s, _t, v in flows]
+    weight = volume if sum(volume) > 0 else [1.0] * len(flows)
+    against = sum(w for (s, t, _v), w in zip(flows, weight, strict=True) if (s, t) in back)
+    share = against / sum(weight)
+    what = f"{currency} volume" if sum(volume) > 0 else f"{currency} pipes"
+    counts = (
+        f"{in_flow:,} pipe crossing{'s' if in_flow != 1 else ''} in the flow view, "
+        f"{in_force:,} in the force view"
+    )
+    runs = f"{share:.0%} of the {what} runs back against the flow"
+    if share <= BACK_SHARE_LIMIT and in_flow <= in_force:
+        return LayoutChoice(
+            "flow", f"Flow view chosen (layout auto): {counts}; {runs}.", in_force, in_flow, share
+        )
+    why = runs if share > BACK_SHARE_LIMIT else counts
+    if share > BACK_SHARE_LIMIT and in_flow > in_force:
+        why = f"{runs}, and {counts}"
+    return LayoutChoice(
+        "force", f"Force view chosen (layout auto): {why}.", in_force, in_flow, share
+    )

@@ -21,6 +21,10 @@ def legend_entries(
 ) -> tuple[LegendEntry, ...]:
     """The legend: each kind and currency drawn, then the marks used, with counts.
 
+    Marks: ``blocked``, ``empty`` (see
+    :func:`ecograph.analysis.diagnose.empty_pipes`), ``bottleneck``; each is a
+    checkbox on the page that makes its pipes stand out.
+
     Parameters
     ----------
     eco : Ecosystem
@@ -49,11 +53,12 @@ def legend_entries(
             text = "folded long tail (+N)" if kind == "fold" else kind
             entries.append(LegendEntry("kind", kind, text, look.color, look.shape, (), kinds[kind]))
     currencies: dict[str, int] = {}
-    blocked = bottleneck = 0
+    blocked = bottleneck = empty = 0
     for edge in edges:
         currencies[edge.currency] = currencies.get(edge.currency, 0) + 1
         blocked += edge.blocked
         bottleneck += edge.bottleneck
+        empty += edge.empty
     for currency in CURRENCIES:
         if currency in currencies:
             look_c = style.CURRENCY_STYLES[currency]
@@ -72,6 +77,18 @@ def legend_entries(
     if blocked:
         entries.append(
             LegendEntry("mark", "blocked", "blocked pipe", style.BLOCKED_COLOR, "line", (), blocked)
+        )
+    if empty:
+        entries.append(
+            LegendEntry(
+                "mark",
+                "empty",
+                "empty pipe (no water: volume 0, or no source reaches it)",
+                style.EMPTY_COLOR,
+                "line",
+                (),
+                empty,
+            )
         )
     if bottleneck:
         entries.append(
@@ -97,6 +114,7 @@ def notes_for(
     max_nodes: int,
     drawn: int,
     pipe_plan: PipePlan,
+    highlight: str | None = None,
 ) -> tuple[str, ...]:
     """Sentences shown under the title: what was folded or left out, blocked pipes, the cut.
 
@@ -125,6 +143,16 @@ def notes_for(
     blocked = sum(e.pipes for e in edges if e.blocked)
     if blocked:
         notes.append(f"{blocked:,} blocked pipe{'s are' if blocked != 1 else ' is'} drawn red.")
+    if highlight in ("blocked", "empty"):
+        count = sum(e.pipes for e in edges if getattr(e, highlight))
+        notes.append(
+            f"Highlighted: the {count:,} {highlight} pipe{'s' if count != 1 else ''}"
+            + (
+                ", everything else dimmed (untick the mark in the legend to see all)."
+                if count
+                else ": there are none."
+            )
+        )
     if to is not None:
         target = eco.nodes[to].label
         cut = sum(e.pipes for e in edges if e.bottleneck)

@@ -145,7 +145,7 @@ def render(
     collapse: Iterable[str] = (),
     depth: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    layout: str = "force",
+    layout: str = "auto",
     view: str = "map",
     currency: str | None = None,
     format: str = "html",

@@ -6,7 +6,7 @@ nodes in the same currency and status (volumes and counts summed); a pipe
 inside one folded tail is not drawn (the summary node counts it). If more
 pipes remain than the edge budget, the smallest (by share of their
 currency's volume) are left out and counted, never dropped silently;
-bottleneck and blocked pipes go last.
+bottleneck and blocked pipes go last (and empty ones, when highlighted).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from ecograph.model import CURRENCIES, Ecosystem, Pipe
 from ecograph.render.table import Ints, PipeTable
@@ -35,6 +36,9 @@ class EdgePlan:
         Map pipes it stands for.
     pipe : Pipe or None
         The map pipe, when the edge is one pipe drawn as itself.
+    empty : bool
+        Every pipe it stands for is empty
+        (:func:`ecograph.analysis.diagnose.empty_pipes`).
     """
 
     id: str
@@ -46,6 +50,7 @@ class EdgePlan:
     bottleneck: bool
     pipes: int
     pipe: Pipe | None
+    empty: bool = False
 
 
 @dataclass(slots=True)
@@ -82,6 +87,8 @@ def plan_pipes(
     cut: frozenset[str],
     budget: int,
     taken: set[str],
+    empty: npt.NDArray[np.bool_] | None = None,
+    keep_empty: bool = False,
 ) -> PipePlan:
     """Decide how each pipe is drawn.
 
@@ -99,6 +106,12 @@ def plan_pipes(
         Most edges drawn.
     taken : set of str
         Ids in use; ids made for rolled-up edges are added to it.
+    empty : ndarray of bool, optional
+        Per map pipe: whether it is empty; a rolled-up edge is empty when all
+        its pipes are.
+    keep_empty : bool, default False
+        Keep empty pipes within the budget before any other (after bottleneck
+        and blocked ones), as when they are highlighted.
 
     Examples
     --------
@@ -125,6 +138,8 @@ def plan_pipes(
         if cut
         else np.zeros(len(eco.pipes), np.bool_)
     )
+    if empty is None:
+        empty = np.zeros(len(eco.pipes), np.bool_)
     fs, ft = fold_of[source], fold_of[target]
 
     # what each folded tail holds: every pipe touching it, counted once per fold
@@ -148,6 +163,7 @@ def plan_pipes(
     r_given = np.bincount(inverse, weights=counted[roll], minlength=len(keys)) > 0
     r_pipes = np.bincount(inverse, minlength=len(keys))
     r_cut = np.bincount(inverse, weights=on_cut[roll], minlength=len(keys)) > 0
+    r_empty = np.bincount(inverse, weights=empty[roll], minlength=len(keys)) == r_pipes
     r_blocked = (keys % 2).astype(bool)
     r_currency = (keys // 2) % k
     r_target = (keys // (2 * k)) % width
@@ -162,9 +178,12 @@ def plan_pipes(
         currencies = np.concatenate([currency[direct], r_currency])
         totals = np.bincount(currencies, weights=volumes, minlength=k)
         share = volumes / np.where(totals[currencies] > 0, totals[currencies], 1.0)
-        marks = np.concatenate([on_cut[direct], r_cut]).astype(int) * 2 + np.concatenate(
-            [blocked[direct], r_blocked]
-        ).astype(int)
+        marks = (
+            np.concatenate([on_cut[direct], r_cut]).astype(int) * 4
+            + np.concatenate([blocked[direct], r_blocked]).astype(int) * 2
+        )
+        if keep_empty:
+            marks += np.concatenate([empty[direct], r_empty]).astype(int)
         order = np.lexsort((np.arange(len(share)), -share, -marks))
         chosen = np.zeros(len(share), np.bool_)
         chosen[order[:budget]] = True
@@ -192,6 +211,7 @@ def plan_pipes(
                 bool(on_cut[i]),
                 1,
                 pipe,
+                bool(empty[i]),
             )
         )
 
@@ -218,6 +238,7 @@ def plan_pipes(
                 bool(r_cut[j]),
                 int(r_pipes[j]),
                 None,
+                bool(r_empty[j]),
             )
         )
     return PipePlan(

@@ -10,6 +10,7 @@ measure in.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ __all__ = [
     "SHORT_CHARS",
     "Boxes",
     "Disc",
+    "Pieces",
     "PlacedLabel",
+    "clips",
     "hull",
     "outline",
     "pipe_shape",
@@ -218,6 +221,78 @@ def pipe_shape(
     return line, arrow, middle
 
 
+class Pieces:
+    """Straight pieces of the pipes (pixels) in a grid of cells, and whether a box crosses one.
+
+    Examples
+    --------
+    >>> Pieces([[(0.0, 0.0), (100.0, 100.0)]]).crosses((40.0, 40.0, 60.0, 60.0))
+    True
+    >>> Pieces([[(0.0, 0.0), (100.0, 100.0)]]).crosses((60.0, 0.0, 90.0, 20.0))
+    False
+    """
+
+    def __init__(self, lines: Sequence[Sequence[tuple[float, float]]], cell: float = 48.0) -> None:
+        self.cell = cell
+        self.pieces: list[tuple[float, float, float, float]] = []
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        for line in lines:
+            for a, b in itertools.pairwise(line):
+                k = len(self.pieces)
+                self.pieces.append((a[0], a[1], b[0], b[1]))
+                steps = max(1, math.ceil(math.hypot(b[0] - a[0], b[1] - a[1]) / (cell / 2)))
+                cells = {
+                    (
+                        math.floor((a[0] + (b[0] - a[0]) * i / steps) / cell),
+                        math.floor((a[1] + (b[1] - a[1]) * i / steps) / cell),
+                    )
+                    for i in range(steps + 1)
+                }
+                for key in cells:
+                    self.grid.setdefault(key, []).append(k)
+
+    def crosses(self, box: Box) -> bool:
+        c = self.cell
+        seen: set[int] = set()
+        for gx in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
+            for gy in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
+                for k in self.grid.get((gx, gy), ()):
+                    if k not in seen:
+                        seen.add(k)
+                        if clips(self.pieces[k], box):
+                            return True
+        return False
+
+
+def clips(piece: tuple[float, float, float, float], box: Box) -> bool:
+    """Whether a straight piece crosses or lies in a box (Liang-Barsky clipping).
+
+    Examples
+    --------
+    >>> box = (4.0, 0.0, 6.0, 10.0)
+    >>> clips((0.0, 5.0, 10.0, 5.0), box), clips((0.0, 5.0, 3.0, 5.0), box)
+    (True, False)
+    """
+    x, y, x1, y1 = piece
+    dx, dy = x1 - x, y1 - y
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x - box[0]), (dx, box[2] - x), (-dy, y - box[1]), (dy, box[3] - y)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            if r > t1:
+                return False
+            t0 = max(t0, r)
+        else:
+            if r < t0:
+                return False
+            t1 = min(t1, r)
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class PlacedLabel:
     """A label :func:`place_labels` found room for.
@@ -265,15 +340,17 @@ def place_labels(
     gap: float = 2.0,
     taken: Iterable[Box] = (),
     within: Box | None = None,
+    pipes: Sequence[Sequence[Point]] = (),
 ) -> list[PlacedLabel]:
     """Name the group outlines, then label nodes from the largest down, never overlapping.
 
     As on the page: a group's name goes above its outline, else below it, else
-    inside its top, else left or right of it, else inside its bottom (a group
+    inside its top, else left or right of it, else inside its bottom, else
+    the nearest free spot around its top (a group
     whose name finds no room is labelled as a node); a node's label tries below
-    its node, right, above, left, first in full (up to :data:`LABEL_CHARS`),
-    then shortened to :data:`SHORT_CHARS`; with no room it is left out. Nodes
-    are obstacles too.
+    its node, right, above, left, then the four corners, first in full (up to
+    :data:`LABEL_CHARS`), then shortened to :data:`SHORT_CHARS`; with no room it
+    is left out. Nodes are obstacles too.
 
     Parameters
     ----------
@@ -293,6 +370,9 @@ def place_labels(
         Boxes (x0, y0, x1, y1) no label may cover (a legend, a title).
     within : box, optional
         Labels must lie wholly inside it.
+    pipes : sequence of polylines, optional
+        The pipes drawn, in pixels (the flow view): a label first tries only
+        spots that cross no pipe, then any free spot.
 
     Returns
     -------
@@ -321,25 +401,30 @@ def place_labels(
         placed.add(box)
     out: list[PlacedLabel] = []
 
+    crossing = Pieces(pipes) if pipes else None
+
     def place(node: str, full: str, spots: Sequence[Any], group: bool) -> None:
         candidates = [shorten(full, LABEL_CHARS)]
         if shorten(full, SHORT_CHARS) != candidates[0]:
             candidates.append(shorten(full, SHORT_CHARS))
-        for text in candidates:
-            w, h = measure(text, group)
-            for spot in spots:
-                x0, y0 = spot(w, h)
-                box = (x0 - 1, y0 - 1, x0 + w + 1, y0 + h + 1)
-                if within is not None and not (
-                    within[0] <= box[0] and within[1] <= box[1]
-                    and box[2] <= within[2] and box[3] <= within[3]
-                ):  # fmt: skip
-                    continue
-                if placed.free(box):
-                    placed.add(box)
-                    color = shade(by_id[node].color) if group else LABEL_COLOR
-                    out.append(PlacedLabel(node, text, full, x0, y0, w, h, group, color))
-                    return
+        for strict in [True, False] if crossing is not None else [False]:
+            for text in candidates:
+                w, h = measure(text, group)
+                for spot in spots:
+                    x0, y0 = spot(w, h)
+                    box = (x0 - 1, y0 - 1, x0 + w + 1, y0 + h + 1)
+                    if within is not None and not (
+                        within[0] <= box[0] and within[1] <= box[1]
+                        and box[2] <= within[2] and box[3] <= within[3]
+                    ):  # fmt: skip
+                        continue
+                    if strict and crossing is not None and crossing.crosses(box):
+                        continue
+                    if placed.free(box):
+                        placed.add(box)
+                        color = shade(by_id[node].color) if group else LABEL_COLOR
+                        out.append(PlacedLabel(node, text, full, x0, y0, w, h, group, color))
+                        return
 
     for group, ring in sorted(outlines.items(), key=lambda item: by_id[item[0]].depth):
         top = min(ring, key=lambda p: p[1])
@@ -356,6 +441,17 @@ def place_labels(
                 lambda w, h, p=left: (p[0] - gap - w, p[1] - h / 2),
                 lambda w, h, p=right: (p[0] + gap, p[1] - h / 2),
                 lambda w, h, b=bottom: (b[0] - w / 2, b[1] - gap - h),
+                # a crowded outline (nested in another): the nearest free spot around its top
+                *[
+                    lambda w, h, t=top, i=i, j=j: (
+                        t[0] - w / 2 + i * w / 2,
+                        t[1] - gap - h + j * (h + gap),
+                    )
+                    for j, i in sorted(
+                        ((j, i) for j in range(-3, 5) for i in range(-2, 3)),
+                        key=lambda ji: (abs(ji[0]) + abs(ji[1]), ji),
+                    )
+                ],
             ],
             True,
         )
@@ -377,6 +473,11 @@ def place_labels(
                 lambda w, h, cx=cx, cy=cy, r=r: (cx + r + gap, cy - h / 2),
                 lambda w, h, cx=cx, cy=cy, r=r: (cx - w / 2, cy - r - gap - h),
                 lambda w, h, cx=cx, cy=cy, r=r: (cx - r - gap - w, cy - h / 2),
+                # then the four corners, diagonally off the node
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx + d, cy - d - h),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx - d - w, cy - d - h),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx + d, cy + d),
+                lambda w, h, cx=cx, cy=cy, d=r * 0.72 + gap: (cx - d - w, cy + d),
             ],
             False,
         )

@@ -248,6 +248,7 @@ def series_drawings(
         "layout": layout,
     }
     union = describe(_union(series), **options)
+    options["layout"] = union.layout  # what "auto" chose for the union, for every snapshot
     where = {n.id: (n.x, n.y) for n in union.nodes}
     out: list[Drawing] = []
     previous: Drawing | None = None

@@ -26,8 +26,8 @@ from ecograph.errors import EcographWarning, UsageError
 from ecograph.render import style
 from ecograph.render.collapse import visible
 from ecograph.render.drawing import Drawing, DrawnNode, LegendEntry
+from ecograph.render.placement import Point, pipe_shape, place_labels, shorten
 from ecograph.render.placement import outline as group_outline
-from ecograph.render.placement import pipe_shape, place_labels, shorten
 from ecograph.render.sankey import (
     GEOMETRY,
     RETURN_COLOR,
@@ -44,6 +44,7 @@ __all__ = [
     "chart_fonts",
     "missing_glyphs",
     "picture_labels",
+    "picture_pipes",
     "picture_style",
     "sankey_image",
     "sankey_picture",
@@ -254,7 +255,7 @@ def to_image(drawing: Drawing, fmt: str = "png") -> bytes:
     if drawing.view == "sankey":  # a drawing that opens on its Sankey view is pictured as it
         return sankey_picture(drawing, fmt)
     with picture_style():
-        fig, _labels = _figure(drawing)
+        fig, _labels, _pipes = _figure(drawing)
         return save_picture(fig, fmt, dpi=150, bbox_inches="tight", pad_inches=0.25)
 
 
@@ -272,7 +273,7 @@ def picture_labels(drawing: Drawing) -> list[tuple[str, tuple[float, float, floa
     ['Shop', 'Users']
     """
     with picture_style():
-        fig, labels = _figure(drawing)
+        fig, labels, _pipes = _figure(drawing)
         renderer = fig.canvas.get_renderer()
         out = []
         for text in labels:
@@ -281,16 +282,45 @@ def picture_labels(drawing: Drawing) -> list[tuple[str, tuple[float, float, floa
         return out
 
 
-def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
-    """The picture of a drawing and its labels (call under :func:`picture_style`)."""
+def picture_pipes(drawing: Drawing) -> list[list[tuple[float, float]]]:
+    """The pipes :func:`to_image` draws, as lines in the pixels of :func:`picture_labels`.
+
+    A straight pipe is its two ends (its source's rim, its arrowhead's base) and the
+    arrowhead's tip; a curved one 25 points or fewer along its curve, then the tip.
+
+    Examples
+    --------
+    >>> from ecograph.model import Ecosystem, Node, Pipe
+    >>> from ecograph.render import describe
+    >>> eco = Ecosystem("m", nodes={"a": Node("a", "pool"), "b": Node("b", "partner")},
+    ...                 pipes=(Pipe("p", "a", "b", volume=1.0),))
+    >>> [len(line) for line in picture_pipes(describe(eco))]
+    [3]
+    """
+    with picture_style():
+        _fig, _labels, pipes = _figure(drawing)
+        return pipes
+
+
+def _figure(drawing: Drawing) -> tuple[Any, list[Any], list[list[tuple[float, float]]]]:
+    """The picture of a drawing, its labels and its pipes in display pixels (call under
+    :func:`picture_style`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
     from matplotlib.patches import Polygon
 
     nodes, edges = visible(drawing)
     shown = {n.id: n for n in nodes}
     collapsed = {g.id for g in drawing.groups if g.collapsed}
+    # a highlight: its pipes and their ends stand out, everything else dimmed (as on the page)
+    lit = {e.id for e in edges if _marked(e, drawing.highlight)}
+    if drawing.highlight is None:
+        dim: set[str] = set()
+    else:
+        ends = {end for e in edges if e.id in lit for end in (e.source, e.target)}
+        dim = {n.id for n in nodes if n.id not in ends}
     xs = [n.x for n in nodes] or [0.0]
     ys = [n.y for n in nodes] or [0.0]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 200.0)
@@ -326,6 +356,8 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
 
     # pipes: one collection of lines and one of arrowheads, whatever their number
     lines, tips, line_colors, tip_colors, widths, dashes, marks = [], [], [], [], [], [], []
+    marks_alpha: list[float] = []
+    paths: list[list[Point]] = []  # the pipes' lines, straight ones by their two ends
     for edge in edges:
         a, b = shown[edge.source], shown[edge.target]
         shape = pipe_shape(a, b, edge.curve, head=7.0 + 1.2 * edge.width)
@@ -333,20 +365,26 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
             continue
         line, tip, middle = shape
         lines.append(line)
+        paths.append([*(line if edge.curve else [line[0], line[-1]]), tip[0]])  # to its tip
         tips.append(tip)
-        line_colors.append(edge.color)
-        tip_colors.append(edge.color)
-        widths.append(max(0.6, (max(edge.width, 4.0) if edge.bottleneck else edge.width) * 0.6))
+        color = edge.color
+        if edge.id in lit and drawing.highlight == "empty":
+            color = style.EMPTY_COLOR
+        alpha = 0.9 if drawing.highlight is None or edge.id in lit else style.DIMMED
+        line_colors.append(to_rgba(color, alpha))
+        tip_colors.append(to_rgba(color, alpha))
+        bold = edge.bottleneck or edge.id in lit
+        widths.append(max(0.6, (max(edge.width, 4.0) if bold else edge.width) * 0.6))
         dashes.append((0, tuple(d / 2 for d in edge.dashes)) if edge.dashes else "solid")
         if edge.blocked:
             marks.append(middle)
+            marks_alpha.append(1.0 if drawing.highlight is None or edge.id in lit else style.DIMMED)
     ax.add_collection(
         LineCollection(
             lines,
             colors=line_colors,
             linewidths=widths,
             linestyles=dashes,
-            alpha=0.9,
             zorder=1,
             capstyle="butt",
         ),
@@ -362,7 +400,7 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
             [m[1] for m in marks],
             marker="X",
             s=64,
-            c=style.BLOCKED_COLOR,
+            c=[to_rgba(style.BLOCKED_COLOR, a) for a in marks_alpha],
             zorder=3,
         )
 
@@ -376,8 +414,10 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
             [n.y for n in group_nodes],
             s=[(2 * n.size * points_per_unit) ** 2 for n in group_nodes],
             marker=marker,
-            c=[n.color for n in group_nodes],
-            edgecolors="#3d444d",
+            c=[to_rgba(n.color, style.DIMMED if n.id in dim else 1.0) for n in group_nodes],
+            edgecolors=[
+                to_rgba("#3d444d", style.DIMMED if n.id in dim else 1.0) for n in group_nodes
+            ],
             linewidths=[2.0 if n.id in collapsed else 0.6 for n in group_nodes],
             zorder=2,
         )
@@ -405,7 +445,11 @@ def _figure(drawing: Drawing) -> tuple[Any, list[Any]]:
         for n in nodes
     }
     radius = {n.id: n.size * points_per_unit * fig.dpi / 72.0 for n in nodes}
-    return fig, _place_labels(fig, ax, nodes, texts, radius, outlines)
+    pipes = paths if drawing.layout == "flow" else []
+    labels = _place_labels(fig, ax, nodes, texts, radius, outlines, dim, pipes)
+    to_px = ax.transData.transform
+    pixels = [[(float(x), float(y)) for x, y in to_px(line)] for line in paths]
+    return fig, labels, pixels
 
 
 def _place_labels(
@@ -415,11 +459,16 @@ def _place_labels(
     texts: dict[str, str],
     radius: dict[str, float],
     outlines: dict[str, list[tuple[float, float]]],
+    dim: set[str] = frozenset(),  # type: ignore[assignment]
+    pipes: Sequence[Sequence[Point]] = (),
 ) -> list[Any]:
     """Place the labels by :func:`ecograph.render.placement.place_labels`; the text artists.
 
     Display pixels point up; the placement works with y down, so y is negated
-    on the way in and out.
+    on the way in and out. The legend, the title and the notes are obstacles;
+    the labels of ``dim`` nodes are drawn faint. Given ``pipes`` (polylines in
+    data coordinates: the flow view), a label first tries only spots that
+    cross no pipe, then any free spot.
     """
     from matplotlib.text import Text
 
@@ -439,6 +488,13 @@ def _place_labels(
         x, y = to_px(point)
         return float(x), -float(y)
 
+    taken = []  # the legend, the title and the notes: no label is drawn over them
+    for artist in (ax.get_legend(), ax.title, *fig.texts):
+        if artist is None or not artist.get_visible():
+            continue
+        extent = artist.get_window_extent(renderer)
+        if extent.width > 0 and extent.height > 0:
+            taken.append((extent.x0, -extent.y1, extent.x1, -extent.y0))
     labels = place_labels(
         nodes,
         {n.id: down((n.x, n.y)) for n in nodes},
@@ -446,6 +502,8 @@ def _place_labels(
         texts,
         {g: [down(p) for p in ring] for g, ring in outlines.items()},
         measure,
+        taken=taken,
+        pipes=[[down(p) for p in line] for line in pipes],
     )
     return [
         ax.text(
@@ -456,11 +514,21 @@ def _place_labels(
             fontsize=7,
             fontweight="bold" if label.group else "normal",
             color=label.color,
+            alpha=0.35 if label.id in dim and not label.group else 1.0,
             zorder=4,
             clip_on=False,
         )
         for label in labels
     ]
+
+
+def _marked(edge: Any, highlight: str | None) -> bool:
+    """Whether a drawn edge is one that ``highlight`` makes stand out."""
+    if highlight == "bottlenecks":
+        return bool(edge.bottleneck)
+    if highlight in ("blocked", "empty"):
+        return bool(getattr(edge, highlight))
+    return False
 
 
 def _marker(kind: str) -> str:

@@ -16,6 +16,8 @@ __all__ = [
     "BLOCKED_COLOR",
     "BOTTLENECK_COLOR",
     "CURRENCY_STYLES",
+    "DIMMED",
+    "EMPTY_COLOR",
     "FOLD_STYLE",
     "KIND_STYLES",
     "CurrencyStyle",
@@ -85,6 +87,10 @@ CURRENCY_STYLES: Mapping[str, CurrencyStyle] = {
 BLOCKED_COLOR = "#D62728"
 #: Colour of a pipe on the minimum cut, with ``highlight="bottlenecks"``.
 BOTTLENECK_COLOR = "#FF1F8E"
+#: Colour of an empty pipe while its mark is on (``highlight="empty"``).
+EMPTY_COLOR = "#17BECF"
+#: Opacity of what is not highlighted while a mark is on (page and picture).
+DIMMED = 0.15
 
 MIN_SIZE, MAX_SIZE = 8.0, 48.0
 MIN_WIDTH, MAX_WIDTH = 1.0, 12.0

@@ -170,15 +170,21 @@ def watch(
             now = stamp(files)
             if now == seen:
                 continue
+            # what was stamped before reading: a file still being written (or written
+            # again) while it was read differs from it next time round, and is read again
             seen = now
             try:
-                files = build() or files
+                built = build()
             except MapError as exc:
                 for diagnostic in exc.diagnostics:
                     complain(str(diagnostic))
+                continue
             except UsageError as exc:
                 complain(f"error: {exc}")
-            seen = stamp(files)
+                continue
+            if built and built != files:  # the map includes other files now
+                files = built
+                seen = stamp(files)
     finally:
         if server is not None:
             server.shutdown()

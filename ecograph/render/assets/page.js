@@ -58,6 +58,7 @@
   data.edges.forEach(function (e) { edgeById.set(e.id, e); });
   var groupById = new Map();
   data.groups.forEach(function (g) { groupById.set(g.id, g); });
+  var MARK_OF = Object.assign(Object.create(null), { bottlenecks: "bottleneck", blocked: "blocked", empty: "empty" });
   var kindsPresent = data.legend.filter(function (e) { return e.section === "kind"; });
   var currenciesPresent = data.legend.filter(function (e) { return e.section === "currency"; });
   var currencyStyle = new Map();
@@ -67,9 +68,11 @@
     kinds: new Set(kindsPresent.map(function (e) { return e.key; })),
     currencies: new Set(currenciesPresent.map(function (e) { return e.key; })),
     focus: null,
-    marks: new Set(data.legend.filter(function (e) { return e.key === "bottleneck" && e.section === "mark"; })
+    // the mark of the drawing's highlight starts ticked
+    marks: new Set(data.legend.filter(function (e) { return e.section === "mark" && e.key === MARK_OF[data.highlight]; })
       .map(function (e) { return e.key; })),
-    physics: !!data.physics
+    physics: !!data.physics,
+    avoidPipes: true  // in the flow view, labels keep off the pipes where they can
   };
   var widthTop = new Map();
   data.edges.forEach(function (e) {
@@ -114,12 +117,13 @@
       var acc = rolled.get(key);
       if (!acc) {
         acc = { id: key, from: rf, to: rt, currency: e.currency, blocked: e.blocked, volume: null,
-                pipes: 0, bottleneck: false, curve: 0 };
+                pipes: 0, bottleneck: false, empty: true, curve: 0 };
         rolled.set(key, acc);
       }
       if (e.volume !== null && !e.blocked) acc.volume = (acc.volume || 0) + e.volume;
       acc.pipes += e.pipes;
       acc.bottleneck = acc.bottleneck || e.bottleneck;
+      acc.empty = acc.empty && !!e.empty;
     });
     rolledTop = new Map();
     rolled.forEach(function (acc) {
@@ -198,16 +202,65 @@
     var color = acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color;
     return visEdge({ id: acc.id, from: acc.from, to: acc.to, width: widthOf(acc.currency, acc.volume),
                      color: color, dashes: style.dashes, blocked: acc.blocked, bottleneck: acc.bottleneck,
-                     curve: acc.curve }, true, RID(acc.id));
+                     empty: acc.empty, curve: acc.curve }, true, RID(acc.id));
+  }
+
+  // ---- marks: a ticked mark makes its pipes (and their ends) stand out, the rest dimmed --------
+  // Written into the data sets (node opacity, edge colour and width), so it shows at any zoom
+  // and reads back from vis-network; only the items whose look changes are updated.
+  function marked(e) {
+    return (e.bottleneck && state.marks.has("bottleneck")) || (e.blocked && state.marks.has("blocked")) ||
+      (e.empty && state.marks.has("empty"));
+  }
+  var nodeDimmed = new Set();
+  var edgeLook = new Map();  // vis id -> "dim" | "lit" (absent: as drawn)
+  function edgeStyle(e, vid, look) {
+    var color = e.color;
+    var width = e.bottleneck ? Math.max(e.width, 4) : e.width;
+    if (look === "lit") {
+      if (e.empty && state.marks.has("empty") && !e.blocked && !e.bottleneck) color = data.colors.empty;
+      width = Math.max(width, 4);
+    }
+    var c = { color: color, highlight: color, hover: color, inherit: false };
+    if (look === "dim") c.opacity = data.colors.dimmed;
+    return { id: vid, color: c, width: width };
+  }
+  function applyMarks() {
+    var lit = markedLit();
+    var nodeUpdates = [];
+    data.nodes.forEach(function (n) {
+      var dim = lit !== null && !lit.nodes.has(n.id);
+      if (dim === nodeDimmed.has(n.id)) return;
+      if (dim) nodeDimmed.add(n.id); else nodeDimmed.delete(n.id);
+      nodeUpdates.push({ id: NID(n.id), opacity: dim ? data.colors.dimmed : 1 });
+    });
+    if (nodeUpdates.length) nodes.update(nodeUpdates);
+    var litEdges = new Set(lit === null ? [] : lit.edges);
+    var edgeUpdates = [];
+    function restyle(e, vid) {
+      var look = lit === null ? "" : litEdges.has(vid) ? "lit" : "dim";
+      if ((edgeLook.get(vid) || "") === look) return;
+      if (look) edgeLook.set(vid, look); else edgeLook.delete(vid);
+      edgeUpdates.push(edgeStyle(e, vid, look));
+    }
+    data.edges.forEach(function (e) { restyle(e, EID(e.id)); });
+    view.rolled.forEach(function (acc) {
+      var style = currencyStyle.get(acc.currency);
+      restyle({ color: acc.bottleneck ? data.colors.bottleneck : acc.blocked ? data.colors.blocked : style.color,
+                width: acc.width, bottleneck: acc.bottleneck, blocked: acc.blocked, empty: acc.empty }, RID(acc.id));
+    });
+    if (edgeUpdates.length) edges.update(edgeUpdates);
   }
 
   var view = computeView();
   var nodes = new vis.DataSet(data.nodes.map(function (n) { return visNode(n, view.nodes.has(n.id)); }));
   var edges = new vis.DataSet(data.edges.map(function (e) { return visEdge(e, view.edges.has(e.id), EID(e.id)); }));
   edges.add(Array.from(view.rolled.values()).map(rolledEdge));
-  // membership springs: invisible edges (they still pull under physics) that keep groups together
+  applyMarks();  // the highlight's mark starts ticked: the rest starts dimmed
+  // membership springs: invisible edges that keep groups together once the user starts the
+  // physics (the page opens on the drawing's positions, physics off)
   var springs = [];
-  if (data.physics) {
+  if (data.nodes.length <= 2000) {
     data.nodes.forEach(function (n) {
       if (n.parent === null) return;
       var p = nodeById.get(n.parent);
@@ -273,7 +326,9 @@
     });
     if (gone.length) edges.remove(gone.map(RID));
     if (added.length) edges.add(added);
+    added.forEach(function (item) { edgeLook.delete(item.id); });
     view = next;
+    applyMarks();
     rank();
     if (state.focus !== null && !view.nodes.has(state.focus)) state.focus = null;
     renderGroups();
@@ -359,13 +414,11 @@
     state.focus = id !== null && view.nodes.has(id) ? id : null;
     network.redraw();
   }
-  // the marked pipes (bottleneck, blocked) whose mark is ticked, with their ends
+  // the marked pipes (bottleneck, blocked, empty) whose mark is ticked, with their ends
   function markedLit() {
     if (!state.marks.size) return null;
     var near = new Set(), lit = [];
-    function on(e) {
-      return (e.bottleneck && state.marks.has("bottleneck")) || (e.blocked && state.marks.has("blocked"));
-    }
+    var on = marked;
     view.edges.forEach(function (eid) {
       var e = edgeById.get(eid);
       if (on(e)) { near.add(e.from); near.add(e.to); lit.push(EID(eid)); }
@@ -380,10 +433,11 @@
     if (state.focus !== null) return neighbourhood(state.focus);
     return markedLit();
   }
-  // a veil over the map, then what stands out drawn again on top of it
+  // a veil over the map, then the clicked node's neighbourhood drawn again on top of it
+  // (ticked marks dim through the data sets instead: see applyMarks)
   network.on("afterDrawing", function (ctx) {
-    var lit = litNow();
-    if (lit === null) return;
+    if (state.focus === null) return;
+    var lit = neighbourhood(state.focus);
     var body = network.body;
     var a = network.DOMtoCanvas({ x: 0, y: 0 });
     var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
@@ -793,6 +847,68 @@
     var grid = this.grid;
     this.keys(b, function (k) { if (!grid.has(k)) grid.set(k, []); grid.get(k).push(b); });
   };
+  // the pipes drawn now as short straight pieces in container pixels (arcs as their
+  // quadratic curve, bent as the page bends them), in a grid of cells, with a test for
+  // whether a box crosses any of them
+  function pipeLines(body) {
+    var cell = 48, grid = new Map(), lines = [];
+    function add(a, b) {
+      var k = lines.length;
+      lines.push([a.x, a.y, b.x, b.y]);
+      var steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / (cell / 2)));
+      var seen = new Set();
+      for (var i = 0; i <= steps; i++) {
+        var key = Math.floor((a.x + (b.x - a.x) * i / steps) / cell) + "," +
+          Math.floor((a.y + (b.y - a.y) * i / steps) / cell);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (!grid.has(key)) grid.set(key, []);
+        grid.get(key).push(k);
+      }
+    }
+    function pipe(from, to, curve) {
+      var p = body[NID(from)], q = body[NID(to)];
+      if (!p || !q) return;
+      var A = network.canvasToDOM({ x: p.x, y: p.y }), B = network.canvasToDOM({ x: q.x, y: q.y });
+      if (!curve) { add(A, B); return; }
+      var cx = (A.x + B.x) / 2 + curve * (B.y - A.y), cy = (A.y + B.y) / 2 - curve * (B.x - A.x);
+      var prev = A;
+      for (var i = 1; i <= 8; i++) {
+        var t = i / 8;
+        var next = { x: (1 - t) * (1 - t) * A.x + 2 * (1 - t) * t * cx + t * t * B.x,
+                     y: (1 - t) * (1 - t) * A.y + 2 * (1 - t) * t * cy + t * t * B.y };
+        add(prev, next);
+        prev = next;
+      }
+    }
+    view.edges.forEach(function (id) { var e = edgeById.get(id); pipe(e.from, e.to, e.curve); });
+    view.rolled.forEach(function (acc) { pipe(acc.from, acc.to, acc.curve); });
+    function hits(l, b) {  // does the piece l cross (or lie in) the box b?
+      var x0 = b.x, y0 = b.y, x1 = b.x + b.w, y1 = b.y + b.h;
+      var t0 = 0, t1 = 1, dx = l[2] - l[0], dy = l[3] - l[1];
+      var ps = [-dx, dx, -dy, dy], qs = [l[0] - x0, x1 - l[0], l[1] - y0, y1 - l[1]];
+      for (var i = 0; i < 4; i++) {  // Liang-Barsky clipping
+        if (ps[i] === 0) { if (qs[i] < 0) return false; continue; }
+        var r = qs[i] / ps[i];
+        if (ps[i] < 0) { if (r > t1) return false; if (r > t0) t0 = r; }
+        else { if (r < t0) return false; if (r < t1) t1 = r; }
+      }
+      return true;
+    }
+    return {
+      lines: lines,
+      crosses: function (b) {
+        for (var gx = Math.floor(b.x / cell); gx <= Math.floor((b.x + b.w) / cell); gx++) {
+          for (var gy = Math.floor(b.y / cell); gy <= Math.floor((b.y + b.h) / cell); gy++) {
+            var list = grid.get(gx + "," + gy);
+            if (!list) continue;
+            for (var i = 0; i < list.length; i++) if (hits(lines[list[i]], b)) return true;
+          }
+        }
+        return false;
+      }
+    };
+  }
   function labelPx() { return Math.max(12, Math.min(16, 13 * network.getScale())); }
   function drawLabels(ctx) {
     var W = container.clientWidth, H = container.clientHeight;
@@ -803,20 +919,26 @@
     var out = [];
     var lit = litNow();
     var hood = lit === null ? null : lit.nodes;
-    // try the candidate spots (left-top corners) with the full text, then with a short one
+    // in the flow view, the pipes as drawn (screen pixels): a label keeps off them where it can
+    var pipes = state.avoidPipes && data.layout === "flow" ? pipeLines(network.body.nodes) : null;
+    // try the candidate spots (left-top corners) with the full text, then with a short one;
+    // in the flow view first only spots that cross no pipe, then any free spot
     function place(id, kind, full, font, h, spots) {
       var texts = [cut(full, LABEL_CHARS)];
       var short = cut(full, SHORT_CHARS);
       if (short !== texts[0]) texts.push(short);
-      for (var t = 0; t < texts.length; t++) {
-        var w = textWidth(ctx, font, texts[t]);
-        for (var s = 0; s < spots.length; s++) {
-          var c = spots[s](w);
-          var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
-                    x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
-          if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
-          if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H) continue;  // would be clipped
-          if (placed.free(b)) { placed.add(b); out.push(b); return b; }
+      for (var pass = pipes === null ? 1 : 0; pass < 2; pass++) {
+        for (var t = 0; t < texts.length; t++) {
+          var w = textWidth(ctx, font, texts[t]);
+          for (var s = 0; s < spots.length; s++) {
+            var c = spots[s](w);
+            var b = { id: id, kind: kind, text: texts[t], full: full, font: font,
+                      x: c[0] - pad, y: c[1] - pad, w: w + 2 * pad, h: h + 2 * pad };
+            if (b.x + b.w < 0 || b.y + b.h < 0 || b.x > W || b.y > H) return null;  // off screen
+            if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H) continue;  // would be clipped
+            if (pass === 0 && pipes.crosses(b)) continue;
+            if (placed.free(b)) { placed.add(b); out.push(b); return b; }
+          }
         }
       }
       return null;
@@ -870,11 +992,17 @@
     for (var i = 0; i < spots.length; i++) {
       var n = spots[i].n, P = spots[i].P, r = spots[i].r;
       if (named.has(n.id)) continue;  // an expanded group: its outline carries the name
+      // below, right, above, left; then the four corners (diagonally off the node)
+      var d = r * 0.72 + gap;
       place(n.id, "node", nodeLabel(n), nodeFont, nh, [
         function (w) { return [P.x - w / 2, P.y + r + gap]; },
         function (w) { return [P.x + r + gap + 1, P.y - nh / 2]; },
         function (w) { return [P.x - w / 2, P.y - r - gap - nh]; },
-        function (w) { return [P.x - r - gap - 1 - w, P.y - nh / 2]; }
+        function (w) { return [P.x - r - gap - 1 - w, P.y - nh / 2]; },
+        function () { return [P.x + d, P.y + d]; },
+        function (w) { return [P.x - d - w, P.y + d]; },
+        function () { return [P.x + d, P.y - d - nh]; },
+        function (w) { return [P.x - d - w, P.y - d - nh]; }
       ]);
     }
     out.forEach(function (b) {
@@ -966,6 +1094,10 @@
       return Object.keys(pos).map(function (vid) { return [nodeOf(vid), pos[vid]]; });
     },
     selected: function () { return network.getSelectedNodes().map(nodeOf); },
+    // labels keeping off the pipes in the flow view (on by default), and the pipes as the
+    // straight pieces they are tested against: [x0, y0, x1, y1] in pixels of the map's area
+    avoidPipes: function (on) { state.avoidPipes = !!on; network.redraw(); },
+    pipeLines: function () { return pipeLines(network.body.nodes).lines; },
     toggle: toggle, search: search, focus: focusNode, setPhysics: setPhysics,
     physics: function () { return state.physics; }
   };
