@@ -15,6 +15,11 @@ dataclass, and every result has the same methods:
 
 Iterating a result gives its rows, so ``pandas.DataFrame(result)`` is its table too.
 
+One exception: :func:`ecograph.diagnose` returns a
+:class:`~ecograph.analysis.diagnose.Diagnoses`, a ``dict`` of node id to
+:class:`~ecograph.analysis.diagnose.Diagnosis` (each a result) that has the same three
+methods; a dict, so ``for node in diagnose(eco)`` keeps giving node ids.
+
 Results that used to be plain dicts (those of ``bottlenecks``, ``centrality``,
 ``cheapest``, ``funnel``, ``value``, ``compare``, ``diff`` and ``whatif``) derive from
 :class:`MappingResult`: a read-only mapping of the keys the dict had. ``result["key"]``,

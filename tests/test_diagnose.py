@@ -506,3 +506,31 @@ def test_batched_equals_per_node_on_small_maps(text: str) -> None:
         assert d.status == (d.findings[0].finding if d.findings else "healthy")
         order = [STATUSES.index(f.finding) for f in d.findings]
         assert order == sorted(order)
+
+
+@pytest.mark.parametrize("name", ["alibaba", "china-internet"])
+def test_diagnoses_is_a_dict_with_the_result_methods(name: str) -> None:
+    import json
+    import pickle
+
+    import pandas as pd
+
+    eco = ecograph.load(ROOT / "ecosystems" / f"{name}.yaml")
+    found = diagnose(eco)
+    # still the dict it was: node ids in map order, a Diagnosis each
+    assert isinstance(found, dict) and list(found) == [n for n in eco.nodes if n in found]
+    assert all(isinstance(d, Diagnosis) for d in found.values())
+    assert pickle.loads(pickle.dumps(found)) == found
+    # to_dict: each diagnosis's own dict, JSON-ready
+    assert json.loads(json.dumps(found.to_dict())) == {n: d.to_dict() for n, d in found.items()}
+    # rows: one per finding, one "healthy" row for a node without findings
+    rows = found.rows()
+    assert len(rows) == sum(max(1, len(d.findings)) for d in found.values())
+    for node, d in found.items():
+        mine = [r for r in rows if r["node"] == node]
+        expected = [f.finding for f in d.findings] or ["healthy"]
+        assert [r["finding"] for r in mine] == expected
+        assert {r["status"] for r in mine} == {d.status}
+    table = found.to_frame()
+    pd.testing.assert_frame_equal(table, pd.DataFrame(rows))
+    assert table.groupby("node")["status"].nunique().max() == 1

@@ -5,7 +5,7 @@ from ecograph.analysis.bottlenecks import Bottlenecks, bottlenecks, max_flow
 from ecograph.analysis.centrality import METRICS, Centrality, centrality
 from ecograph.analysis.cheapest import Cheapest, cheapest
 from ecograph.analysis.dependency import Dependency, dependency
-from ecograph.analysis.diagnose import STATUSES, Diagnosis, diagnose
+from ecograph.analysis.diagnose import STATUSES, Diagnoses, Diagnosis, diagnose
 from ecograph.analysis.fit import FitReport, fit
 from ecograph.analysis.flow import FlowAnalysis, flow
 from ecograph.analysis.funnel import Funnel, funnel
@@ -21,6 +21,7 @@ __all__ = [
     "Centrality",
     "Cheapest",
     "Dependency",
+    "Diagnoses",
     "Diagnosis",
     "FitReport",
     "FlowAnalysis",

@@ -36,7 +36,7 @@ from ecograph.analysis.value import value
 from ecograph.compiled import KIND_CODE, CompiledMap, Layer, compiled
 from ecograph.errors import UsageError
 from ecograph.model import CURRENCIES, check_currency
-from ecograph.results import Result
+from ecograph.results import Result, frame
 
 if TYPE_CHECKING:
     from ecograph.model import Ecosystem
@@ -45,6 +45,7 @@ __all__ = [
     "DIAGNOSED_KINDS",
     "RISKS",
     "STATUSES",
+    "Diagnoses",
     "Diagnosis",
     "Finding",
     "Risk",
@@ -223,6 +224,34 @@ class Diagnosis(Result):
             }
             for f in found
         ]
+
+
+class Diagnoses(dict[str, Diagnosis]):
+    """What :func:`diagnose` returns: node id to :class:`Diagnosis`, with the result methods.
+
+    A ``dict`` (so ``for node in diagnoses``, ``diagnoses[node]`` and ``.items()``
+    work as they always did; it is not frozen, as no dict is), plus the three ways
+    out every :class:`~ecograph.results.Result` has.
+
+    Examples
+    --------
+    >>> d = Diagnoses({"a": Diagnosis("a", "poor-fit", (Finding("poor-fit", 0.5, "no tag"),)),
+    ...                "b": Diagnosis("b", "healthy", reasons=("receives 3",))})
+    >>> [row["finding"] for row in d.rows()], d.to_dict()["b"]["status"]
+    (['poor-fit', 'healthy'], 'healthy')
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{node: Diagnosis.to_dict()}``: what ``diagnose --format json`` prints."""
+        return {node: d.to_dict() for node, d in self.items()}
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every diagnosis's :meth:`Diagnosis.rows`, node after node."""
+        return [row for d in self.values() for row in d.rows()]
+
+    def to_frame(self) -> Any:
+        """:meth:`rows` as a :class:`pandas.DataFrame` (pandas imported only now)."""
+        return frame(self.rows(), ["node", "status", "finding", "severity", "reason", "risks"])
 
 
 def _fmt(x: float) -> str:
@@ -439,7 +468,7 @@ def diagnose(
     giant: float = 0.9,
     overuse: float = 0.5,
     fit: float = 0.25,
-) -> dict[str, Diagnosis]:
+) -> Diagnoses:
     """Diagnose partners, producers and channels: why do they get the traffic they get?
 
     Parameters
@@ -468,9 +497,11 @@ def diagnose(
 
     Returns
     -------
-    dict of str to Diagnosis
-        Nodes with no pipe and no boundary flow of ``currency`` are left out (a
-        logistics node has no traffic to diagnose).
+    Diagnoses
+        A dict of node id to :class:`Diagnosis`, in map order, with the methods of
+        every result (``to_dict``, ``rows``, ``to_frame``). Nodes with no pipe and
+        no boundary flow of ``currency`` are left out (a logistics node has no
+        traffic to diagnose).
 
     Raises
     ------
@@ -583,7 +614,7 @@ def diagnose(
         codes = np.array([KIND_CODE[k] for k in DIAGNOSED_KINDS])
         rows = np.flatnonzero(np.isin(cm.kind, codes) & state.touched).astype(np.int64)
     judge = _Judge(eco, state, narrow, saturation, giant, overuse, fit, rows)
-    return {cm.ids[t]: judge.one(t) for t in rows.tolist()}
+    return Diagnoses({cm.ids[t]: judge.one(t) for t in rows.tolist()})
 
 
 class _Judge:
