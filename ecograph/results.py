@@ -266,13 +266,21 @@ class MappingResult(Result):
         """The keys the dict had (those of :meth:`to_dict`), in its order."""
         return dict.fromkeys(self._keys()).keys()
 
+    def _mapping(self) -> dict[str, Any]:
+        """The dict itself: each key's value as ``result[key]`` gives it, with
+        :meth:`to_dict` made at most once (a field answers as itself)."""
+        names = {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        keys = self._keys()
+        made = {} if all(key in names for key in keys) else self.to_dict()
+        return {key: getattr(self, key) if key in names else made[key] for key in keys}
+
     def items(self) -> ItemsView[str, Any]:
         """``(key, value)`` pairs, as the dict's ``items()`` gave."""
-        return {key: self[key] for key in self._keys()}.items()
+        return self._mapping().items()
 
     def values(self) -> ValuesView[Any]:
         """The values, as the dict's ``values()`` gave."""
-        return {key: self[key] for key in self._keys()}.values()
+        return self._mapping().values()
 
     def get(self, key: str, default: Any = None) -> Any:
         """``result[key]``, or ``default`` when the dict had no such key."""
