@@ -18,7 +18,7 @@ from typing import Any
 from ecograph._suggest import did_you_mean
 from ecograph.errors import Diagnostic, MapError, UsageError
 from ecograph.exchange._cells import read_csv, unescape_formula
-from ecograph.exchange._yaml import map_yaml
+from ecograph.exchange._yaml import map_head, map_yaml
 from ecograph.exchange.export import ECONOMICS_NODE_COLUMNS, MAP_FIELDS
 from ecograph.loader import ReadFailure, read_file
 from ecograph.model import CURRENCIES, Ecosystem, pipe_key
@@ -54,14 +54,7 @@ def map_data(eco: Ecosystem) -> dict[str, Any]:
     >>> map_data(eco)["pipes"]
     [{'from': 'a', 'to': 'b', 'volume': 5.0}]
     """
-    data: dict[str, Any] = {"ecograph": 1, "name": eco.name}
-    if eco.title != eco.name:
-        data["title"] = eco.title
-    if eco.description is not None:
-        data["description"] = eco.description
-    data["period"] = eco.period
-    if eco.units:
-        data["units"] = dict(eco.units)
+    data = map_head(eco)
     nodes: dict[str, Any] = {}
     for node in eco.nodes.values():
         record: dict[str, Any] = {"kind": node.kind}
