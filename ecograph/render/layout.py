@@ -38,6 +38,7 @@ __all__ = [
     "flow_layout",
     "force_layout",
     "hierarchical_layout",
+    "layered",
     "ring_layout",
 ]
 
@@ -625,6 +626,92 @@ KIND_LAYER = {
 LAYER_GAP = 260.0
 
 
+def layered(
+    nodes: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    *,
+    start: Mapping[str, int] | None = None,
+    weight: Mapping[tuple[str, str], float] | None = None,
+    sinks_last: bool = False,
+) -> tuple[dict[str, int], dict[int, list[str]], dict[str, float]]:
+    """Layers of an acyclic graph by longest path, ordered within by barycentre sweeps.
+
+    What the flow view and the Sankey view share. Each node sits one layer right
+    of its furthest predecessor, and never left of ``start`` (0 by default);
+    with ``sinks_last`` a node with predecessors and no successor moves to the
+    last layer. Within a layer, four pairs of barycentre sweeps (left to right
+    over predecessors, then right to left over successors) order the nodes, each
+    neighbour weighted by ``weight`` of its edge (1 by default).
+
+    Parameters
+    ----------
+    nodes : sequence of str
+        In the order ties keep.
+    edges : sequence of (source, target)
+        Acyclic, each pair once, between ``nodes``.
+
+    Returns
+    -------
+    layer : dict of node to int
+    layers : dict of int to list of str
+        The members of each layer, in their order.
+    rank : dict of node to float
+        Each node's place within its layer.
+
+    Examples
+    --------
+    >>> edges = [("a", "b"), ("b", "c"), ("a", "d")]
+    >>> layered(["a", "b", "c", "d"], edges)[1]  # d has one predecessor, a: layer 1
+    {0: ['a'], 1: ['b', 'd'], 2: ['c']}
+    >>> layered(["a", "b", "c", "d"], edges, sinks_last=True)[1]  # a sink goes last
+    {0: ['a'], 1: ['b'], 2: ['c', 'd']}
+    """
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    pred: dict[str, list[str]] = {n: [] for n in nodes}
+    for s, t in edges:
+        succ[s].append(t)
+        pred[t].append(s)
+    layer = {n: (start or {}).get(n, 0) for n in nodes}
+    indegree = {n: len(pred[n]) for n in nodes}
+    ready = [n for n in nodes if indegree[n] == 0]
+    for node in ready:  # the list grows while it is read (Kahn's order)
+        for t in succ[node]:
+            layer[t] = max(layer[t], layer[node] + 1)
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                ready.append(t)
+    if sinks_last:
+        last = max(layer.values(), default=0)
+        for n in nodes:
+            if not succ[n] and pred[n]:
+                layer[n] = last
+    layers: dict[int, list[str]] = {}
+    for n in nodes:
+        layers.setdefault(layer[n], []).append(n)
+    keys = sorted(layers)
+    rank = {n: float(i) for members in layers.values() for i, n in enumerate(members)}
+
+    def sweep(sequence: Sequence[int], near: Mapping[str, list[str]], outward: bool) -> None:
+        for level in sequence:
+            members = layers[level]
+            centre = {}
+            for n in members:
+                pairs = [
+                    (1.0 if weight is None else weight[(n, m) if outward else (m, n)], rank[m])
+                    for m in near[n]
+                ]
+                total = sum(w for w, _ in pairs)
+                centre[n] = sum(w * r for w, r in pairs) / total if total else rank[n]
+            members.sort(key=lambda n: (centre[n], rank[n]))
+            for i, n in enumerate(members):
+                rank[n] = float(i)
+
+    for _ in range(4):
+        sweep(keys[1:], pred, outward=False)
+        sweep(keys[-2::-1], succ, outward=True)
+    return layer, layers, rank
+
+
 def flow_layout(
     order: Sequence[str],
     kind: Mapping[str, str],
@@ -690,45 +777,11 @@ def flow_layout(
                 stack.append((nxt, iter(succ[nxt])))
             elif state[nxt] == 1:
                 back.add((node, nxt))
-    forward = {n: [t for t in succ[n] if (n, t) not in back] for n in nodes}
-    pred: dict[str, list[str]] = {n: [] for n in nodes}
-    for s in nodes:
-        for t in forward[s]:
-            pred[t].append(s)
-    # longest path layering (Kahn's order)
-    indegree = {n: len(pred[n]) for n in nodes}
-    ready = [n for n in nodes if indegree[n] == 0]
+    forward = [(n, t) for n in nodes for t in succ[n] if (n, t) not in back]
     # a node is never left of its kind's usual layer (pools and funds first, producers last)
-    layer = {n: KIND_LAYER.get(kind[n], 2) for n in nodes}
-    i = 0
-    while i < len(ready):
-        node = ready[i]
-        i += 1
-        for t in forward[node]:
-            layer[t] = max(layer[t], layer[node] + 1)
-            indegree[t] -= 1
-            if indegree[t] == 0:
-                ready.append(t)
-    layers: dict[int, list[str]] = {}
-    for n in nodes:
-        layers.setdefault(layer[n], []).append(n)
+    start = {n: KIND_LAYER.get(kind[n], 2) for n in nodes}
+    _, layers, _ = layered(nodes, forward, start=start)
     keys = sorted(layers)
-    rank = {n: float(i) for members in layers.values() for i, n in enumerate(members)}
-
-    def sweep(sequence: Sequence[int], neighbours: Mapping[str, list[str]]) -> None:
-        for level in sequence:
-            members = layers[level]
-            centre = {}
-            for n in members:
-                near = neighbours[n]
-                centre[n] = sum(rank[m] for m in near) / len(near) if near else rank[n]
-            members.sort(key=lambda n: (centre[n], rank[n]))
-            for i, n in enumerate(members):
-                rank[n] = float(i)
-
-    for _ in range(4):
-        sweep(keys[1:], pred)
-        sweep(keys[-2::-1], forward)
     # layers far enough apart that the picture is wider than tall, as a flow reads
     heights = {n: 2 * size[n] + PAD + GAP for n in nodes}
     tallest = max((sum(heights[n] for n in layers[k]) for k in keys), default=0.0)

@@ -32,13 +32,14 @@ and the static picture draws the same thing); the page's ``sankey.js`` and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ecograph.formatting import format_number
 from ecograph.render import style
 from ecograph.render.drawing import Drawing, DrawnEdge, DrawnNode, Rows
+from ecograph.render.layout import layered
 
 __all__ = [
     "GEOMETRY",
@@ -550,7 +551,7 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
     loops = {pair for pair in volume if pair[0] == pair[1]} | back
     forward = [pair for pair in volume if pair not in loops]
 
-    column, columns, rank = _layers(bars, forward, volume)
+    column, columns, rank = layered(bars, forward, weight=volume, sinks_last=True)
     levels = sorted(columns)
 
     # -- where each band leaves and enters its bars ---------------------------------------------
@@ -685,52 +686,6 @@ def sankey(drawing: Drawing, currency: str, *, max_nodes: int = SANKEY_NODES) ->
 
 
 Pair = tuple[str, str]
-
-
-def _layers(
-    bars: Sequence[str], forward: Sequence[Pair], volume: Mapping[Pair, float]
-) -> tuple[dict[str, int], dict[int, list[str]], dict[str, float]]:
-    """Columns (longest path from the sources, sinks pushed last) and the order within each."""
-    succ: dict[str, list[str]] = {b: [] for b in bars}
-    pred: dict[str, list[str]] = {b: [] for b in bars}
-    for s, t in forward:
-        succ[s].append(t)
-        pred[t].append(s)
-    column = {b: 0 for b in bars}
-    indegree = {b: len(pred[b]) for b in bars}
-    ready = [b for b in bars if indegree[b] == 0]
-    for b in ready:  # the list grows while it is read (Kahn's order)
-        for t in succ[b]:
-            column[t] = max(column[t], column[b] + 1)
-            indegree[t] -= 1
-            if indegree[t] == 0:
-                ready.append(t)
-    last = max(column.values(), default=0)
-    for b in bars:
-        if not succ[b] and pred[b]:
-            column[b] = last
-    columns: dict[int, list[str]] = {}
-    for b in bars:
-        columns.setdefault(column[b], []).append(b)
-    levels = sorted(columns)
-    rank = {b: float(i) for members in columns.values() for i, b in enumerate(members)}
-
-    def sweep(sequence: Iterable[int], near: Mapping[str, list[str]], outward: bool) -> None:
-        for level in sequence:
-            members = columns[level]
-            centre = {}
-            for b in members:
-                weight = [(volume[(b, m) if outward else (m, b)], rank[m]) for m in near[b]]
-                total = sum(w for w, _ in weight)
-                centre[b] = sum(w * r for w, r in weight) / total if total else rank[b]
-            members.sort(key=lambda b: (centre[b], rank[b]))
-            for i, b in enumerate(members):
-                rank[b] = float(i)
-
-    for _ in range(4):  # barycentre sweeps, weighted by volume
-        sweep(levels[1:], pred, outward=False)
-        sweep(levels[-2::-1], succ, outward=True)
-    return column, columns, rank
 
 
 def _offsets(
